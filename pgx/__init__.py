@@ -1,0 +1,35 @@
+"""pgx: pharmacogenomics from VCF to drug recommendations.
+
+The public surface is curated here; importing pgx never loads scikit-learn or lightgbm.
+"""
+
+from pgx._version import __version__
+from pgx.callset import CallSet
+from pgx.examples import example_vcf
+from pgx.exceptions import (
+    DuplicateRecordWarning,
+    GenomeBuildError,
+    PgxError,
+    PgxWarning,
+    ReferenceDataError,
+    RegionError,
+    UnsortedInputWarning,
+    VcfFormatError,
+)
+from pgx.io import iter_vcf, read_vcf
+
+__all__ = [
+    "__version__",
+    "CallSet",
+    "read_vcf",
+    "iter_vcf",
+    "example_vcf",
+    "PgxError",
+    "VcfFormatError",
+    "RegionError",
+    "GenomeBuildError",
+    "ReferenceDataError",
+    "PgxWarning",
+    "DuplicateRecordWarning",
+    "UnsortedInputWarning",
+]

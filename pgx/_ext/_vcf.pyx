@@ -1,0 +1,669 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Tokenise VCF data lines into preallocated arrays.
+
+One kernel, :func:`parse_records`, with a pure-Python twin in ``pgx._ext._vcf_py``
+that has the same signature and the same results (it is the test oracle). The kernel
+validates the tokens it converts and reports the first error through ``state``; it
+never allocates, never raises and never reads outside ``buf[start:stop]``. The
+Python wrapper in :mod:`pgx.io` owns buffers, growth, decompression and messages.
+
+The ``state`` array (int64, length ``STATE_SIZE``) is read and written:
+
+==========  ==================================================================
+index       meaning
+==========  ==================================================================
+0 N_VAR     variants already written (the next row of every output)
+1 LINE      1-based number of the last line consumed
+2 SITE_LEN  bytes used in ``sites``
+3 OFFSET    offset in ``buf`` of the first byte not consumed
+4 ERR_CODE  error code (0 = none), see ``ERR_*`` in ``pgx._ext``
+5 ERR_COL   0-based column of the error (9+ = a sample column)
+6 ERR_KEY   index of the FORMAT key at fault, -1 for a fixed column
+7 ERR_START offset in ``buf`` of the offending token
+8 ERR_STOP  offset in ``buf`` just past the offending token
+9 LINE_START offset in ``buf`` of the offending line
+==========  ==================================================================
+"""
+
+from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t
+from libc.string cimport memchr, memcpy, memcmp
+
+cdef enum:
+    N_VAR = 0
+    LINE = 1
+    SITE_LEN = 2
+    OFFSET = 3
+    ERR_CODE = 4
+    ERR_COL = 5
+    ERR_KEY = 6
+    ERR_START = 7
+    ERR_STOP = 8
+    LINE_START = 9
+
+cdef enum:
+    ST_NEED_DATA = 0
+    ST_FULL = 1
+    ST_SITES_FULL = 2
+    ST_ERROR = 3
+
+cdef enum:
+    E_COLUMNS_FEW = 1
+    E_POS = 2
+    E_REF = 3
+    E_ALT = 4
+    E_GT_SYNTAX = 5
+    E_GT_ALLELE = 6
+    E_PLOIDY = 7
+    E_INT = 8
+    E_COLUMNS_MANY = 9
+    E_ALLELE_LIMIT = 10
+    E_END = 11
+    E_HEADER_IN_BODY = 12
+
+# numbers past this stop growing (no overflow); they are far beyond any contig
+cdef int64_t POS_CAP = 100000000000
+
+cdef enum:
+    MAX_FORMAT_KEYS = 64
+    MAX_FORMAT_LEN = 512
+
+cdef struct Outputs:
+    int8_t* gt
+    uint8_t* phased
+    int32_t* dp
+    int32_t* gq
+    int32_t* ad
+    int ploidy
+    int n_out
+    int ad_width
+    bint want_dp
+    bint want_gq
+    bint want_ad
+
+
+cdef struct Fmt:
+    int gt
+    int dp
+    int gq
+    int ad
+    int last
+    int length
+    uint8_t text[MAX_FORMAT_LEN]
+
+
+cdef inline bint is_base(uint8_t c) noexcept nogil:
+    return (c == b'A' or c == b'C' or c == b'G' or c == b'T' or c == b'N' or
+            c == b'a' or c == b'c' or c == b'g' or c == b't' or c == b'n')
+
+
+cdef inline const uint8_t* skip_to(const uint8_t* p, const uint8_t* le, uint8_t c) noexcept nogil:
+    cdef const uint8_t* q = <const uint8_t*> memchr(p, c, le - p)
+    return le if q == NULL else q
+
+
+cdef inline const uint8_t* skip_subfield(const uint8_t* p, const uint8_t* le) noexcept nogil:
+    while p < le and p[0] != b':' and p[0] != b'\t':
+        p += 1
+    return p
+
+
+cdef bint valid_alt(const uint8_t* a, const uint8_t* b) noexcept nogil:
+    # one ALT allele in [a, b): bases and '*', a symbolic <ID>, or a breakend
+    cdef const uint8_t* p = a
+    if b <= a:
+        return False
+    if a[0] == b'<':
+        return b - a >= 3 and (b - 1)[0] == b'>'
+    if memchr(a, b'[', b - a) != NULL or memchr(a, b']', b - a) != NULL:
+        return True
+    if b - a >= 2 and (a[0] == b'.' or (b - 1)[0] == b'.'):
+        # single breakend: .A or A.
+        if a[0] == b'.':
+            p = a + 1
+        else:
+            b = b - 1
+    while p < b:
+        if not (is_base(p[0]) or p[0] == b'*'):
+            return False
+        p += 1
+    return True
+
+
+cdef void parse_format(const uint8_t* a, const uint8_t* b, Fmt* f) noexcept nogil:
+    cdef int k = 0
+    cdef const uint8_t* q
+    cdef Py_ssize_t n
+    f.gt = -1
+    f.dp = -1
+    f.gq = -1
+    f.ad = -1
+    while a <= b:
+        q = <const uint8_t*> memchr(a, b':', b - a)
+        if q == NULL:
+            q = b
+        n = q - a
+        if n == 2 and a[0] == b'G' and a[1] == b'T':
+            f.gt = k
+        elif n == 2 and a[0] == b'D' and a[1] == b'P':
+            f.dp = k
+        elif n == 2 and a[0] == b'G' and a[1] == b'Q':
+            f.gq = k
+        elif n == 2 and a[0] == b'A' and a[1] == b'D':
+            f.ad = k
+        k += 1
+        a = q + 1
+    f.last = -1
+    if f.gt > f.last:
+        f.last = f.gt
+    if f.dp > f.last:
+        f.last = f.dp
+    if f.gq > f.last:
+        f.last = f.gq
+    if f.ad > f.last:
+        f.last = f.ad
+
+
+cdef inline const uint8_t* parse_int(const uint8_t* p, const uint8_t* le, int32_t* out, bint comma,
+                                     int* err) noexcept nogil:
+    # an integer or '.', ended by ':', '\t', the line end, or ',' when `comma`
+    cdef int64_t v = 0
+    cdef bint neg = False
+    cdef const uint8_t* s = p
+    if p < le and p[0] == b'.':
+        p += 1
+        out[0] = -1
+    else:
+        if p < le and p[0] == b'-':
+            neg = True
+            p += 1
+        s = p
+        while p < le and b'0' <= p[0] <= b'9':
+            if v < 2147483647:
+                v = v * 10 + (p[0] - 48)
+            p += 1
+        if p == s:
+            err[0] = E_INT
+            return p
+        if v > 2147483647:
+            v = 2147483647
+        out[0] = <int32_t> (-v if neg else v)
+    if p < le and p[0] != b':' and p[0] != b'\t' and not (comma and p[0] == b','):
+        err[0] = E_INT
+    return p
+
+
+cdef inline const uint8_t* parse_gt(const uint8_t* p, const uint8_t* le, int8_t* out, int ploidy,
+                                    int n_alleles, uint8_t* phased, int* err) noexcept nogil:
+    cdef int k = 0
+    cdef int allele
+    cdef uint8_t ph = 1
+    cdef uint8_t c
+    if p < le and (p[0] == b'|' or p[0] == b'/'):
+        # VCF 4.4: an explicit phase indicator before the first allele
+        if p[0] == b'/':
+            ph = 0
+        p += 1
+    while True:
+        if p >= le:
+            err[0] = E_GT_SYNTAX
+            return p
+        c = p[0]
+        if c == b'.':
+            allele = -1
+            p += 1
+        elif b'0' <= c <= b'9':
+            allele = 0
+            while p < le and b'0' <= p[0] <= b'9':
+                allele = allele * 10 + (p[0] - 48)
+                if allele > 127:
+                    err[0] = E_ALLELE_LIMIT
+                    return p
+                p += 1
+            if allele >= n_alleles:
+                err[0] = E_GT_ALLELE
+                return p
+        else:
+            err[0] = E_GT_SYNTAX
+            return p
+        if k >= ploidy:
+            err[0] = E_PLOIDY
+            return p
+        out[k] = <int8_t> allele
+        k += 1
+        if p < le and (p[0] == b'/' or p[0] == b'|'):
+            if p[0] == b'/':
+                ph = 0
+            p += 1
+            continue
+        break
+    if p < le and p[0] != b':' and p[0] != b'\t':
+        err[0] = E_GT_SYNTAX
+        return p
+    if k == 1 and out[0] == -1:
+        # a lone '.': the whole call is missing, whatever the ploidy
+        while k < ploidy:
+            out[k] = -1
+            k += 1
+        phased[0] = 0
+        return p
+    if k == 1:
+        ph = 1
+    phased[0] = ph
+    while k < ploidy:
+        out[k] = -2
+        k += 1
+    return p
+
+
+cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o, Fmt* fmt,
+                    const int32_t* sample_map, int n_cols, bint has_format,
+                    int64_t* pos_out, int64_t* end_out, int64_t* state,
+                    const uint8_t* base) noexcept nogil:
+    """Parse one data line [ls, le) into row v. Returns 0 or an error code."""
+    cdef const uint8_t* p = ls
+    cdef const uint8_t* q
+    cdef const uint8_t* a
+    cdef const uint8_t* info_start
+    cdef const uint8_t* info_end
+    cdef int col = 0
+    cdef int64_t pos = 0
+    cdef int n_alleles = 1
+    cdef int err = 0
+    cdef int s, k, out_s, j, ploidy = o.ploidy
+    cdef int32_t ival = -1
+    cdef int8_t* g
+    cdef uint8_t c0
+    cdef int64_t end = -1
+    cdef int64_t cell
+
+    # CHROM
+    q = skip_to(p, le, b'\t')
+    if q == le:
+        state[ERR_COL] = 0
+        state[ERR_START] = p - base
+        state[ERR_STOP] = q - base
+        return E_COLUMNS_FEW
+    # POS
+    col = 1
+    p = q + 1
+    q = skip_to(p, le, b'\t')
+    a = p
+    while a < q and b'0' <= a[0] <= b'9':
+        if pos < POS_CAP:
+            pos = pos * 10 + (a[0] - 48)
+        a += 1
+    if a != q or q == p or pos <= 0:
+        state[ERR_COL] = 1
+        state[ERR_START] = p - base
+        state[ERR_STOP] = q - base
+        return E_POS
+    pos_out[v] = pos
+    if q == le:
+        state[ERR_COL] = 1
+        state[ERR_START] = p - base
+        state[ERR_STOP] = q - base
+        return E_COLUMNS_FEW
+    # ID
+    col = 2
+    p = q + 1
+    q = skip_to(p, le, b'\t')
+    if q == le:
+        state[ERR_COL] = col
+        state[ERR_START] = p - base
+        state[ERR_STOP] = q - base
+        return E_COLUMNS_FEW
+    # REF
+    col = 3
+    p = q + 1
+    q = skip_to(p, le, b'\t')
+    a = p
+    while a < q and is_base(a[0]):
+        a += 1
+    if a != q or q == p:
+        state[ERR_COL] = 3
+        state[ERR_START] = p - base
+        state[ERR_STOP] = q - base
+        return E_REF
+    if q == le:
+        state[ERR_COL] = col
+        state[ERR_START] = p - base
+        state[ERR_STOP] = q - base
+        return E_COLUMNS_FEW
+    # ALT
+    col = 4
+    p = q + 1
+    q = skip_to(p, le, b'\t')
+    if q - p == 1 and p[0] == b'.':
+        n_alleles = 1
+    else:
+        a = p
+        while True:
+            info_end = <const uint8_t*> memchr(a, b',', q - a)
+            if info_end == NULL:
+                info_end = q
+            if not valid_alt(a, info_end):
+                state[ERR_COL] = 4
+                state[ERR_START] = a - base
+                state[ERR_STOP] = info_end - base
+                return E_ALT
+            n_alleles += 1
+            if info_end == q:
+                break
+            a = info_end + 1
+    if q == le:
+        state[ERR_COL] = col
+        state[ERR_START] = p - base
+        state[ERR_STOP] = q - base
+        return E_COLUMNS_FEW
+    # QUAL, FILTER
+    for col in range(5, 7):
+        p = q + 1
+        q = skip_to(p, le, b'\t')
+        if q == le:
+            state[ERR_COL] = col
+            state[ERR_START] = p - base
+            state[ERR_STOP] = q - base
+            return E_COLUMNS_FEW
+    # INFO: only END= is read here
+    col = 7
+    p = q + 1
+    q = skip_to(p, le, b'\t')
+    info_start = p
+    info_end = q
+    a = p
+    while a + 4 <= info_end:
+        if a[0] == b'E' and a[1] == b'N' and a[2] == b'D' and a[3] == b'=' and (a == info_start or (a - 1)[0] == b';'):
+            a += 4
+            p = a
+            end = 0
+            while a < info_end and b'0' <= a[0] <= b'9':
+                if end < POS_CAP:
+                    end = end * 10 + (a[0] - 48)
+                a += 1
+            if a == p or (a < info_end and a[0] != b';'):
+                state[ERR_COL] = 7
+                state[ERR_START] = p - base
+                state[ERR_STOP] = (<const uint8_t*> skip_to(p, info_end, b';')) - base
+                return E_END
+            break
+        a = <const uint8_t*> memchr(a, b';', info_end - a)
+        if a == NULL:
+            break
+        a += 1
+    end_out[v] = end
+    if not has_format:
+        if q != le:
+            state[ERR_COL] = 8
+            state[ERR_START] = q + 1 - base
+            state[ERR_STOP] = le - base
+            return E_COLUMNS_MANY
+        return 0
+    if q == le:
+        if n_cols == 0:
+            return 0
+        state[ERR_COL] = col
+        state[ERR_START] = p - base
+        state[ERR_STOP] = q - base
+        return E_COLUMNS_FEW
+    # FORMAT
+    col = 8
+    p = q + 1
+    q = skip_to(p, le, b'\t')
+    if q - p != fmt.length or memcmp(p, fmt.text, q - p) != 0:
+        parse_format(p, q, fmt)
+        if q - p < MAX_FORMAT_LEN:
+            memcpy(fmt.text, p, q - p)
+            fmt.length = <int> (q - p)
+        else:
+            fmt.length = -1
+    # samples
+    p = q
+    for s in range(n_cols):
+        if p == le:
+            state[ERR_COL] = 8 + s
+            state[ERR_START] = p - base
+            state[ERR_STOP] = p - base
+            return E_COLUMNS_FEW
+        p += 1  # the tab before this column
+        out_s = sample_map[s]
+        if out_s < 0:
+            p = skip_to(p, le, b'\t')
+            continue
+        cell = (v * o.n_out + out_s)
+        g = o.gt + cell * ploidy
+        if o.want_dp:
+            o.dp[cell] = -1
+        if o.want_gq:
+            o.gq[cell] = -1
+        if o.want_ad:
+            for j in range(o.ad_width):
+                o.ad[cell * o.ad_width + j] = -1
+        k = 0
+        c0 = p[0] if p < le else 0
+        # fast path: a diploid call of single-digit alleles, GT first ("0|1", "1/1")
+        if (fmt.gt == 0 and ploidy == 2 and le - p >= 3 and b'0' <= c0 < 48 + n_alleles
+                and c0 <= b'9' and (p[1] == b'|' or p[1] == b'/')
+                and b'0' <= p[2] < 48 + n_alleles and p[2] <= b'9'
+                and (le - p == 3 or p[3] == b'\t' or p[3] == b':')):
+            g[0] = <int8_t> (c0 - 48)
+            g[1] = <int8_t> (p[2] - 48)
+            o.phased[cell] = p[1] == b'|'
+            p += 3
+            if p == le or p[0] == b'\t':
+                continue
+            if fmt.last == 0:
+                p = skip_to(p, le, b'\t')
+                continue
+            p += 1
+            k = 1
+        else:
+            for j in range(ploidy):
+                g[j] = -1
+            o.phased[cell] = 0
+        a = p
+        while True:
+            if k == fmt.gt:
+                p = parse_gt(p, le, o.gt + cell * ploidy, ploidy, n_alleles, o.phased + cell, &err)
+            elif k == fmt.dp and o.want_dp:
+                p = parse_int(p, le, &ival, False, &err)
+                o.dp[cell] = ival
+            elif k == fmt.gq and o.want_gq:
+                p = parse_int(p, le, &ival, False, &err)
+                o.gq[cell] = ival
+            elif k == fmt.ad and o.want_ad:
+                j = 0
+                while True:
+                    p = parse_int(p, le, &ival, True, &err)
+                    if err:
+                        break
+                    if j < o.ad_width:
+                        o.ad[cell * o.ad_width + j] = ival
+                    j += 1
+                    if p < le and p[0] == b',':
+                        p += 1
+                        continue
+                    break
+            else:
+                p = skip_subfield(p, le)
+            if err:
+                state[ERR_COL] = 9 + s
+                state[ERR_KEY] = k
+                state[ERR_START] = a - base
+                state[ERR_STOP] = skip_subfield(a, le) - base
+                return err
+            if p < le and p[0] == b':':
+                p += 1
+                k += 1
+                if k > fmt.last:
+                    p = skip_to(p, le, b'\t')
+                    break
+                a = p
+                continue
+            break
+    if p != le:
+        state[ERR_COL] = 9 + n_cols
+        state[ERR_START] = p + 1 - base
+        state[ERR_STOP] = le - base
+        return E_COLUMNS_MANY
+    return 0
+
+
+def parse_records(
+    const uint8_t[::1] buf,
+    Py_ssize_t start,
+    Py_ssize_t stop,
+    bint at_eof,
+    int64_t[::1] state,
+    const int32_t[::1] sample_map,
+    bint has_format,
+    int8_t[:, :, ::1] gt,
+    uint8_t[:, ::1] phased,
+    int32_t[:, ::1] dp,
+    int32_t[:, ::1] gq,
+    int32_t[:, :, ::1] ad,
+    int64_t[::1] pos,
+    int64_t[::1] end,
+    int64_t[::1] lines,
+    uint8_t[::1] sites,
+    int64_t max_variants,
+):
+    """Parse complete VCF data lines from ``buf[start:stop]``.
+
+    Parameters
+    ----------
+    buf : uint8 array
+        Decompressed text; only ``buf[start:stop]`` is read.
+    start, stop : int
+        Byte range to parse.
+    at_eof : bool
+        Whether ``stop`` is the end of the file (a last line without newline is complete).
+    state : int64 array
+        In/out parser state, see the module docstring.
+    sample_map : int32 array
+        For each sample column of the file, its output column or -1 to skip it.
+    has_format : bool
+        Whether the header declares a FORMAT column.
+    gt, phased, dp, gq, ad : arrays
+        Outputs, rows indexed by variant; ``dp``/``gq``/``ad`` may have zero columns
+        when not requested.
+    pos, end, lines : int64 arrays
+        1-based POS, INFO END (-1 when absent) and the 1-based line number, per variant.
+    sites : uint8 array
+        Receives the first eight columns of every line, newline-terminated.
+    max_variants : int
+        Stop (status 1) once ``state[0]`` reaches this row count.
+
+    Returns
+    -------
+    int
+        0 all complete lines parsed (more data needed), 1 ``max_variants`` reached,
+        2 ``sites`` is full, 3 an error (code in ``state[4]``).
+    """
+    cdef const uint8_t* base = &buf[0] if buf.shape[0] > 0 else NULL
+    cdef const uint8_t* p
+    cdef const uint8_t* le
+    cdef const uint8_t* line_end
+    cdef const uint8_t* site_end
+    cdef const uint8_t* limit
+    cdef int64_t v = state[N_VAR]
+    cdef int64_t line = state[LINE]
+    cdef int64_t site_len = state[SITE_LEN]
+    cdef int64_t site_cap = sites.shape[0]
+    cdef int64_t n_site
+    cdef int status = ST_NEED_DATA
+    cdef int err = 0
+    cdef int tabs
+    cdef Outputs o
+    cdef Fmt fmt
+    cdef int n_cols = sample_map.shape[0]
+    cdef const int32_t* smap = &sample_map[0] if n_cols > 0 else NULL
+    cdef int64_t* pos_ptr = &pos[0] if pos.shape[0] > 0 else NULL
+    cdef int64_t* end_ptr = &end[0] if end.shape[0] > 0 else NULL
+    cdef int64_t* line_ptr = &lines[0] if lines.shape[0] > 0 else NULL
+    cdef uint8_t* site_ptr = &sites[0] if site_cap > 0 else NULL
+    if max_variants > pos.shape[0]:
+        max_variants = pos.shape[0]
+    if base == NULL or start >= stop:
+        state[OFFSET] = start
+        return ST_NEED_DATA
+    o.gt = &gt[0, 0, 0] if gt.shape[0] > 0 and gt.shape[1] > 0 else NULL
+    o.phased = &phased[0, 0] if phased.shape[0] > 0 and phased.shape[1] > 0 else NULL
+    o.ploidy = <int> gt.shape[2]
+    o.n_out = <int> gt.shape[1]
+    o.want_dp = dp.shape[0] > 0 and dp.shape[1] > 0
+    o.want_gq = gq.shape[0] > 0 and gq.shape[1] > 0
+    o.want_ad = ad.shape[0] > 0 and ad.shape[1] > 0
+    o.dp = &dp[0, 0] if o.want_dp else NULL
+    o.gq = &gq[0, 0] if o.want_gq else NULL
+    o.ad = &ad[0, 0, 0] if o.want_ad else NULL
+    o.ad_width = <int> ad.shape[2]
+    fmt.length = -2
+    fmt.gt = -1
+    fmt.dp = -1
+    fmt.gq = -1
+    fmt.ad = -1
+    fmt.last = -1
+    with nogil:
+        p = base + start
+        limit = base + stop
+        while p < limit:
+            if v >= max_variants:
+                status = ST_FULL
+                break
+            line_end = <const uint8_t*> memchr(p, b'\n', limit - p)
+            if line_end == NULL:
+                if not at_eof:
+                    break
+                line_end = limit
+            le = line_end
+            if le > p and (le - 1)[0] == b'\r':
+                le -= 1
+            if le == p:
+                line += 1
+                p = line_end + 1
+                continue
+            if p[0] == b'#':
+                err = E_HEADER_IN_BODY
+                state[ERR_COL] = 0
+                state[ERR_START] = p - base
+                state[ERR_STOP] = le - base
+            else:
+                # the first eight columns go to `sites` as they are
+                site_end = p
+                tabs = 0
+                while tabs < 8:
+                    site_end = <const uint8_t*> memchr(site_end, b'\t', le - site_end)
+                    if site_end == NULL:
+                        site_end = le
+                        break
+                    tabs += 1
+                    if tabs < 8:
+                        site_end += 1
+                n_site = site_end - p
+                if site_len + n_site + 1 > site_cap:
+                    status = ST_SITES_FULL
+                    break
+                err = parse_line(p, le, v, &o, &fmt, smap, n_cols, has_format,
+                                 pos_ptr, end_ptr, &state[0], base)
+            if err:
+                state[ERR_KEY] = -1 if state[ERR_COL] < 9 else state[ERR_KEY]
+                state[LINE_START] = p - base
+                line += 1
+                status = ST_ERROR
+                break
+            memcpy(site_ptr + site_len, p, n_site)
+            site_len += n_site
+            site_ptr[site_len] = b'\n'
+            site_len += 1
+            line += 1
+            line_ptr[v] = line
+            v += 1
+            p = line_end + 1
+        if p > limit:
+            p = limit
+    state[N_VAR] = v
+    state[LINE] = line
+    state[SITE_LEN] = site_len
+    state[OFFSET] = p - base
+    state[ERR_CODE] = err
+    return status

@@ -1,0 +1,101 @@
+"""The pgx error and warning tree.
+
+Every error pgx raises on purpose derives from :class:`PgxError` and also from the
+builtin exception it refines, so ``except ValueError`` keeps working for callers
+that do not know pgx. Every warning derives from :class:`PgxWarning`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PgxError",
+    "VcfFormatError",
+    "RegionError",
+    "GenomeBuildError",
+    "ExtensionNotBuiltError",
+    "ReferenceDataError",
+    "PgxWarning",
+    "DuplicateRecordWarning",
+    "UnsortedInputWarning",
+    "PurePythonKernelWarning",
+]
+
+
+class PgxError(Exception):
+    """Root of every error pgx raises on purpose."""
+
+
+class VcfFormatError(PgxError, ValueError):
+    """A VCF/BCF file is malformed, truncated or not a VCF at all.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong: the expected form and the value found.
+    path : str, optional
+        The file being read.
+    line : int, optional
+        1-based line number in the decompressed text (header lines count).
+    field : str, optional
+        The VCF column or FORMAT/INFO key at fault (``"POS"``, ``"GT"``, ...).
+
+    Examples
+    --------
+    >>> err = VcfFormatError("expected a positive integer, found 'abc'",
+    ...                      path="x.vcf", line=12, field="POS")
+    >>> str(err)
+    "x.vcf, line 12, field POS: expected a positive integer, found 'abc'"
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.reason = message
+        self.path = path
+        self.line = line
+        self.field = field
+        where = [part for part in (
+            path,
+            f"line {line}" if line is not None else None,
+            f"field {field}" if field is not None else None,
+        ) if part]
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class RegionError(VcfFormatError):
+    """A region query cannot be answered: bad syntax, no index, unsorted file, unknown contig."""
+
+
+class GenomeBuildError(PgxError, ValueError):
+    """The genome build requested contradicts the one the file declares, or is unknown."""
+
+
+class ExtensionNotBuiltError(PgxError, ImportError):
+    """pgx's compiled kernels are missing: the package was not built."""
+
+
+class PgxWarning(UserWarning):
+    """Root of every warning pgx emits."""
+
+
+class DuplicateRecordWarning(PgxWarning):
+    """Two records in a VCF share CHROM, POS, REF and ALT."""
+
+
+class UnsortedInputWarning(PgxWarning):
+    """Records are not sorted by position within a contig."""
+
+
+class PurePythonKernelWarning(PgxWarning):
+    """The slow pure-Python twin of a kernel is in use because the user asked for it."""
+
+
+class ReferenceDataError(PgxError, ValueError):
+    """A curated reference table is missing, malformed or fails its checksum."""

@@ -1,0 +1,218 @@
+"""Byte sources for the VCF parser: plain, gzip/BGZF (inflated on a second thread),
+BCF and tabix/CSI region queries (through pysam).
+
+Each source has ``readinto(view) -> int`` (0 at the end) and ``close()``; the parser
+never knows which one it reads.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator
+from typing import Protocol
+
+from pgx.exceptions import RegionError, VcfFormatError
+
+__all__ = ["ByteSource", "sniff", "open_source", "LineSource", "BGZF_EOF"]
+
+#: the 28-byte empty block that ends every complete BGZF file (SAM/BAM spec, 4.1.2)
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+class ByteSource(Protocol):
+    """Something the parser can pull decompressed VCF text from."""
+
+    def readinto(self, view: memoryview) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def sniff(path: str) -> str:
+    """Return the file's kind: ``"vcf"``, ``"gzip"``, ``"bgzf"`` or ``"bcf"``.
+
+    Parameters
+    ----------
+    path : str
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    VcfFormatError
+        If the file is missing, empty, or binary but neither gzip nor BCF.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(18)
+            handle.seek(0)
+            first_block = handle.read(1 << 16)
+    except FileNotFoundError:
+        raise VcfFormatError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise VcfFormatError("is a folder, expected a VCF file", path=path) from None
+    except OSError as exc:
+        raise VcfFormatError(f"cannot be read: {exc.strerror}", path=path) from None
+    if not head:
+        raise VcfFormatError("the file is empty; expected a VCF header", path=path, line=1)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            text = zlib.decompressobj(31).decompress(first_block, 16)
+        except zlib.error as exc:
+            raise VcfFormatError(f"corrupt gzip data at the start of the file: {exc}", path=path) from None
+        if text[:3] == b"BCF":
+            return "bcf"
+        # BGZF: gzip with FEXTRA and a 'BC' subfield (SAM/BAM spec, 4.1)
+        if len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC":
+            return "bgzf"
+        return "gzip"
+    if head[:3] == b"BCF":
+        return "bcf"
+    if head[:2] == b"##":
+        return "vcf"
+    if b"\x00" in head or any(b > 127 for b in head[:4]):
+        raise VcfFormatError(
+            "is a binary file but neither gzip/BGZF nor BCF; expected VCF text starting with "
+            "'##fileformat=VCF'",
+            path=path, line=1,
+        )
+    raise VcfFormatError(
+        f"not a VCF: expected '##fileformat=VCFv4.x' on line 1, found {head[:16].decode('latin-1')!r}",
+        path=path, line=1, field="header",
+    )
+
+
+class _FileSource:
+    def __init__(self, path: str) -> None:
+        self._handle = open(path, "rb", buffering=0)
+
+    def readinto(self, view: memoryview) -> int:
+        return self._handle.readinto(view) or 0
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class _GzipSource:
+    """gzip or BGZF inflated by zlib-ng on a background thread."""
+
+    def __init__(self, path: str, *, bgzf: bool) -> None:
+        from zlib_ng import gzip_ng_threaded
+
+        self.path = path
+        if bgzf:
+            size = os.path.getsize(path)
+            with open(path, "rb") as handle:
+                handle.seek(max(0, size - len(BGZF_EOF)))
+                if handle.read() != BGZF_EOF:
+                    raise VcfFormatError(
+                        "truncated BGZF stream: the file does not end with the BGZF end-of-file "
+                        "block, so records may be missing (was the copy interrupted?)",
+                        path=path,
+                    )
+        self._handle = gzip_ng_threaded.open(path, "rb", threads=1, block_size=4 * 1024 * 1024)
+
+    def readinto(self, view: memoryview) -> int:
+        try:
+            return self._handle.readinto(view) or 0
+        except EOFError:
+            raise VcfFormatError(
+                "truncated gzip/BGZF stream: the compressed data ends before its end-of-stream "
+                "marker", path=self.path,
+            ) from None
+        except (OSError, zlib.error) as exc:
+            raise VcfFormatError(f"corrupt gzip/BGZF data: {exc}", path=self.path) from None
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class LineSource:
+    """Serve text lines from an iterator (pysam results) as a byte stream."""
+
+    def __init__(self, lines: Iterator[str], closer=None) -> None:
+        self._lines = lines
+        self._pending = b""
+        self._closer = closer
+
+    def readinto(self, view: memoryview) -> int:
+        want = len(view)
+        parts = [self._pending]
+        size = len(self._pending)
+        for line in self._lines:
+            data = line.encode() if line.endswith("\n") else (line + "\n").encode()
+            parts.append(data)
+            size += len(data)
+            if size >= want:
+                break
+        blob = b"".join(parts)
+        n = min(want, len(blob))
+        view[:n] = blob[:n]
+        self._pending = blob[n:]
+        return n
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer()
+
+
+def open_source(path: str, kind: str) -> ByteSource:
+    """Open a whole-file text source for a sniffed kind (``vcf``, ``gzip``, ``bgzf``)."""
+    if kind == "vcf":
+        return _FileSource(path)
+    return _GzipSource(path, bgzf=kind == "bgzf")
+
+
+def open_bcf(path: str, region: tuple[str, int | None, int | None] | None):
+    """Return (header text, LineSource) for a BCF file, optionally restricted to a region."""
+    import pysam
+
+    try:
+        handle = pysam.VariantFile(path)
+    except (OSError, ValueError) as exc:
+        raise VcfFormatError(f"cannot be read as BCF: {exc}", path=path) from None
+    header = str(handle.header)
+    if region is None:
+        records = handle.fetch() if handle.index is not None else iter(handle)
+    else:
+        contig, start, stop = region
+        if handle.index is None:
+            handle.close()
+            raise RegionError(
+                f"{path}: a region query needs a CSI index ({path}.csi); create one with "
+                "`bcftools index` (the file must be sorted)"
+            )
+        records = handle.fetch(contig, None if start is None else start - 1, stop)
+    return header, LineSource((str(rec) for rec in records), handle.close)
+
+
+def text_size(path: str, kind: str) -> int:
+    """Estimate the decompressed size of a VCF file in bytes (for preallocation).
+
+    Exact for plain text and BGZF (the sum of the blocks' ISIZE fields, read from the
+    block headers without inflating anything); for plain gzip the trailer's ISIZE,
+    which is exact below 4 GiB for a single-member file.
+    """
+    size = os.path.getsize(path)
+    if kind == "vcf":
+        return size
+    if kind == "gzip":
+        with open(path, "rb") as handle:
+            handle.seek(max(0, size - 4))
+            isize = int.from_bytes(handle.read(4), "little")
+        return max(isize, 3 * size)
+    total = 0
+    offset = 0
+    with open(path, "rb") as handle:
+        while offset + 18 <= size:
+            handle.seek(offset)
+            head = handle.read(18)
+            if head[:2] != b"\x1f\x8b" or head[12:14] != b"BC":
+                return max(total, 3 * size)
+            block = int.from_bytes(head[16:18], "little") + 1
+            handle.seek(offset + block - 4)
+            total += int.from_bytes(handle.read(4), "little")
+            offset += block
+    return total

@@ -1,0 +1,680 @@
+"""``read_vcf`` and ``iter_vcf``: VCF/BCF files into :class:`pgx.CallSet` objects."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import polars as pl
+
+from pgx._ext import ERRORS, STATE_SIZE, STATUS, vcf_kernels
+from pgx._typing import PathLike
+from pgx.callset import CallSet
+from pgx.exceptions import (
+    DuplicateRecordWarning,
+    PgxError,
+    RegionError,
+    UnsortedInputWarning,
+    VcfFormatError,
+)
+from pgx.io._header import VcfHeader, detect_genome_build, parse_header
+from pgx.io._source import LineSource, open_bcf, open_source, sniff, text_size
+from pgx.reference import normalize_contig
+
+__all__ = ["read_vcf", "iter_vcf"]
+
+_N_VAR, _LINE, _SITE_LEN, _OFFSET, _ERR_CODE, _ERR_COL, _ERR_KEY, _ERR_START, _ERR_STOP, _LINE_START = range(10)
+_COLUMN_NAMES = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")
+_CALLDATA = ("DP", "GQ", "AD")
+_BUFFER = 8 << 20
+_SITE_SCHEMA = {
+    "chrom": pl.String, "pos": pl.String, "id": pl.String, "ref": pl.String,
+    "alt": pl.String, "qual": pl.String, "filter": pl.String, "info": pl.String,
+}
+_REGION = re.compile(r"^(?P<contig>[^:]+)(?::(?P<start>[\d,]+)(?:-(?P<stop>[\d,]+))?)?$")
+
+
+def _parse_region(region: str) -> tuple[str, int | None, int | None]:
+    match = _REGION.match(region.strip())
+    if not match:
+        raise RegionError(
+            f"region {region!r} is not of the form CONTIG, CONTIG:START or CONTIG:START-STOP "
+            "(1-based, inclusive)"
+        )
+    start = match["start"] and int(match["start"].replace(",", ""))
+    stop = match["stop"] and int(match["stop"].replace(",", ""))
+    if start is not None and start < 1 or (start and stop and stop < start):
+        raise RegionError(f"region {region!r}: START must be >= 1 and STOP >= START (1-based, inclusive)")
+    return match["contig"], start or None, stop or None
+
+
+def _resolve_contig(name: str, available: Sequence[str], *, path: str) -> str:
+    """Find ``name`` among a file's contigs, accepting ``chr1`` for ``1`` and back."""
+    if name in available:
+        return name
+    wanted = normalize_contig(name)
+    for contig in available:
+        if normalize_contig(contig) == wanted:
+            return contig
+    raise RegionError(
+        f"{path}: contig {name!r} is not in the file; it has {', '.join(list(available)[:30])}"
+    )
+
+
+class _Arrays:
+    """Output arrays for one batch of variants, grown in place when reading eagerly."""
+
+    def __init__(self, capacity: int, n_out: int, ploidy: int, want: dict[str, bool], ad_width: int) -> None:
+        self.gt = np.empty((capacity, n_out, ploidy), dtype=np.int8)
+        self.phased = np.empty((capacity, n_out), dtype=np.uint8)
+        self.dp = np.empty((capacity, n_out) if want["DP"] else (0, 0), dtype=np.int32)
+        self.gq = np.empty((capacity, n_out) if want["GQ"] else (0, 0), dtype=np.int32)
+        self.ad = np.empty((capacity, n_out, ad_width) if want["AD"] else (0, 0, 0), dtype=np.int32)
+        self.pos = np.empty(capacity, dtype=np.int64)
+        self.end = np.empty(capacity, dtype=np.int64)
+        self.lines = np.empty(capacity, dtype=np.int64)
+        self.sites = np.empty(max(4096, capacity * 48), dtype=np.uint8)
+
+    @property
+    def capacity(self) -> int:
+        return int(self.pos.shape[0])
+
+    def resize(self, rows: int) -> None:
+        # ndarray.resize reallocates in place (no second copy alive at once)
+        for name in ("gt", "phased", "dp", "gq", "ad"):
+            array = getattr(self, name)
+            if array.shape[0] or name in ("gt", "phased"):
+                array.resize((rows,) + array.shape[1:], refcheck=False)
+        for name in ("pos", "end", "lines"):
+            getattr(self, name).resize(rows, refcheck=False)
+
+
+class _Reader:
+    """Drive the kernel over one file (or one region of it)."""
+
+    def __init__(
+        self,
+        path: PathLike,
+        *,
+        region: str | None,
+        samples: Sequence[str | int] | None,
+        fields: Sequence[str] | None,
+        genome_build: str | None,
+        ploidy: int,
+        ad_width: int,
+        pure_python: bool | None,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.kernel = vcf_kernels(pure_python=pure_python)
+        if not isinstance(ploidy, int) or not 1 <= ploidy <= 8:
+            raise ValueError(f"ploidy must be a whole number from 1 to 8, found {ploidy!r}")
+        self.ploidy = ploidy
+        self.ad_width = ad_width
+        self.buf = np.empty(_BUFFER, dtype=np.uint8)
+        self.filled = 0
+        self.offset = 0
+        self.eof = False
+        self.state = np.zeros(STATE_SIZE, dtype=np.int64)
+        self._last: tuple[str, int] | None = None
+        self._seen_chroms: set[str] = set()
+        self._last_key: tuple | None = None
+        kind = sniff(self.path)
+        self.kind = kind
+        region_spec = _parse_region(region) if region is not None else None
+        if kind == "bcf":
+            header_text, self.source = open_bcf(self.path, None)
+            self.source.close()
+            self.header = parse_header(header_text, path=self.path)
+            spec = None
+            if region_spec is not None:
+                contig = _resolve_contig(region_spec[0], list(self.header.contigs), path=self.path)
+                spec = (contig, region_spec[1], region_spec[2])
+            _, self.source = open_bcf(self.path, spec)
+        else:
+            self.source = open_source(self.path, kind)
+            try:
+                self.header = self._read_header()
+            except BaseException:
+                self.source.close()
+                raise
+            if region_spec is not None:
+                self.source.close()
+                self.source = self._region_source(kind, region_spec)
+                self.filled = self.offset = 0
+                self.eof = False
+        try:
+            self.state[_LINE] = self.header.n_lines
+            self.genome_build = detect_genome_build(self.header, path=self.path, requested=genome_build)
+            self.sample_map, self.sample_ids = self._sample_map(samples)
+            self.want, self.info_fields = self._fields(fields)
+        except BaseException:
+            self.source.close()
+            raise
+
+    # -- set-up -------------------------------------------------------------------------
+    def _read_header(self) -> VcfHeader:
+        start = 0
+        while True:
+            self._fill()
+            view = self.buf[: self.filled].tobytes()
+            idx = 0 if view.startswith(b"#CHROM") else view.find(b"\n#CHROM", start)
+            if idx >= 0:
+                nl = view.find(b"\n", idx + 1)
+            else:
+                nl = -1
+            if idx >= 0 and (nl >= 0 or self.eof):
+                stop = nl if nl >= 0 else self.filled
+                header = parse_header(view[:stop].decode("utf-8", "replace"), path=self.path)
+                self.offset = min(stop + 1, self.filled)
+                return header
+            if self.eof:
+                return parse_header(view.decode("utf-8", "replace"), path=self.path)
+            start = idx if idx >= 0 else max(0, self.filled - 8)
+
+    def _region_source(self, kind: str, region: tuple[str, int | None, int | None]) -> LineSource:
+        import pysam
+
+        if kind == "vcf":
+            raise RegionError(
+                f"{self.path}: a region query needs a bgzip-compressed file with a tabix (.tbi) or "
+                "CSI (.csi) index; this file is plain text (compress it with `bgzip`, then index "
+                "it with `tabix -p vcf`)"
+            )
+        if not (os.path.exists(self.path + ".tbi") or os.path.exists(self.path + ".csi")):
+            raise RegionError(
+                f"{self.path}: a region query needs a tabix index ({self.path}.tbi) or a CSI index "
+                f"({self.path}.csi) and neither exists; create one with `tabix -p vcf` (the file "
+                "must be bgzip-compressed and sorted; `bcftools sort` sorts an unsorted file)"
+            )
+        if kind != "bgzf":
+            raise RegionError(f"{self.path}: a region query needs BGZF (bgzip) compression, not plain gzip")
+        try:
+            tabix = pysam.TabixFile(self.path)
+        except (OSError, ValueError) as exc:
+            raise RegionError(f"{self.path}: the index cannot be opened: {exc}") from None
+        contig = _resolve_contig(region[0], list(tabix.contigs), path=self.path)
+        start = None if region[1] is None else region[1] - 1
+        try:
+            lines = tabix.fetch(contig, start, region[2])
+        except ValueError as exc:
+            tabix.close()
+            raise RegionError(f"{self.path}: region query failed: {exc}") from None
+        return LineSource(iter(lines), tabix.close)
+
+    def _sample_map(self, samples: Sequence[str | int] | None) -> tuple[np.ndarray, tuple[str, ...]]:
+        names = self.header.samples
+        if samples is None:
+            return np.arange(len(names), dtype=np.int32), names
+        if isinstance(samples, (str, int)):
+            samples = [samples]
+        mapping = np.full(len(names), -1, dtype=np.int32)
+        index = {name: i for i, name in enumerate(names)}
+        chosen: list[str] = []
+        for out, sample in enumerate(samples):
+            if isinstance(sample, (int, np.integer)) and not isinstance(sample, bool):
+                if not 0 <= sample < len(names):
+                    raise ValueError(
+                        f"samples[{out}] = {sample} is out of range; the file has {len(names)} samples"
+                    )
+                column = int(sample)
+            elif isinstance(sample, str) and sample in index:
+                column = index[sample]
+            else:
+                raise ValueError(
+                    f"samples[{out}] is not a sample of {self.path} ({len(names)} samples); "
+                    "give sample names as in the #CHROM line or 0-based indexes"
+                )
+            if mapping[column] >= 0:
+                raise ValueError(f"samples[{out}] selects sample column {column} a second time")
+            mapping[column] = out
+            chosen.append(names[column])
+        return mapping, tuple(chosen)
+
+    def _fields(self, fields: Sequence[str] | None) -> tuple[dict[str, bool], list[str]]:
+        declared_fmt = self.header.format
+        want = {key: False for key in _CALLDATA}
+        info: list[str] = []
+        if fields is None:
+            for key in ("DP", "GQ"):
+                want[key] = key in declared_fmt
+            return want, info
+        if isinstance(fields, str):
+            fields = [fields]
+        for spec in fields:
+            prefix, _, key = spec.rpartition("/")
+            prefix = prefix.upper()
+            if prefix in ("", "FORMAT", "CALLDATA") and key in _CALLDATA and (prefix or key in declared_fmt or key not in self.header.info):
+                want[key] = True
+            elif prefix in ("", "INFO", "VARIANTS") and key in self.header.info:
+                info.append(key)
+            elif key == "GT":
+                continue
+            elif prefix in ("FORMAT", "CALLDATA"):
+                raise ValueError(
+                    f"fields: FORMAT/{key} cannot be read; pgx reads the calldata GT, DP, GQ and AD"
+                )
+            else:
+                raise ValueError(
+                    f"fields: {spec!r} is neither FORMAT DP/GQ/AD nor an INFO field declared in the "
+                    f"header of {self.path}; declared INFO fields: {sorted(self.header.info)}"
+                )
+        return want, info
+
+    # -- reading ------------------------------------------------------------------------
+    def _fill(self) -> None:
+        tail = self.filled - self.offset
+        if self.offset:
+            if tail:
+                self.buf[:tail] = self.buf[self.offset : self.filled].copy()
+            self.offset = 0
+            self.filled = tail
+        if self.filled == self.buf.shape[0]:
+            self.buf = np.concatenate([self.buf, np.empty_like(self.buf)])
+        view = memoryview(self.buf)
+        target = self.filled + (self.buf.shape[0] - self.filled) // 2 + 1
+        while self.filled < target:
+            try:
+                n = self.source.readinto(view[self.filled :])
+            except VcfFormatError as exc:
+                raise VcfFormatError(
+                    f"{exc.reason} (after line {int(self.state[_LINE])})", path=self.path,
+                    line=int(self.state[_LINE]) + 1,
+                ) from None
+            if not n:
+                self.eof = True
+                break
+            self.filled += n
+
+    def _run(self, arrays: _Arrays, limit: int, *, grow: bool) -> bool:
+        """Parse into ``arrays`` until ``limit`` rows or the end; return True at the end."""
+        kernel = self.kernel.parse_records
+        while True:
+            status = kernel(
+                self.buf, self.offset, self.filled, self.eof, self.state, self.sample_map,
+                self.header.has_format, arrays.gt, arrays.phased, arrays.dp, arrays.gq, arrays.ad,
+                arrays.pos, arrays.end, arrays.lines, arrays.sites, limit,
+            )
+            self.offset = int(self.state[_OFFSET])
+            if status == STATUS["error"]:
+                raise self._error()
+            if status == STATUS["sites_full"]:
+                arrays.sites.resize(arrays.sites.shape[0] * 2, refcheck=False)
+                continue
+            if status == STATUS["full"]:
+                if grow and self.state[_N_VAR] >= arrays.capacity:
+                    arrays.resize(max(1024, int(arrays.capacity * 1.5)))
+                    continue
+                return False
+            if self.eof and self.offset >= self.filled:
+                return True
+            self._fill()
+
+    def _initial_capacity(self) -> int:
+        """Estimate the record count from the text size and the first buffer's line length.
+
+        The arrays are made with np.empty, so overestimating costs address space, not
+        memory; the final shrink gives the pages back.
+        """
+        if self.filled - self.offset <= 0:
+            self._fill()
+        sample = self.buf[self.offset : self.filled]
+        lines = int(np.count_nonzero(sample == 10)) or 1
+        if isinstance(self.source, LineSource) or self.kind == "bcf":
+            return max(1024, 2 * lines)
+        if self.eof:
+            return lines + 1
+        per_line = max(1, sample.shape[0] // lines)
+        guess = text_size(self.path, self.kind) // per_line
+        return int(min(max(1024, guess + guess // 8), 200_000_000))
+
+    def read_all(self) -> CallSet:
+        capacity = self._initial_capacity()
+        arrays = self._new_arrays(capacity)
+        self._run(arrays, np.iinfo(np.int64).max, grow=True)
+        return self._finish(arrays)
+
+    def iter_chunks(self, chunk_size: int) -> Iterator[CallSet]:
+        while True:
+            arrays = self._new_arrays(chunk_size)
+            done = self._run(arrays, chunk_size, grow=False)
+            if self.state[_N_VAR]:
+                yield self._finish(arrays)
+            if done:
+                return
+
+    def _new_arrays(self, capacity: int) -> _Arrays:
+        self.state[_N_VAR] = 0
+        self.state[_SITE_LEN] = 0
+        return _Arrays(capacity, len(self.sample_ids), self.ploidy, self.want, self.ad_width)
+
+    def close(self) -> None:
+        self.source.close()
+
+    # -- results ------------------------------------------------------------------------
+    def _finish(self, arrays: _Arrays) -> CallSet:
+        n = int(self.state[_N_VAR])
+        if arrays.capacity != n:
+            arrays.resize(n)
+        variants = self._variants(arrays, n)
+        self._check_order(variants, arrays.lines[:n])
+        calldata = {key: getattr(arrays, key.lower()) for key in _CALLDATA if self.want[key]}
+        return CallSet(
+            genotypes=arrays.gt,
+            phased=arrays.phased.view(np.bool_),
+            variants=variants,
+            sample_ids=self.sample_ids,
+            genome_build=self.genome_build,
+            calldata=calldata,
+            source=self.path,
+        )
+
+    def _variants(self, arrays: _Arrays, n: int) -> pl.DataFrame:
+        site_len = int(self.state[_SITE_LEN])
+        if n == 0:
+            raw = pl.DataFrame(schema=_SITE_SCHEMA)
+        else:
+            raw = pl.read_csv(
+                io.BytesIO(memoryview(arrays.sites)[:site_len]), separator="\t", has_header=False,
+                schema=_SITE_SCHEMA, quote_char=None, encoding="utf8-lossy",
+            )
+        if raw.height != n:
+            raise PgxError(f"internal error: {raw.height} site rows for {n} records in {self.path}")
+        pos = pl.Series("pos", arrays.pos[:n])
+        end = pl.Series("end_raw", arrays.end[:n])
+        frame = raw.with_columns(pos, end).select(
+            pl.col("chrom"),
+            pl.col("pos"),
+            pl.when(pl.col("id") == ".").then(None).otherwise(pl.col("id")).alias("id"),
+            pl.col("ref"),
+            pl.when(pl.col("alt") == ".").then(pl.lit([], dtype=pl.List(pl.String)))
+            .otherwise(pl.col("alt").str.split(",")).alias("alt"),
+            pl.when(pl.col("qual") == ".").then(None).otherwise(pl.col("qual"))
+            .cast(pl.Float32, strict=False).alias("qual"),
+            pl.when(pl.col("filter") == ".").then(None)
+            .otherwise(pl.col("filter").str.split(";")).alias("filter"),
+            pl.when(pl.col("end_raw") < 0)
+            .then(pl.col("pos") + pl.col("ref").str.len_bytes().cast(pl.Int64) - 1)
+            .otherwise(pl.col("end_raw")).alias("end"),
+            pl.col("qual").alias("_qual_text"),
+            pl.col("info"),
+        )
+        bad = frame.select(
+            (pl.col("qual").is_null() & (pl.col("_qual_text") != ".")).arg_true().first()
+        ).item()
+        if bad is not None:
+            raise VcfFormatError(
+                f"expected a number or '.', found {frame['_qual_text'][bad]!r}",
+                path=self.path, line=int(arrays.lines[bad]), field="QUAL",
+            )
+        info_columns = [self._info_column(frame, key, arrays.lines) for key in self.info_fields]
+        return frame.drop("_qual_text", "info").with_columns(info_columns)
+
+    def _info_column(self, frame: pl.DataFrame, key: str, lines: np.ndarray) -> pl.Series:
+        definition = self.header.info[key]
+        text = frame["info"]
+        escaped = re.escape(key)
+        if definition.type == "Flag":
+            return text.str.contains(f"(?:^|;){escaped}(?:;|=|$)").fill_null(False).alias(key)
+        raw = text.str.extract(f"(?:^|;){escaped}=([^;]*)", 1)
+        dtype = {"Integer": pl.Int64, "Float": pl.Float64}.get(definition.type, pl.String)
+        if definition.number == "1":
+            values = raw.replace(".", None).cast(dtype, strict=False)
+            broken = (values.is_null() & raw.is_not_null() & (raw != ".")).arg_true()
+        else:
+            parts = raw.str.split(",")
+            values = parts.list.eval(pl.element().replace(".", None).cast(dtype, strict=False))
+            broken = (
+                (values.list.eval(pl.element().is_null()).list.sum()
+                 != parts.list.eval(pl.element() == ".").list.sum()).fill_null(False)
+            ).arg_true()
+        if broken.len():
+            row = int(broken[0])
+            raise VcfFormatError(
+                f"INFO/{key} is declared Type={definition.type} but the value is {raw[row]!r}",
+                path=self.path, line=int(lines[row]), field=f"INFO/{key}",
+            )
+        return values.alias(key)
+
+    def _check_order(self, variants: pl.DataFrame, lines: np.ndarray) -> None:
+        if variants.height == 0:
+            return
+        chrom = variants["chrom"]
+        pos = variants["pos"]
+        prev_chrom = chrom.shift(1)
+        prev_pos = pos.shift(1)
+        if self._last is not None:
+            prev_chrom[0] = self._last[0]
+            prev_pos[0] = self._last[1]
+        same = (chrom == prev_chrom).fill_null(False)
+        backwards = (same & (pos < prev_pos)).arg_true()
+        changed = (~same & prev_chrom.is_not_null()).arg_true()
+        seen = set(self._seen_chroms)
+        revisit: list[int] = []
+        for i in changed:
+            seen.add(prev_chrom[int(i)])
+            if chrom[int(i)] in seen:
+                revisit.append(int(i))
+        candidates = ([int(backwards[0])] if backwards.len() else []) + revisit
+        first = min(candidates, default=None)
+        if first is not None:
+            warnings.warn(
+                f"{self.path}, line {int(lines[first])}: records are not sorted by position "
+                f"(record at {chrom[first]}:{pos[first]} comes after {prev_chrom[first]}:{prev_pos[first]})",
+                UnsortedInputWarning, stacklevel=4,
+            )
+        keys = variants.select("chrom", "pos", "ref", pl.col("alt").list.join(",").alias("alt"))
+        dup = keys.select(~pl.struct(pl.all()).is_first_distinct()).to_series().arg_true()
+        boundary = None
+        if self._last_key is not None and keys.row(0) == self._last_key:
+            boundary = 0
+        if dup.len() or boundary is not None:
+            i = boundary if boundary is not None else int(dup[0])
+            warnings.warn(
+                f"{self.path}, line {int(lines[i])}: duplicate record {keys['chrom'][i]}:{keys['pos'][i]} "
+                f"{keys['ref'][i]}>{keys['alt'][i]} (the same CHROM, POS, REF and ALT appear twice)",
+                DuplicateRecordWarning, stacklevel=4,
+            )
+        self._last = (chrom[-1], int(pos[-1]))
+        self._seen_chroms = seen | set(chrom.unique().to_list())
+        self._seen_chroms.discard(chrom[-1])
+        self._last_key = keys.row(-1)
+
+    def _error(self) -> VcfFormatError:
+        st = self.state
+        code = ERRORS[int(st[_ERR_CODE])]
+        line = int(st[_LINE])
+        col = int(st[_ERR_COL])
+        start, stop = int(st[_ERR_START]), int(st[_ERR_STOP])
+        token = bytes(self.buf[start : min(stop, start + 80)]).decode("utf-8", "replace")
+        line_start = int(st[_LINE_START])
+        nl = self.buf[line_start : self.filled]
+        hits = np.flatnonzero(nl == 10)
+        line_text = bytes(nl[: hits[0]] if hits.size else nl).decode("utf-8", "replace").rstrip("\r")
+        columns = line_text.split("\t")
+        n_cols = len(self.header.samples)
+        expected = 8 + (1 if self.header.has_format else 0) + n_cols
+
+        def column_name(c: int) -> str:
+            if c < len(_COLUMN_NAMES):
+                return _COLUMN_NAMES[c]
+            return f"sample {c - 9} (column {c + 1})"
+
+        if code in ("columns_few", "columns_many"):
+            extra = f"8 fixed + FORMAT + {n_cols} samples" if self.header.has_format else "8 fixed, no FORMAT"
+            return VcfFormatError(
+                f"expected {expected} tab-separated columns ({extra}, as the #CHROM line says), "
+                f"found {len(columns)}", path=self.path, line=line,
+                field=column_name(col + 1) if code == "columns_few" else "sample columns",
+            )
+        if code == "pos":
+            return VcfFormatError(f"expected a positive whole number, found {token!r}",
+                                  path=self.path, line=line, field="POS")
+        if code == "ref":
+            return VcfFormatError(f"expected bases A, C, G, T or N, found {token!r}",
+                                  path=self.path, line=line, field="REF")
+        if code == "alt":
+            return VcfFormatError(
+                f"expected an allele of bases (ACGTN or *), a symbolic allele <ID> or a breakend, "
+                f"found {token!r}", path=self.path, line=line, field="ALT")
+        if code == "end":
+            return VcfFormatError(f"expected a whole number, found {token!r}",
+                                  path=self.path, line=line, field="INFO/END")
+        if code == "header_in_body":
+            return VcfFormatError("a header line ('#...') appears after the #CHROM line",
+                                  path=self.path, line=line, field="CHROM")
+        key_index = int(st[_ERR_KEY])
+        keys = columns[8].split(":") if len(columns) > 8 else []
+        key = keys[key_index] if 0 <= key_index < len(keys) else "GT"
+        where = f"FORMAT/{key} of sample {col - 9}"
+        if code == "gt_allele":
+            n_alt = 0 if len(columns) < 5 or columns[4] == "." else columns[4].count(",") + 1
+            return VcfFormatError(
+                f"genotype {token!r} refers to an allele that does not exist: REF and {n_alt} ALT "
+                f"allele(s) allow indexes 0 to {n_alt}", path=self.path, line=line, field=where)
+        if code == "gt_syntax":
+            return VcfFormatError(
+                f"expected a genotype such as 0/1, 0|1, ./. or 1, found {token!r}",
+                path=self.path, line=line, field=where)
+        if code == "ploidy":
+            return VcfFormatError(
+                f"genotype {token!r} has more alleles than ploidy={self.ploidy}; pass a larger "
+                "ploidy= to read it", path=self.path, line=line, field=where)
+        if code == "allele_limit":
+            return VcfFormatError(
+                f"genotype {token!r} uses an allele index above 127, more than pgx's int8 "
+                "genotypes hold; split multi-allelic records first (bcftools norm -m-)",
+                path=self.path, line=line, field=where)
+        return VcfFormatError(f"expected a whole number or '.', found {token!r}",
+                              path=self.path, line=line, field=where)
+
+
+def read_vcf(
+    path: PathLike,
+    *,
+    region: str | None = None,
+    samples: Sequence[str | int] | None = None,
+    fields: Sequence[str] | None = None,
+    genome_build: str | None = None,
+    ploidy: int = 2,
+    ad_width: int = 4,
+    pure_python: bool | None = None,
+) -> CallSet:
+    """Read a VCF or BCF file into a :class:`~pgx.CallSet`.
+
+    Plain text, gzip and BGZF-compressed VCF 4.1-4.4 are parsed by pgx's Cython kernel
+    (gzip inflated by zlib-ng on a second thread); BCF is read through pysam.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    region : str, optional
+        ``CONTIG``, ``CONTIG:START`` or ``CONTIG:START-STOP``, 1-based and inclusive;
+        ``chr1`` and ``1`` both find either spelling. Needs a BGZF file with a tabix or
+        CSI index (or an indexed BCF).
+    samples : sequence of str or int, optional
+        Sample names or 0-based column indexes to read, in the order wanted. All by default.
+    fields : sequence of str, optional
+        Besides GT (always read): ``"DP"``, ``"GQ"``, ``"AD"`` (FORMAT, read into
+        :attr:`~pgx.CallSet.calldata`) and INFO keys declared in the header (added as
+        variant columns named by the key, typed from the header). ``"INFO/DP"`` and
+        ``"FORMAT/DP"`` remove ambiguity. By default DP and GQ are read when the header
+        declares them; ``fields=[]`` reads GT alone (fastest).
+    genome_build : {"GRCh38", "GRCh37"}, optional
+        The build the file should use. Detected from ``##contig`` lengths or
+        ``##reference`` when not given; a contradiction raises :class:`~pgx.GenomeBuildError`.
+    ploidy : int, default 2
+        Allele slots per call; haploid calls fill the rest with -2.
+    ad_width : int, default 4
+        Alleles kept per call in AD (REF and the first ``ad_width - 1`` ALT alleles).
+    pure_python : bool, optional
+        Use the slow pure-Python kernel (the test oracle); by default only when the
+        environment variable ``PGX_PURE_PYTHON=1`` is set.
+
+    Returns
+    -------
+    CallSet
+
+    Raises
+    ------
+    VcfFormatError
+        Malformed or truncated input, naming the file, line and field.
+    RegionError
+        A region that cannot be queried (no index, unknown contig, plain-text file).
+    GenomeBuildError
+        The requested build contradicts the header.
+
+    Warns
+    -----
+    DuplicateRecordWarning, UnsortedInputWarning
+
+    Examples
+    --------
+    >>> import pgx
+    >>> cs = pgx.read_vcf(pgx.example_vcf())
+    >>> cs.genotypes.dtype, cs.genotypes.shape[2]
+    (dtype('int8'), 2)
+    >>> cs.variants.columns[:8]
+    ['chrom', 'pos', 'id', 'ref', 'alt', 'qual', 'filter', 'end']
+    """
+    reader = _Reader(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
+                     ploidy=ploidy, ad_width=ad_width, pure_python=pure_python)
+    try:
+        return reader.read_all()
+    finally:
+        reader.close()
+
+
+def iter_vcf(
+    path: PathLike,
+    *,
+    chunk_size: int = 10_000,
+    region: str | None = None,
+    samples: Sequence[str | int] | None = None,
+    fields: Sequence[str] | None = None,
+    genome_build: str | None = None,
+    ploidy: int = 2,
+    ad_width: int = 4,
+    pure_python: bool | None = None,
+) -> Iterator[CallSet]:
+    """Stream a VCF/BCF file as :class:`~pgx.CallSet` chunks of at most ``chunk_size`` variants.
+
+    Memory stays bounded by one chunk whatever the file's size. Options are those of
+    :func:`read_vcf`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    chunk_size : int, default 10000
+        Variants per chunk (the last may be shorter).
+    region, samples, fields, genome_build, ploidy, ad_width, pure_python
+        As in :func:`read_vcf`.
+
+    Yields
+    ------
+    CallSet
+
+    Raises
+    ------
+    VcfFormatError, RegionError, GenomeBuildError
+        As :func:`read_vcf`; raised when the bad record is reached.
+
+    Examples
+    --------
+    >>> import pgx
+    >>> sizes = [chunk.n_variants for chunk in pgx.iter_vcf(pgx.example_vcf(), chunk_size=5)]
+    >>> sum(sizes) == pgx.read_vcf(pgx.example_vcf()).n_variants, max(sizes) <= 5
+    (True, True)
+    """
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive whole number, found {chunk_size!r}")
+    reader = _Reader(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
+                     ploidy=ploidy, ad_width=ad_width, pure_python=pure_python)
+    try:
+        yield from reader.iter_chunks(chunk_size)
+    finally:
+        reader.close()

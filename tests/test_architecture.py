@@ -1,0 +1,106 @@
+"""The module layering of ../shared/ARCHITECTURE.md, enforced by walking pgx/ with ast.
+
+A module imports only from its own layer or below; nothing imports cli; only io opens
+genomic files with pysam; only models imports lightgbm and scikit-learn; only pipeline
+and simulate import dask.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pgx
+
+PACKAGE = Path(pgx.__file__).resolve().parent
+
+LAYERS = {
+    "exceptions": 0, "_typing": 0, "schema": 0, "_utils": 0, "_version": 0,
+    "_ext": 1, "callset": 1, "privacy": 1, "examples": 1,
+    "io": 2, "reference": 2,
+    "encode": 3, "calling": 3,
+    "phenotype": 4, "recommend": 4, "features": 4, "models": 4,
+    "report": 5,
+    "pipeline": 6, "simulate": 6,
+    "cli": 7,
+}
+# layer-7 cli may use only these
+CLI_MAY_USE = {"pipeline", "report", "io", "privacy", "exceptions", "_version", "_typing", "reference",
+               "calling", "recommend", "simulate", "callset", "examples", "schema"}
+# third-party modules reserved to one part of pgx
+RESERVED = {"pysam": {"io"}, "lightgbm": {"models"}, "sklearn": {"models"}, "dask": {"pipeline", "simulate"}}
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        top = rel.parts[0].removesuffix(".py")
+        if top == "__init__":
+            continue
+        yield path, top
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, node.lineno
+
+
+@pytest.mark.parametrize(("path", "top"), list(_modules()), ids=lambda v: str(v))
+def test_layering(path, top):
+    assert top in LAYERS, f"{path}: module {top!r} is not in the layer table; add it on purpose"
+    layer = LAYERS[top]
+    for name, line in _imports(path):
+        parts = name.split(".")
+        if parts[0] == "pgx" and len(parts) > 1:
+            target = parts[1]
+            assert target != "cli" or top == "cli", f"{path}:{line} imports cli"
+            assert target in LAYERS, f"{path}:{line} imports unknown pgx module {target}"
+            if top == "cli":
+                assert target in CLI_MAY_USE, f"{path}:{line}: cli may not import pgx.{target}"
+            else:
+                assert LAYERS[target] <= layer, (
+                    f"{path}:{line}: layer {layer} module {top!r} imports layer {LAYERS[target]} pgx.{target}"
+                )
+            if top in ("encode", "calling"):
+                assert target != "io", f"{path}:{line}: {top} takes a CallSet, never a path (no io)"
+        if parts[0] in RESERVED:
+            assert top in RESERVED[parts[0]], f"{path}:{line}: only {RESERVED[parts[0]]} may import {parts[0]}"
+
+
+def test_import_pgx_is_light():
+    code = ("import sys, pgx; heavy = [m for m in ('lightgbm', 'sklearn', 'dask', 'pysam') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"import pgx loaded {out.stdout.strip()}"
+
+
+def test_setup_py_only_builds_extensions():
+    root = PACKAGE.parent
+    setup = root / "setup.py"
+    if not setup.exists():
+        pytest.skip("running from an installed wheel without the source tree")
+    tree = ast.parse(setup.read_text())
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "setup"]
+    assert len(calls) == 1 and [k.arg for k in calls[0].keywords] == ["ext_modules"]
+
+
+def test_every_subpackage_is_packaged():
+    root = PACKAGE.parent
+    pyproject = root / "pyproject.toml"
+    if not pyproject.exists():
+        pytest.skip("running from an installed wheel without the source tree")
+    import tomllib
+
+    listed = set(tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["packages"])
+    found = {"pgx." + ".".join(p.parent.relative_to(PACKAGE).parts) if p.parent != PACKAGE else "pgx"
+             for p in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, f"packages missing from pyproject.toml: {sorted(found - listed)}"

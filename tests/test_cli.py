@@ -1,0 +1,57 @@
+"""The pgx command end to end, in a subprocess as a user runs it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import pgx
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    exe = shutil.which("pgx")
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "pgx.cli", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_version_and_help():
+    out = _run("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"pgx {pgx.__version__}"
+    out = _run("--help")
+    assert out.returncode == 0 and "summary" in out.stdout
+    out = _run("summary", "--help")
+    assert out.returncode == 0 and "VCF" in out.stdout
+
+
+def test_summary_of_shipped_example():
+    out = _run("summary", pgx.example_vcf())
+    assert out.returncode == 0, out.stderr
+    assert "samples: 4" in out.stdout
+    assert "variants: 13" in out.stdout
+    assert "genome build: GRCh38" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\tx\t.\tA\tG\t.\t.\t.\n",
+      "line 3, field POS"),
+     ("garbage\n", "expected '##fileformat=VCFv4.x'")],
+)
+def test_bad_input_exits_2_without_traceback(tmp_path, content, needle):
+    path = tmp_path / "bad.vcf"
+    path.write_text(content)
+    out = _run("summary", str(path))
+    assert out.returncode == 2
+    assert needle in out.stderr
+    assert "Traceback" not in out.stderr
+    debug = _run("--debug", "summary", str(path))
+    assert "Traceback" in debug.stderr
+
+
+def test_usage_error_exits_2():
+    out = _run("summary")
+    assert out.returncode == 2
+    assert "required: VCF" in out.stderr
