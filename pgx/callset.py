@@ -106,16 +106,26 @@ class CallSet:
         Parameters
         ----------
         genotypes : array-like of int, shape (variants, samples, ploidy)
+            Allele indexes, -1 missing, -2 no such ploidy slot.
         chrom, pos, ref, alt : lists
             The variant columns; ``pos`` 1-based.
         sample_ids : list of str
+            One name per genotype column.
         phased : array-like of bool, optional
             Defaults to all False.
         genome_build : str, optional
+            ``"GRCh38"`` or ``"GRCh37"``.
 
         Returns
         -------
         CallSet
+
+        Examples
+        --------
+        >>> cs = CallSet.from_arrays([[[1, -2]]], chrom=["chrM"], pos=[1555], ref=["A"],
+        ...                          alt=[["G"]], sample_ids=["S1"], phased=[[True]])
+        >>> cs.genotypes.tolist(), cs.phased.tolist()
+        ([[[1, -2]]], [[True]])
         """
         gt = np.ascontiguousarray(genotypes, dtype=np.int8)
         n = len(pos)

@@ -79,6 +79,7 @@ cdef struct Outputs:
     bint want_dp
     bint want_gq
     bint want_ad
+    bint identity
 
 
 cdef struct Fmt:
@@ -272,7 +273,11 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     cdef int s, k, out_s, j, ploidy = o.ploidy
     cdef int32_t ival = -1
     cdef int8_t* g
+    cdef uint8_t* ph
     cdef uint8_t c0
+    cdef unsigned int na
+    cdef unsigned int c2
+    cdef int s0
     cdef int64_t end = -1
     cdef int64_t cell
 
@@ -418,7 +423,24 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
             fmt.length = -1
     # samples
     p = q
-    for s in range(n_cols):
+    s0 = 0
+    if fmt.gt == 0 and fmt.length == 2 and ploidy == 2 and o.identity and not (o.want_dp or o.want_gq or o.want_ad):
+        # tight loop for FORMAT "GT" with diploid single-digit calls in every column
+        g = o.gt + v * o.n_out * 2
+        ph = o.phased + v * o.n_out
+        na = n_alleles if n_alleles < 10 else 10
+        while s0 < n_cols and p + 4 <= le:
+            c0 = <uint8_t> (p[1] - 48)
+            c2 = <unsigned int> (p[3] - 48)
+            if (p[0] != b'\t' or c0 >= na or c2 >= na or (p[2] != b'|' and p[2] != b'/')
+                    or (p + 4 < le and p[4] != b'\t')):
+                break
+            g[2 * s0] = <int8_t> c0
+            g[2 * s0 + 1] = <int8_t> c2
+            ph[s0] = p[2] == b'|'
+            p += 4
+            s0 += 1
+    for s in range(s0, n_cols):
         if p == le:
             state[ERR_COL] = 8 + s
             state[ERR_START] = p - base
@@ -573,6 +595,7 @@ def parse_records(
     cdef int status = ST_NEED_DATA
     cdef int err = 0
     cdef int tabs
+    cdef Py_ssize_t i
     cdef Outputs o
     cdef Fmt fmt
     cdef int n_cols = sample_map.shape[0]
@@ -597,6 +620,11 @@ def parse_records(
     o.gq = &gq[0, 0] if o.want_gq else NULL
     o.ad = &ad[0, 0, 0] if o.want_ad else NULL
     o.ad_width = <int> ad.shape[2]
+    o.identity = n_cols == o.n_out
+    for i in range(n_cols):
+        if sample_map[i] != i:
+            o.identity = False
+            break
     fmt.length = -2
     fmt.gt = -1
     fmt.dp = -1

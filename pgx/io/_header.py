@@ -181,6 +181,13 @@ def detect_genome_build(header: VcfHeader, *, path: str, requested: str | None =
     GenomeBuildError
         If the requested build is unknown or contradicts the header, or the header
         contradicts itself.
+
+    Examples
+    --------
+    >>> h = parse_header("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=249250621>\n"
+    ...                  "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO", path="x.vcf")
+    >>> detect_genome_build(h, path="x.vcf")
+    'GRCh37'
     """
     builds = ("GRCh38", "GRCh37")
     if requested is not None and requested not in builds:

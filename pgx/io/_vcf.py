@@ -13,6 +13,7 @@ import polars as pl
 
 from pgx._ext import ERRORS, STATE_SIZE, STATUS, vcf_kernels
 from pgx._typing import PathLike
+from pgx._utils import Prefaulter
 from pgx.callset import CallSet
 from pgx.exceptions import (
     DuplicateRecordWarning,
@@ -289,7 +290,7 @@ class _Reader:
                 break
             self.filled += n
 
-    def _run(self, arrays: _Arrays, limit: int, *, grow: bool) -> bool:
+    def _run(self, arrays: _Arrays, limit: int, *, grow: bool, prefaulter: Prefaulter | None = None) -> bool:
         """Parse into ``arrays`` until ``limit`` rows or the end; return True at the end."""
         kernel = self.kernel.parse_records
         while True:
@@ -306,6 +307,8 @@ class _Reader:
                 continue
             if status == STATUS["full"]:
                 if grow and self.state[_N_VAR] >= arrays.capacity:
+                    if prefaulter is not None:
+                        prefaulter.stop()
                     arrays.resize(max(1024, int(arrays.capacity * 1.5)))
                     continue
                 return False
@@ -328,13 +331,17 @@ class _Reader:
         if self.eof:
             return lines + 1
         per_line = max(1, sample.shape[0] // lines)
-        guess = text_size(self.path, self.kind) // per_line
-        return int(min(max(1024, guess + guess // 8), 200_000_000))
+        return int(min(max(1024, text_size(self.path, self.kind) // per_line), 200_000_000))
 
     def read_all(self) -> CallSet:
-        capacity = self._initial_capacity()
-        arrays = self._new_arrays(capacity)
-        self._run(arrays, np.iinfo(np.int64).max, grow=True)
+        expected = self._initial_capacity()
+        # np.empty leaves untouched pages unmapped, so the 1/8 margin costs address space only
+        arrays = self._new_arrays(expected + expected // 8)
+        prefaulter = Prefaulter([arrays.gt, arrays.phased, arrays.dp, arrays.gq, arrays.ad], expected)
+        try:
+            self._run(arrays, np.iinfo(np.int64).max, grow=True, prefaulter=prefaulter)
+        finally:
+            prefaulter.stop()
         return self._finish(arrays)
 
     def iter_chunks(self, chunk_size: int) -> Iterator[CallSet]:

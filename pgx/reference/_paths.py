@@ -33,6 +33,11 @@ def reference_dir(reference_dir: str | os.PathLike[str] | None = None) -> Path:
     ------
     ReferenceDataError
         If the folder does not exist.
+
+    Examples
+    --------
+    >>> (reference_dir() / "genome" / "contigs.tsv").is_file()
+    True
     """
     chosen = reference_dir or os.environ.get(ENV_VAR) or None
     if chosen is not None:
