@@ -184,8 +184,8 @@ def detect_genome_build(header: VcfHeader, *, path: str, requested: str | None =
 
     Examples
     --------
-    >>> h = parse_header("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=249250621>\n"
-    ...                  "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO", path="x.vcf")
+    >>> h = parse_header("##fileformat=VCFv4.2\\n##contig=<ID=chr1,length=249250621>\\n"
+    ...                  "#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO", path="x.vcf")
     >>> detect_genome_build(h, path="x.vcf")
     'GRCh37'
     """
