@@ -19,4 +19,5 @@ def parse_records(
     lines: NDArray[np.int64],
     sites: NDArray[np.uint8],
     max_variants: int,
+    site_columns: int = ...,
 ) -> int: ...

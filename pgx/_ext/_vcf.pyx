@@ -548,6 +548,7 @@ def parse_records(
     int64_t[::1] lines,
     uint8_t[::1] sites,
     int64_t max_variants,
+    int site_columns=8,
 ):
     """Parse complete VCF data lines from ``buf[start:stop]``.
 
@@ -571,9 +572,11 @@ def parse_records(
     pos, end, lines : int64 arrays
         1-based POS, INFO END (-1 when absent) and the 1-based line number, per variant.
     sites : uint8 array
-        Receives the first eight columns of every line, newline-terminated.
+        Receives the first ``site_columns`` columns of every line, newline-terminated.
     max_variants : int
         Stop (status 1) once ``state[0]`` reaches this row count.
+    site_columns : int, default 8
+        How many leading columns go to ``sites`` (7 leaves INFO out).
 
     Returns
     -------
@@ -659,13 +662,13 @@ def parse_records(
                 # the first eight columns go to `sites` as they are
                 site_end = p
                 tabs = 0
-                while tabs < 8:
+                while tabs < site_columns:
                     site_end = <const uint8_t*> memchr(site_end, b'\t', le - site_end)
                     if site_end == NULL:
                         site_end = le
                         break
                     tabs += 1
-                    if tabs < 8:
+                    if tabs < site_columns:
                         site_end += 1
                 n_site = site_end - p
                 if site_len + n_site + 1 > site_cap:

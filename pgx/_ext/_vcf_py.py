@@ -217,7 +217,7 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
 
 
 def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, phased, dp, gq, ad,
-                  pos, end, lines, sites, max_variants):
+                  pos, end, lines, sites, max_variants, site_columns=8):
     """Pure-Python twin of :func:`pgx._ext._vcf.parse_records` (same contract)."""
     data = bytes(np.asarray(buf)[:stop])
     v = int(state[N_VAR])
@@ -247,7 +247,7 @@ def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, p
         try:
             if line[:1] == b"#":
                 raise _Fail(E_HEADER_IN_BODY, 0, p, p + len(line))
-            site = b"\t".join(line.split(b"\t")[:8])
+            site = b"\t".join(line.split(b"\t")[:site_columns])
             if site_len + len(site) + 1 > sites.shape[0]:
                 status = ST_SITES_FULL
                 break

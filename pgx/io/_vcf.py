@@ -298,6 +298,7 @@ class _Reader:
                 self.buf, self.offset, self.filled, self.eof, self.state, self.sample_map,
                 self.header.has_format, arrays.gt, arrays.phased, arrays.dp, arrays.gq, arrays.ad,
                 arrays.pos, arrays.end, arrays.lines, arrays.sites, limit,
+                8 if self.info_fields else 7,
             )
             self.offset = int(self.state[_OFFSET])
             if status == STATUS["error"]:
@@ -381,13 +382,19 @@ class _Reader:
 
     def _variants(self, arrays: _Arrays, n: int) -> pl.DataFrame:
         site_len = int(self.state[_SITE_LEN])
+        names = list(_SITE_SCHEMA)[: 8 if self.info_fields else 7]
+        keep = [name for name in names if name != "pos"]
+        schema = {name: pl.String for name in names}
         if n == 0:
-            raw = pl.DataFrame(schema=_SITE_SCHEMA)
+            raw = pl.DataFrame(schema={name: pl.String for name in keep})
         else:
-            raw = pl.read_csv(
-                io.BytesIO(memoryview(arrays.sites)[:site_len]), separator="\t", has_header=False,
-                schema=_SITE_SCHEMA, quote_char=None, encoding="utf8-lossy",
-            )
+            data = arrays.sites[:site_len].tobytes()
+            options = dict(separator="\t", has_header=False, schema=schema, quote_char=None,
+                           columns=[i for i, name in enumerate(names) if name != "pos"], null_values=["."])
+            try:
+                raw = pl.read_csv(data, encoding="utf8", **options)
+            except pl.exceptions.ComputeError:
+                raw = pl.read_csv(data, encoding="utf8-lossy", **options)
         if raw.height != n:
             raise PgxError(f"internal error: {raw.height} site rows for {n} records in {self.path}")
         pos = pl.Series("pos", arrays.pos[:n])
@@ -395,22 +402,19 @@ class _Reader:
         frame = raw.with_columns(pos, end).select(
             pl.col("chrom"),
             pl.col("pos"),
-            pl.when(pl.col("id") == ".").then(None).otherwise(pl.col("id")).alias("id"),
+            pl.col("id"),
             pl.col("ref"),
-            pl.when(pl.col("alt") == ".").then(pl.lit([], dtype=pl.List(pl.String)))
-            .otherwise(pl.col("alt").str.split(",")).alias("alt"),
-            pl.when(pl.col("qual") == ".").then(None).otherwise(pl.col("qual"))
-            .cast(pl.Float32, strict=False).alias("qual"),
-            pl.when(pl.col("filter") == ".").then(None)
-            .otherwise(pl.col("filter").str.split(";")).alias("filter"),
+            pl.col("alt").str.split(",").fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("alt"),
+            pl.col("qual").cast(pl.Float32, strict=False).alias("qual"),
+            pl.col("filter").str.split(";").alias("filter"),
             pl.when(pl.col("end_raw") < 0)
             .then(pl.col("pos") + pl.col("ref").str.len_bytes().cast(pl.Int64) - 1)
             .otherwise(pl.col("end_raw")).alias("end"),
             pl.col("qual").alias("_qual_text"),
-            pl.col("info"),
+            *([pl.col("info")] if self.info_fields else []),
         )
         bad = frame.select(
-            (pl.col("qual").is_null() & (pl.col("_qual_text") != ".")).arg_true().first()
+            (pl.col("qual").is_null() & pl.col("_qual_text").is_not_null()).arg_true().first()
         ).item()
         if bad is not None:
             raise VcfFormatError(
@@ -418,7 +422,7 @@ class _Reader:
                 path=self.path, line=int(arrays.lines[bad]), field="QUAL",
             )
         info_columns = [self._info_column(frame, key, arrays.lines) for key in self.info_fields]
-        return frame.drop("_qual_text", "info").with_columns(info_columns)
+        return frame.drop("_qual_text", *(["info"] if self.info_fields else [])).with_columns(info_columns)
 
     def _info_column(self, frame: pl.DataFrame, key: str, lines: np.ndarray) -> pl.Series:
         definition = self.header.info[key]
@@ -447,25 +451,30 @@ class _Reader:
         return values.alias(key)
 
     def _check_order(self, variants: pl.DataFrame, lines: np.ndarray) -> None:
-        if variants.height == 0:
+        """Warn about records out of order or repeated (across chunks too)."""
+        n = variants.height
+        if n == 0:
             return
         chrom = variants["chrom"]
-        pos = variants["pos"]
+        pos = variants["pos"].to_numpy()
         prev_chrom = chrom.shift(1)
-        prev_pos = pos.shift(1)
+        prev_pos = np.empty_like(pos)
+        prev_pos[1:] = pos[:-1]
         if self._last is not None:
             prev_chrom[0] = self._last[0]
             prev_pos[0] = self._last[1]
-        same = (chrom == prev_chrom).fill_null(False)
-        backwards = (same & (pos < prev_pos)).arg_true()
-        changed = (~same & prev_chrom.is_not_null()).arg_true()
+        else:
+            prev_pos[0] = pos[0]
+        same = (chrom == prev_chrom).fill_null(True).to_numpy()
+        backwards = np.flatnonzero(same & (pos < prev_pos))
+        changes = np.flatnonzero(~same)
         seen = set(self._seen_chroms)
         revisit: list[int] = []
-        for i in changed:
+        for i in changes:
             seen.add(prev_chrom[int(i)])
             if chrom[int(i)] in seen:
                 revisit.append(int(i))
-        candidates = ([int(backwards[0])] if backwards.len() else []) + revisit
+        candidates = ([int(backwards[0])] if backwards.size else []) + revisit
         first = min(candidates, default=None)
         if first is not None:
             warnings.warn(
@@ -473,22 +482,33 @@ class _Reader:
                 f"(record at {chrom[first]}:{pos[first]} comes after {prev_chrom[first]}:{prev_pos[first]})",
                 UnsortedInputWarning, stacklevel=4,
             )
-        keys = variants.select("chrom", "pos", "ref", pl.col("alt").list.join(",").alias("alt"))
-        dup = keys.select(~pl.struct(pl.all()).is_first_distinct()).to_series().arg_true()
-        boundary = None
-        if self._last_key is not None and keys.row(0) == self._last_key:
-            boundary = 0
-        if dup.len() or boundary is not None:
-            i = boundary if boundary is not None else int(dup[0])
-            warnings.warn(
-                f"{self.path}, line {int(lines[i])}: duplicate record {keys['chrom'][i]}:{keys['pos'][i]} "
-                f"{keys['ref'][i]}>{keys['alt'][i]} (the same CHROM, POS, REF and ALT appear twice)",
-                DuplicateRecordWarning, stacklevel=4,
-            )
+        # duplicates: a record with the CHROM, POS, REF and ALT of an earlier one at that position
+        ref = variants["ref"]
+        alt = variants["alt"]
+        for i in np.flatnonzero(same & (pos == prev_pos)):
+            i = int(i)
+            if i == 0 and self._last_key is None:
+                continue
+            key = (chrom[i], int(pos[i]), ref[i], tuple(alt[i]))
+            j = i - 1
+            while j >= 0 and int(pos[j]) == key[1] and chrom[j] == key[0]:
+                if (ref[j], tuple(alt[j])) == key[2:]:
+                    break
+                j -= 1
+            duplicate = j >= 0 and int(pos[j]) == key[1] and chrom[j] == key[0]
+            if j < 0 and self._last_key is not None:
+                duplicate = self._last_key == key
+            if duplicate:
+                warnings.warn(
+                    f"{self.path}, line {int(lines[i])}: duplicate record {key[0]}:{key[1]} "
+                    f"{key[2]}>{','.join(key[3])} (the same CHROM, POS, REF and ALT appear twice)",
+                    DuplicateRecordWarning, stacklevel=4,
+                )
+                break
         self._last = (chrom[-1], int(pos[-1]))
         self._seen_chroms = seen | set(chrom.unique().to_list())
         self._seen_chroms.discard(chrom[-1])
-        self._last_key = keys.row(-1)
+        self._last_key = (chrom[-1], int(pos[-1]), ref[-1], tuple(alt[-1]))
 
     def _error(self) -> VcfFormatError:
         st = self.state
