@@ -9,6 +9,7 @@ from pgx.examples import example_vcf
 from pgx.exceptions import (
     DuplicateRecordWarning,
     GenomeBuildError,
+    OutsideCallWarning,
     PgxError,
     PgxWarning,
     ReferenceDataError,
@@ -17,6 +18,7 @@ from pgx.exceptions import (
     VcfFormatError,
 )
 from pgx.io import iter_vcf, read_vcf
+from pgx.pipeline import call
 
 __all__ = [
     "__version__",
@@ -24,6 +26,7 @@ __all__ = [
     "read_vcf",
     "iter_vcf",
     "example_vcf",
+    "call",
     "PgxError",
     "VcfFormatError",
     "RegionError",
@@ -32,4 +35,5 @@ __all__ = [
     "PgxWarning",
     "DuplicateRecordWarning",
     "UnsortedInputWarning",
+    "OutsideCallWarning",
 ]

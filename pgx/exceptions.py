@@ -18,6 +18,7 @@ __all__ = [
     "DuplicateRecordWarning",
     "UnsortedInputWarning",
     "PurePythonKernelWarning",
+    "OutsideCallWarning",
 ]
 
 
@@ -99,3 +100,7 @@ class PurePythonKernelWarning(PgxWarning):
 
 class ReferenceDataError(PgxError, ValueError):
     """A curated reference table is missing, malformed or fails its checksum."""
+
+
+class OutsideCallWarning(PgxWarning):
+    """A row of an outside-call file was malformed or named an unknown gene, and was skipped."""

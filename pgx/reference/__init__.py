@@ -4,6 +4,27 @@ This package is the only reader of the reference folder.
 """
 
 from pgx.reference._genome import contig_lengths, normalize_contig
+from pgx.reference._manifest import reference_version, verify_manifest
 from pgx.reference._paths import reference_dir
+from pgx.reference._tables import (
+    allele_definitions,
+    allele_table,
+    gene_info,
+    genes,
+    phenotype_rules,
+    positions,
+)
 
-__all__ = ["contig_lengths", "normalize_contig", "reference_dir"]
+__all__ = [
+    "allele_definitions",
+    "allele_table",
+    "contig_lengths",
+    "gene_info",
+    "genes",
+    "normalize_contig",
+    "phenotype_rules",
+    "positions",
+    "reference_dir",
+    "reference_version",
+    "verify_manifest",
+]

@@ -1,0 +1,255 @@
+"""Star-allele matching: haplotypes and diplotypes consistent with the observed sites.
+
+Scoring follows PharmCAT's Named Allele Matcher: an allele scores the number of
+definition positions it specifies among those called (the reference allele specifies
+all of them), a diplotype the sum of its two alleles; the top-scoring consistent
+diplotypes are returned, ties together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["AlleleModel", "Match", "match_unphased", "match_phased", "match_haploid",
+           "match_lowest_function", "allele_sort_key"]
+
+_STAR = re.compile(r"^\*(\d+)(.*)$")
+
+
+def allele_sort_key(name: str) -> tuple:
+    """Natural order of allele names: ``*1 < *2 < *10 < *17 < c.1905+1G>A < rs...``.
+
+    Examples
+    --------
+    >>> sorted(["*17", "*2", "*1", "*10"], key=allele_sort_key)
+    ['*1', '*2', '*10', '*17']
+    """
+    match = _STAR.match(name)
+    if match:
+        return (0, int(match.group(1)), match.group(2))
+    return (1, 0, name)
+
+
+@dataclass(frozen=True)
+class AlleleModel:
+    """The named alleles of one gene as a matrix over its definition sites.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Matchable alleles (the reference first); structural alleles are left out.
+    reference : int
+        Index of the reference allele in ``names``.
+    sites : bool array (alleles, sites)
+        True where the allele carries the site's ALT.
+    positions : bool array (alleles, positions)
+        True where the allele's definition specifies the position (all for the reference).
+    activity : float array (alleles,)
+        Activity value, NaN when none.
+    """
+
+    names: tuple[str, ...]
+    reference: int
+    sites: np.ndarray
+    positions: np.ndarray
+    activity: np.ndarray
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All unordered allele pairs (i <= j) and their summed site vectors."""
+        cache = self.__dict__.get("_pairs")
+        if cache is None:
+            i, j = np.triu_indices(len(self.names))
+            summed = self.sites[i].astype(np.int8) + self.sites[j].astype(np.int8)
+            cache = (i, j, summed)
+            object.__setattr__(self, "_pairs", cache)
+        return cache
+
+
+@dataclass(frozen=True)
+class Match:
+    """The diplotypes consistent with one sample's calls, best first.
+
+    Attributes
+    ----------
+    diplotypes : tuple of (str, str)
+        Every (allele 1, allele 2) pair that explains the calls, ordered by score
+        (highest first), then by allele order. The second name is ``""`` for a
+        haploid call.
+    scores : tuple of int
+        The score of each diplotype (PharmCAT's: positions specified and called).
+    """
+
+    diplotypes: tuple[tuple[str, str], ...]
+    scores: tuple[int, ...]
+
+    @property
+    def top(self) -> tuple[tuple[str, str], ...]:
+        """The diplotypes sharing the highest score."""
+        best = self.scores[0]
+        return tuple(d for d, sc in zip(self.diplotypes, self.scores) if sc == best)
+
+
+def _ranked(pairs: dict[tuple[str, str], int]) -> Match:
+    order = sorted(pairs.items(), key=lambda kv: (-kv[1], allele_sort_key(kv[0][0]), allele_sort_key(kv[0][1])))
+    return Match(tuple(d for d, _ in order), tuple(sc for _, sc in order))
+
+
+def _order(model: AlleleModel, a: int, b: int) -> tuple[str, str]:
+    x, y = model.names[a], model.names[b]
+    return (x, y) if allele_sort_key(x) <= allele_sort_key(y) else (y, x)
+
+
+def _unique_rows(dosage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if dosage.shape[1] == 0:
+        return np.zeros((1, 0), dtype=dosage.dtype), np.zeros(dosage.shape[0], dtype=np.intp)
+    patterns, inverse = np.unique(dosage, axis=0, return_inverse=True)
+    return patterns, inverse.reshape(-1)
+
+
+def _scores(model: AlleleModel, called_positions: np.ndarray) -> np.ndarray:
+    return model.positions.astype(np.int32) @ called_positions.astype(np.int32)
+
+
+def _visible(model: AlleleModel, score: np.ndarray) -> np.ndarray:
+    """Alleles with at least one defining position called (and the reference): an allele
+    whose every defining position is missing cannot be told from the reference, so it is
+    not offered as an explanation (its positions are reported as missing instead)."""
+    visible = score > 0
+    visible[model.reference] = True
+    return visible
+
+
+def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.ndarray) -> list[Match | None]:
+    """Diplotypes consistent with unphased ALT dosages, for many samples at once.
+
+    Samples with the same dosage pattern are matched once.
+
+    Parameters
+    ----------
+    model : AlleleModel
+    dosage : int8 array (samples, sites)
+        0, 1 or 2 copies of each site's ALT; -1 not called.
+    site_position : int array (sites,)
+        The position index of each site.
+
+    Returns
+    -------
+    list of Match or None
+        None where no pair of named alleles explains the sample.
+    """
+    i, j, summed = model.pairs()
+    patterns, inverse = _unique_rows(dosage)
+    n_pos = model.positions.shape[1]
+    results: list[Match | None] = []
+    for pattern in patterns:
+        site_called = pattern >= 0
+        pos_called = np.ones(n_pos, dtype=bool)
+        pos_called[site_position[~site_called]] = False
+        ok = np.all((summed == pattern) | ~site_called, axis=1)
+        if not ok.any():
+            results.append(None)
+            continue
+        score = _scores(model, pos_called)
+        visible = _visible(model, score)
+        ok &= visible[i] & visible[j]
+        if not ok.any():
+            results.append(None)
+            continue
+        pair_score = score[i] + score[j]
+        found: dict[tuple[str, str], int] = {}
+        for b in np.flatnonzero(ok):
+            key = _order(model, i[b], j[b])
+            found[key] = max(found.get(key, -1), int(pair_score[b]))
+        results.append(_ranked(found))
+    return [results[k] for k in inverse]
+
+
+def _consistent_haplotypes(model: AlleleModel, hap: np.ndarray) -> np.ndarray:
+    called = hap >= 0
+    return np.flatnonzero(np.all((model.sites == (hap == 1)) | ~called, axis=1))
+
+
+def match_phased(model: AlleleModel, haplotypes: np.ndarray, site_position: np.ndarray) -> list[Match | None]:
+    """Match each haplotype of phased samples on its own.
+
+    Parameters
+    ----------
+    model : AlleleModel
+    haplotypes : int8 array (samples, 2, sites)
+        1 ALT carried, 0 not, -1 not called.
+    site_position : int array (sites,)
+
+    Returns
+    -------
+    list of Match or None
+    """
+    n_pos = model.positions.shape[1]
+    flat = haplotypes.reshape(haplotypes.shape[0], -1)
+    patterns, inverse = _unique_rows(flat)
+    results: list[Match | None] = []
+    for row in patterns:
+        haps = row.reshape(2, -1)
+        pos_called = np.ones(n_pos, dtype=bool)
+        pos_called[site_position[(haps < 0).any(axis=0)]] = False
+        score = _scores(model, pos_called)
+        visible = _visible(model, score)
+        first = [a for a in _consistent_haplotypes(model, haps[0]) if visible[a]]
+        second = [a for a in _consistent_haplotypes(model, haps[1]) if visible[a]]
+        if not first or not second:
+            results.append(None)
+            continue
+        found: dict[tuple[str, str], int] = {}
+        for a in first:
+            for b in second:
+                key = _order(model, a, b)
+                found[key] = max(found.get(key, -1), int(score[a] + score[b]))
+        results.append(_ranked(found))
+    return [results[k] for k in inverse]
+
+
+def match_haploid(model: AlleleModel, dosage: np.ndarray, site_position: np.ndarray) -> list[Match | None]:
+    """Match haploid samples (one haplotype: chrM, a male's chrX); diplotypes are (allele, "")."""
+    n_pos = model.positions.shape[1]
+    patterns, inverse = _unique_rows(dosage)
+    results: list[Match | None] = []
+    for pattern in patterns:
+        pos_called = np.ones(n_pos, dtype=bool)
+        pos_called[site_position[pattern < 0]] = False
+        score = _scores(model, pos_called)
+        visible = _visible(model, score)
+        found = {(model.names[a], ""): int(score[a]) for a in _consistent_haplotypes(model, pattern) if visible[a]}
+        results.append(_ranked(found) if found else None)
+    return [results[k] for k in inverse]
+
+
+def match_lowest_function(model: AlleleModel, dosage: np.ndarray, site_position: np.ndarray) -> list[Match | None]:
+    """Genes called by their lowest-function variants (DPYD, RYR1, CACNA1S).
+
+    Every non-reference allele whose sites are all carried is present, with as many
+    copies as its least-carried site; the diplotype is made of the two present copies
+    with the lowest activity value (then the allele order), padded with the reference.
+    Alleles with a position not called are dropped from consideration.
+    """
+    results: list[Match | None] = []
+    ref = model.reference
+    order = sorted(range(len(model.names)),
+                   key=lambda a: (np.nan_to_num(model.activity[a], nan=np.inf), allele_sort_key(model.names[a])))
+    patterns, inverse = _unique_rows(dosage)
+    for pattern in patterns:
+        copies: list[int] = []
+        for a in order:
+            if a == ref:
+                continue
+            need = model.sites[a]
+            values = pattern[need]
+            # an allele with a position not called is dropped from consideration, as in
+            # PharmCAT; the position is reported as missing
+            if not need.any() or (values < 0).any():
+                continue
+            copies.extend([a] * min(int(values.min()), 2))
+        chosen = (copies + [ref, ref])[:2]
+        results.append(Match((_order(model, chosen[0], chosen[1]),), (0,)))
+    return [results[k] for k in inverse]

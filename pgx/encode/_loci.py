@@ -1,0 +1,267 @@
+"""Observed records -> the loci of one gene's allele definitions.
+
+For every sample this gives, per definition site (a position and one defined ALT), the
+number of copies carried (``dosage``) and, for phased data, which haplotype carries it.
+Absent positions are not called (-1) unless a gVCF reference block covers them or the
+caller asks to assume reference. Records are matched to definitions after trimming and
+multi-allelic splitting, and indels also by the sequence change they make, so the
+caller's choice of representation does not change the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from pgx.callset import CallSet
+from pgx.encode._normalize import KnownBases, same_change, trim
+from pgx.reference import normalize_contig
+
+__all__ = ["GeneSites", "GeneGenotypes", "encode_gene", "region_rows", "PAD"]
+
+PAD = 100  # bases searched around the gene's positions for shifted indels
+
+
+@dataclass(frozen=True)
+class GeneSites:
+    """One gene's definition sites in one genome build.
+
+    Attributes
+    ----------
+    gene : str
+    chrom : str
+        ``chr``-prefixed contig.
+    positions : list of (int, str)
+        Definition positions (1-based POS) and their REF, sorted.
+    sites : list of (int, str, str)
+        (position index, REF, ALT) per defined ALT allele, VCF style.
+    rsids : list of str or None
+        One per position.
+    """
+
+    gene: str
+    chrom: str
+    positions: tuple[tuple[int, str], ...]
+    sites: tuple[tuple[int, str, str], ...]
+    rsids: tuple[str | None, ...]
+
+    def position_label(self, index: int) -> str:
+        """``chrom:pos`` (and the rsID when known) of position ``index``."""
+        pos = self.positions[index][0]
+        rsid = self.rsids[index]
+        return f"{self.chrom}:{pos}" + (f" ({rsid})" if rsid else "")
+
+
+@dataclass
+class GeneGenotypes:
+    """What the VCF says at one gene's definition sites, for every sample.
+
+    Attributes
+    ----------
+    dosage : int8 array (samples, sites)
+        Copies of each site's ALT, -1 where the position is not called.
+    haplotypes : int8 array (samples, 2, sites)
+        1 where a haplotype carries the ALT, 0 where not, -1 unknown, -2 no second
+        haplotype (haploid).
+    called : bool array (samples, positions)
+    novel : bool array (samples, positions)
+        An ALT no definition uses was called at the position (the position is then
+        treated as not called).
+    haploid : bool array (samples,)
+        Every call covering the gene was haploid.
+    phased : bool array (samples,)
+        Every heterozygous call covering the gene was phased, and there was at least one.
+    assumed_reference : bool array (positions,)
+        Absent positions counted as reference because the caller asked to.
+    gvcf_reference : bool array (samples, positions)
+        Called reference by a gVCF reference block.
+    """
+
+    sites: GeneSites
+    dosage: np.ndarray
+    haplotypes: np.ndarray
+    called: np.ndarray
+    novel: np.ndarray
+    haploid: np.ndarray
+    phased: np.ndarray
+    assumed_reference: np.ndarray
+    gvcf_reference: np.ndarray
+
+
+def region_rows(variants: pl.DataFrame, chrom: str, lo: int, hi: int) -> pl.DataFrame:
+    """Rows of a variant table overlapping ``chrom:lo-hi`` (any contig spelling).
+
+    Returns the columns ``_row`` (row index in ``variants``), ``pos``, ``ref``, ``alt``, ``end``.
+    """
+    names = variants["chrom"].unique().to_list()
+    wanted = [name for name in names if normalize_contig(name) == chrom]
+    return (
+        variants.with_row_index("_row")
+        .filter(pl.col("chrom").is_in(wanted) & (pl.col("pos") <= hi) & (pl.col("end") >= lo))
+        .select("_row", "pos", "ref", "alt", "end")
+    )
+
+
+def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = False,
+                rows_in_region: pl.DataFrame | None = None) -> GeneGenotypes:
+    """Encode a CallSet at one gene's definition sites.
+
+    Parameters
+    ----------
+    callset : CallSet
+        The calls (any number of samples).
+    sites : GeneSites
+        The gene's definition positions and ALT alleles.
+    assume_reference : bool, default False
+        Count positions absent from the VCF as homozygous reference (for array and
+        exome data); otherwise they are not called.
+    rows_in_region : polars.DataFrame, optional
+        Precomputed variant rows overlapping the gene (``_row, pos, ref, alt, end``).
+
+    Returns
+    -------
+    GeneGenotypes
+    """
+    n_samples = callset.n_samples
+    n_pos = len(sites.positions)
+    n_sites = len(sites.sites)
+    dosage = np.full((n_samples, n_sites), -1, dtype=np.int8)
+    haps = np.full((n_samples, 2, n_sites), -1, dtype=np.int8)
+    called = np.zeros((n_samples, n_pos), dtype=bool)
+    novel = np.zeros((n_samples, n_pos), dtype=bool)
+    gvcf_ref = np.zeros((n_samples, n_pos), dtype=bool)
+    diploid_seen = np.zeros(n_samples, dtype=bool)
+    haploid_seen = np.zeros(n_samples, dtype=bool)
+    unphased_het = np.zeros(n_samples, dtype=bool)
+    phased_het = np.zeros(n_samples, dtype=bool)
+    pos_values = np.array([p for p, _ in sites.positions], dtype=np.int64)
+    lo, hi = int(pos_values.min()) - PAD, int(pos_values.max()) + PAD
+    rows = rows_in_region if rows_in_region is not None else region_rows(callset.variants, sites.chrom, lo, hi)
+    known = KnownBases()
+    known.add_all(sites.positions)
+    for _, pos, ref, alts, _end in rows.iter_rows():
+        known.add(pos, ref)
+    site_keys = [trim(sites.positions[pi][0], r, a) for pi, r, a in sites.sites]
+    key_index = {key: s for s, key in enumerate(site_keys)}
+    sites_at = [[s for s, (pi, _, _) in enumerate(sites.sites) if pi == p] for p in range(n_pos)]
+    pos_index = {p: i for i, (p, _) in enumerate(sites.positions)}
+    snv_alt = {(pi, a.upper()): s for s, (pi, r, a) in enumerate(sites.sites) if len(r) == 1 and len(a) == 1}
+    # per (sample, site) dosage accumulated from the records that carry the site
+    seen_site = np.zeros((n_samples, n_sites), dtype=bool)
+    gt_all = callset.genotypes
+    phased_all = callset.phased
+    for row, pos, ref, alts, end in rows.iter_rows():
+        gt = gt_all[row]  # (samples, ploidy)
+        ph = phased_all[row]
+        fully_called = (gt[:, 0] >= 0) & ((gt[:, 1] >= 0) | (gt[:, 1] == -2)) if gt.shape[1] > 1 else gt[:, 0] >= 0
+        symbolic = [a for a in alts if a.startswith("<") or a == "*"]
+        if len(symbolic) == len(alts) and (end > pos or not alts or all(a in ("<NON_REF>", "<*>") for a in alts)):
+            # a gVCF reference block (or a record with no real ALT): reference where GT is 0
+            is_ref = fully_called & np.all((gt == 0) | (gt == -2), axis=1)
+            for p_i in np.flatnonzero((pos_values >= pos) & (pos_values <= end)):
+                if alts:
+                    gvcf_ref[is_ref, p_i] = True
+                called[is_ref, p_i] = True
+                for s in sites_at[p_i]:
+                    dosage[is_ref, s] = np.maximum(dosage[is_ref, s], 0)
+                    haps[is_ref, :, s] = np.maximum(haps[is_ref, :, s], 0)
+                    seen_site[is_ref, s] = True
+            continue
+        # classify every allele of the record (0 = REF): a definition site, the definition's
+        # reference, a novel allele at a definition position, or unrelated (None)
+        covered: set[int] = set()
+        allele_site: dict[int, int] = {}
+        novel_at: dict[int, int] = {}
+        snv_here = pos in pos_index and len(ref) == 1
+        for k, allele in enumerate([ref, *alts]):
+            if allele in symbolic:
+                continue
+            if snv_here and len(allele) == 1:
+                p_i = pos_index[pos]
+                covered.add(p_i)
+                base = allele.upper()
+                if base == sites.positions[p_i][1].upper():
+                    continue
+                site = snv_alt.get((p_i, base))
+                if site is None:
+                    novel_at[k] = p_i
+                else:
+                    allele_site[k] = site
+                continue
+            if k == 0:
+                if pos in pos_index:
+                    covered.add(pos_index[pos])
+                continue
+            key = trim(pos, ref, allele)
+            site = key_index.get(key)
+            if site is None and len(key[1]) != len(key[2]):
+                for s_i, skey in enumerate(site_keys):
+                    if abs(skey[0] - key[0]) <= PAD and same_change(skey, key, known):
+                        site = s_i
+                        break
+            if site is not None:
+                allele_site[k] = site
+                covered.add(sites.sites[site][0])
+            elif key[0] in pos_index:
+                covered.add(pos_index[key[0]])
+                novel_at[k] = pos_index[key[0]]
+        if not covered:
+            continue
+        ploidy2 = gt[:, 1] != -2 if gt.shape[1] > 1 else np.zeros(n_samples, bool)
+        diploid_seen |= fully_called & ploidy2
+        haploid_seen |= fully_called & ~ploidy2
+        het = fully_called & ploidy2 & (gt[:, 0] != gt[:, 1])
+        unphased_het |= het & ~ph
+        phased_het |= het & ph
+        for p_i in covered:
+            called[fully_called, p_i] = True
+            for s in sites_at[p_i]:
+                dosage[fully_called & ~seen_site[:, s], s] = 0
+                haps[fully_called & ~seen_site[:, s], :, s] = 0
+        for k, site in allele_site.items():
+            carries = gt == k
+            count = carries.sum(axis=1).astype(np.int8)
+            rows_ok = fully_called
+            dosage[rows_ok, site] = np.where(seen_site[rows_ok, site], dosage[rows_ok, site], 0) + count[rows_ok]
+            haps[rows_ok, 0, site] = np.maximum(haps[rows_ok, 0, site], carries[rows_ok, 0])
+            if gt.shape[1] > 1:
+                haps[rows_ok, 1, site] = np.maximum(haps[rows_ok, 1, site], carries[rows_ok, 1])
+            seen_site[rows_ok, site] = True
+        # alleles at a definition position that no definition uses
+        for k, p_i in novel_at.items():
+            carrier = fully_called & np.any(gt == k, axis=1)
+            novel[carrier, p_i] = True
+        for p_i in covered:
+            for s in sites_at[p_i]:
+                seen_site[fully_called, s] = True
+    haploid = haploid_seen & ~diploid_seen
+    haps[haploid, 1, :] = -2
+    assumed = np.zeros(n_pos, dtype=bool)
+    if assume_reference:
+        absent = ~called.any(axis=0)
+        assumed = absent
+        for p_i in np.flatnonzero(absent):
+            called[:, p_i] = True
+            for s in sites_at[p_i]:
+                dosage[:, s] = 0
+                haps[:, 0, s] = 0
+                haps[~haploid, 1, s] = 0
+    # positions not called, or with a novel ALT, are dropped from matching
+    drop = ~called | novel
+    for p_i in range(n_pos):
+        for s in sites_at[p_i]:
+            dosage[drop[:, p_i], s] = -1
+            haps[drop[:, p_i], :, s] = np.where(haps[drop[:, p_i], :, s] == -2, -2, -1)
+    return GeneGenotypes(
+        sites=sites,
+        dosage=dosage,
+        haplotypes=haps,
+        called=called & ~novel,
+        novel=novel,
+        haploid=haploid,
+        phased=~unphased_het & phased_het,
+        assumed_reference=assumed,
+        gvcf_reference=gvcf_ref,
+    )

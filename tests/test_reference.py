@@ -1,0 +1,286 @@
+"""The curated star-allele tables: checksums, loading in both builds, validation errors,
+the folder override, and spot facts checked against the sources they were taken from."""
+
+from __future__ import annotations
+
+import shutil
+
+import polars as pl
+import pytest
+
+import pgx.reference as ref
+from pgx.exceptions import ReferenceDataError
+
+GENES = ref.genes()
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A private copy of the reference folder."""
+    target = tmp_path / "reference"
+    shutil.copytree(ref.reference_dir(), target, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    return target
+
+
+def _edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def test_manifest_verifies():
+    ref.verify_manifest()
+    assert ref.reference_version() == "2026.11.0"
+
+
+def test_manifest_lists_every_table(copy):
+    import json
+
+    listed = set(json.loads((copy / "MANIFEST.json").read_text())["files"])
+    on_disk = {p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()}
+    assert on_disk - listed <= {"MANIFEST.json", "README.md"}
+    assert "genome/contigs.tsv" in listed and "pharmacogenes/CYP2C19/definitions.tsv" in listed
+    for entry in json.loads((copy / "MANIFEST.json").read_text())["files"].values():
+        assert entry["source"] and entry["source_version"] and entry["date"] and entry["licence"]
+
+
+def test_tampered_copy_fails_verification(copy):
+    ref.verify_manifest(copy)
+    _edit(copy / "pharmacogenes" / "CYP2C19" / "alleles.tsv", "No function", "Normal function")
+    with pytest.raises(ReferenceDataError, match=r"CYP2C19/alleles\.tsv: sha256 mismatch"):
+        ref.verify_manifest(copy)
+
+
+def test_missing_and_unlisted_files_fail_verification(copy):
+    (copy / "pharmacogenes" / "TPMT" / "extra.tsv").write_text("x\n")
+    with pytest.raises(ReferenceDataError, match=r"extra\.tsv: not listed"):
+        ref.verify_manifest(copy)
+    (copy / "pharmacogenes" / "TPMT" / "extra.tsv").unlink()
+    (copy / "pharmacogenes" / "TPMT" / "positions.tsv").unlink()
+    with pytest.raises(ReferenceDataError, match=r"lists pharmacogenes/TPMT/positions\.tsv, which is missing"):
+        ref.verify_manifest(copy)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def test_gene_list():
+    expected = {"ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP2D6", "CYP3A4", "CYP3A5",
+                "CYP4F2", "DPYD", "G6PD", "IFNL3", "MT-RNR1", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT",
+                "UGT1A1", "VKORC1", "HLA-A", "HLA-B"}
+    assert set(GENES) == expected and GENES == sorted(GENES)
+
+
+@pytest.mark.parametrize("gene", GENES)
+@pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
+def test_every_gene_loads(gene, build):
+    defs = ref.allele_definitions(gene, genome_build=build)
+    assert defs.columns == ["gene", "allele", "chrom", "pos", "ref", "alt", "rsid"]
+    pos = ref.positions(gene, genome_build=build)
+    alleles = ref.allele_table(gene)
+    info = ref.gene_info(gene)
+    kind, rules = ref.phenotype_rules(gene)
+    assert info["gene"] == gene and info["phenotype_rule"] == kind
+    # every definition variant is a positions row (same pos, ref; alt among the alts)
+    keys = {(r["chrom"], r["pos"], r["ref"], alt) for r in pos.iter_rows(named=True) for alt in r["alt"].split(",")}
+    for row in defs.iter_rows(named=True):
+        assert (row["chrom"], row["pos"], row["ref"], row["alt"]) in keys, row
+    assert set(defs["allele"]) <= set(alleles["allele"])
+    if info.get("outside_calls_only") == "true":
+        assert defs.height == 0 and not alleles["is_reference"].any()
+        return
+    # exactly one reference allele, with no definitions; structural alleles have none either
+    reference = alleles.filter(pl.col("is_reference"))["allele"].to_list()
+    assert reference == [info["reference_allele"]]
+    assert reference[0] not in set(defs["allele"])
+    assert not set(alleles.filter(pl.col("structural"))["allele"]) & set(defs["allele"])
+    # every non-structural, non-reference allele has at least one defining variant
+    defined = set(defs["allele"])
+    for row in alleles.iter_rows(named=True):
+        if not row["structural"] and not row["is_reference"]:
+            assert row["allele"] in defined, row
+    # no two alleles share one definition
+    sets = defs.group_by("allele").agg(pl.struct("pos", "ref", "alt").sort_by("pos").alias("v"))
+    assert sets["v"].n_unique() == sets.height
+    if kind == "function_pair":
+        assert set(rules["function_1"]) | set(rules["function_2"]) <= set(alleles["function"]) | {
+            "Unknown function", "Uncertain function"}
+
+
+def test_positions_differ_between_builds():
+    p38 = ref.positions("CYP2C19", genome_build="GRCh38")
+    p37 = ref.positions("CYP2C19", genome_build="GRCh37")
+    assert p38.height == p37.height and (p38["pos"] != p37["pos"]).all()
+
+
+def test_unknown_gene_lists_close_matches():
+    with pytest.raises(ReferenceDataError, match=r"unknown gene 'CYP2C91'.*did you mean CYP2C9"):
+        ref.allele_definitions("CYP2C91")
+
+
+def test_unknown_build():
+    with pytest.raises(ReferenceDataError, match=r"unknown genome_build 'hg19'.*GRCh38, GRCh37"):
+        ref.positions("TPMT", genome_build="hg19")
+
+
+def test_results_are_cached():
+    from pgx.reference._tables import _load_gene
+
+    ref.allele_table("TPMT")
+    before = _load_gene.cache_info().hits
+    ref.allele_table("TPMT")
+    assert _load_gene.cache_info().hits == before + 1
+
+
+# ---------------------------------------------------------------- malformed copies
+
+
+@pytest.mark.parametrize(
+    ("table", "old", "new", "message"),
+    [
+        ("positions.tsv", "pos_grch38\tpos_grch37", "position\tpos_grch37",
+         r"TPMT/positions\.tsv, column 'pos_grch38': expected the header columns"),
+        ("positions.tsv", "\t18130687\t", "\t18130687x\t",
+         r"TPMT/positions\.tsv, data row \d+, column 'pos_grch38': expected a 1-based whole-number position, "
+         r"found '18130687x'"),
+        ("positions.tsv", "\t18130687\t18130918\tT\tC,G\t", "\t18130687\t18130918\tT\tC,Z\t",
+         r"TPMT/positions\.tsv, data row \d+, column 'alt': expected comma-separated alleles.*found 'C,Z'"),
+        ("definitions.tsv", "\t18130687\t18130918\tT\tC\t", "\t18130687\t18130918\tU\tC\t",
+         r"TPMT/definitions\.tsv, data row \d+, column 'ref': expected bases from A, C, G, T, N, found 'U'"),
+        ("definitions.tsv", "\t18130687\t18130918\tT\tC\t", "\t18130688\t18130918\tT\tC\t",
+         r"TPMT/definitions\.tsv, data row \d+, column 'pos_grch38': expected a position and ref listed"),
+        ("alleles.tsv", "*2\tNo function\t\tfalse", "*2\tNo function\tlots\tfalse",
+         r"TPMT/alleles\.tsv, data row 2, column 'activity_value': expected a number or empty, found 'lots'"),
+        ("alleles.tsv", "*2\tNo function\t\tfalse", "*2\tNo function\t\tyes",
+         r"TPMT/alleles\.tsv, data row 2, column 'is_reference': expected true or false, found 'yes'"),
+        ("phenotypes.tsv", "# rule: function_pair", "# rule: guesswork",
+         r"TPMT/phenotypes\.tsv: expected a '# rule: activity_score' or '# rule: function_pair' line"),
+    ],
+)
+def test_malformed_copy_names_file_row_column(copy, table, old, new, message):
+    _edit(copy / "pharmacogenes" / "TPMT" / table, old, new)
+    with pytest.raises(ReferenceDataError, match=message):
+        ref.allele_definitions("TPMT", reference_dir=copy)
+        ref.phenotype_rules("TPMT", reference_dir=copy)
+
+
+def test_activity_score_bounds_must_be_numeric(copy):
+    _edit(copy / "pharmacogenes" / "CYP2D6" / "phenotypes.tsv", "1.25\t2.25", "1.25\ttwo")
+    with pytest.raises(ReferenceDataError, match=r"CYP2D6/phenotypes\.tsv, data row 3, column 'max_score'"):
+        ref.phenotype_rules("CYP2D6", reference_dir=copy)
+
+
+def test_env_override(copy, monkeypatch):
+    _edit(copy / "pharmacogenes" / "TPMT" / "alleles.tsv", "*2\tNo function", "*2\tDecreased function")
+    monkeypatch.setenv("PGX_REFERENCE_DIR", str(copy))
+    t = ref.allele_table("TPMT")
+    assert t.filter(pl.col("allele") == "*2")["function"][0] == "Decreased function"
+    monkeypatch.delenv("PGX_REFERENCE_DIR")
+    assert ref.allele_table("TPMT").filter(pl.col("allele") == "*2")["function"][0] == "No function"
+
+
+# ---------------------------------------------------------------- spot facts
+# Each checked against the source named: PharmCAT = CPIC definitions redistributed by PharmCAT
+# (CYP2C19_translation.json data version 2025-03-07-16-38; phenotype/cpic/*.json);
+# PyPGx = PyPGx 0.27.0 allele-table.csv / variant-table.csv.
+
+
+def _variants(gene, allele, build="GRCh38"):
+    d = ref.allele_definitions(gene, genome_build=build).filter(pl.col("allele") == allele)
+    return set(d.select("chrom", "pos", "ref", "alt", "rsid").iter_rows())
+
+
+def test_cyp2c19_star2_and_reference():  # PharmCAT translation: *2 core positions, rs3758581 on *1
+    assert ("chr10", 94781859, "G", "A", "rs4244285") in _variants("CYP2C19", "*2")
+    assert ("chr10", 96541616, "G", "A", "rs4244285") in _variants("CYP2C19", "*2", "GRCh37")
+    assert _variants("CYP2C19", "*2") == {("chr10", 94775367, "A", "G", "rs12769205"),
+                                          ("chr10", 94781859, "G", "A", "rs4244285"),
+                                          ("chr10", 94842866, "A", "G", "rs3758581")}
+    assert _variants("CYP2C19", "*1") == {("chr10", 94842866, "A", "G", "rs3758581")}
+    assert ref.gene_info("CYP2C19")["reference_allele"] == "*38"
+
+
+def test_cyp2c19_star17():  # PharmCAT translation: g.94761900C>T rs12248560, plus rs3758581
+    assert _variants("CYP2C19", "*17") == {("chr10", 94761900, "C", "T", "rs12248560"),
+                                           ("chr10", 94842866, "A", "G", "rs3758581")}
+    t = ref.allele_table("CYP2C19")
+    assert t.filter(pl.col("allele") == "*17")["function"][0] == "Increased function"
+
+
+def test_tpmt_star3a_is_3b_plus_3c():  # PyPGx allele-table; functions as PharmCAT phenotype/cpic/TPMT.json
+    assert _variants("TPMT", "*3A") == _variants("TPMT", "*3B") | _variants("TPMT", "*3C")
+    assert len(_variants("TPMT", "*3A")) == 2
+    functions = dict(ref.allele_table("TPMT").select("allele", "function").iter_rows())
+    assert functions["*3A"] == functions["*3B"] == functions["*3C"] == "No function"
+
+
+def test_dpyd_2a():  # PyPGx variant-table: rs3918290 1-97450058-C-T; activity 0 as PharmCAT DPYD.json
+    (row,) = ref.allele_definitions("DPYD").filter(pl.col("rsid") == "rs3918290").iter_rows(named=True)
+    assert (row["allele"], row["pos"], row["ref"], row["alt"]) == ("c.1905+1G>A (*2A)", 97450058, "C", "T")
+    t = ref.allele_table("DPYD").filter(pl.col("allele") == "c.1905+1G>A (*2A)")
+    assert t["activity_value"][0] == 0.0
+    assert ref.gene_info("DPYD")["rule"] == "lowest_function"
+
+
+def test_slco1b1_rs4149056():  # PyPGx: *5 = 12-21178615-T-C (rs4149056)
+    assert ("chr12", 21178615, "T", "C", "rs4149056") in _variants("SLCO1B1", "*5")
+    assert ref.gene_info("SLCO1B1")["fallback_rsid"] == "rs4149056"
+
+
+def test_vkorc1_rs9923231():  # PyPGx 16-31096368-C-T; PharmCAT VKORC1.json names the T allele
+    assert _variants("VKORC1", "rs9923231") == {("chr16", 31096368, "C", "T", "rs9923231")}
+    kind, rules = ref.phenotype_rules("VKORC1")
+    assert kind == "function_pair" and set(rules["phenotype"]) == {"-1639 GG", "-1639 AG", "-1639 AA"}
+
+
+def test_ugt1a1_star28_ta_insertion():  # PyPGx: 2-233760233-C-CAT, the (TA)7 allele
+    assert _variants("UGT1A1", "*28") == {("chr2", 233760233, "C", "CAT", "rs34983651")}
+    p = ref.positions("UGT1A1").filter(pl.col("pos") == 233760233)
+    assert set(p["variant_type"]) == {"ins", "del"}
+
+
+def test_cyp2c9_and_cyp2d6_activity():  # PharmCAT phenotype/cpic/CYP2C9.json activityValues
+    a = dict(ref.allele_table("CYP2C9").select("allele", "activity_value").iter_rows())
+    assert (a["*1"], a["*2"], a["*3"]) == (1.0, 0.5, 0.0)
+    kind, rules = ref.phenotype_rules("CYP2C9")
+    assert kind == "activity_score"
+    assert rules.rows() == [(0.0, 0.5, "Poor Metabolizer"), (1.0, 1.5, "Intermediate Metabolizer"),
+                            (2.0, 2.0, "Normal Metabolizer")]
+
+
+def test_function_pair_phenotypes():  # PharmCAT phenotype/cpic: CYP2C19 *1/*9, TPMT *10/*11, RYR1
+    def lookup(gene, f1, f2):
+        _, rules = ref.phenotype_rules(gene)
+        hit = rules.filter(((pl.col("function_1") == f1) & (pl.col("function_2") == f2))
+                           | ((pl.col("function_1") == f2) & (pl.col("function_2") == f1)))
+        return hit["phenotype"].to_list()
+
+    assert lookup("CYP2C19", "Normal function", "Decreased function") == ["Likely Intermediate Metabolizer"]
+    assert lookup("CYP2C19", "Normal function", "Increased function") == ["Rapid Metabolizer"]
+    assert lookup("TPMT", "Uncertain function", "No function") == ["Possible Intermediate Metabolizer"]
+    assert lookup("RYR1", "Normal function", "Normal function") == ["Uncertain Susceptibility"]
+    assert lookup("RYR1", "Normal function", "Malignant Hyperthermia associated") == [
+        "Malignant Hyperthermia Susceptibility"]
+
+
+def test_special_handling_flags():
+    assert ref.gene_info("MT-RNR1")["haploid_chrom"] == "chrM"
+    assert ref.gene_info("G6PD")["hemizygous_chrom"] == "chrX"
+    assert ref.gene_info("VKORC1")["single_variant"] == "rs9923231"
+    assert {ref.gene_info(g).get("rule") for g in ("DPYD", "RYR1", "CACNA1S")} == {"lowest_function"}
+
+
+def test_cyp2d6_structural_alleles_have_no_definitions():
+    t = ref.allele_table("CYP2D6")
+    structural = set(t.filter(pl.col("structural"))["allele"])
+    assert {"*5", "*13"} <= structural
+    assert not structural & set(ref.allele_definitions("CYP2D6")["allele"])
+
+
+def test_hla_alleles():
+    assert set(ref.allele_table("HLA-B")["allele"]) == {"HLA-B*57:01", "HLA-B*15:02", "HLA-B*58:01"}
+    assert ref.allele_table("HLA-A")["allele"].to_list() == ["HLA-A*31:01"]
+    assert ref.phenotype_rules("HLA-B")[0] == "none"
