@@ -89,6 +89,7 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
         phased_used = use_phase
     fallback = model.info.get("fallback_rsid")
     fallback_model = _fallback_model(model, fallback) if fallback else None
+    fallback_sites = np.isin(site_pos, [k for k, rs in enumerate(model.sites.rsids) if rs == fallback])
     out: dict[str, list] = {key: [] for key in DIPLOTYPE_SCHEMA}
     labels = [model.sites.position_label(k) for k in range(len(model.sites.positions))]
     for s in range(n):
@@ -99,7 +100,8 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
         if not any_called[s]:
             warnings.append("not_called")
         elif match is None and fallback_model is not None:
-            fb = match_unphased(fallback_model, enc.dosage[s : s + 1], site_pos)[0]
+            only = np.where(fallback_sites, enc.dosage[s : s + 1], -1).astype(np.int8)
+            fb = match_unphased(fallback_model, only, site_pos)[0]
             if fb is not None:
                 match = fb
                 warnings.append(f"fallback_{fallback}")

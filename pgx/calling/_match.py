@@ -57,16 +57,6 @@ class AlleleModel:
     positions: np.ndarray
     activity: np.ndarray
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All unordered allele pairs (i <= j) and their summed site vectors."""
-        cache = self.__dict__.get("_pairs")
-        if cache is None:
-            i, j = np.triu_indices(len(self.names))
-            summed = self.sites[i].astype(np.int8) + self.sites[j].astype(np.int8)
-            cache = (i, j, summed)
-            object.__setattr__(self, "_pairs", cache)
-        return cache
-
 
 @dataclass(frozen=True)
 class Match:
@@ -125,6 +115,9 @@ def _visible(model: AlleleModel, score: np.ndarray) -> np.ndarray:
 def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.ndarray) -> list[Match | None]:
     """Diplotypes consistent with unphased ALT dosages, for many samples at once.
 
+    A pair (A, B) is consistent when, at every called site, A's and B's ALT counts add up
+    to the observed dosage. Candidate alleles are first narrowed to those carrying no
+    site the sample lacks and every site it has twice, so the pair search stays small.
     Samples with the same dosage pattern are matched once.
 
     Parameters
@@ -140,29 +133,34 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
     list of Match or None
         None where no pair of named alleles explains the sample.
     """
-    i, j, summed = model.pairs()
     patterns, inverse = _unique_rows(dosage)
     n_pos = model.positions.shape[1]
+    sites = model.sites
     results: list[Match | None] = []
     for pattern in patterns:
         site_called = pattern >= 0
         pos_called = np.ones(n_pos, dtype=bool)
         pos_called[site_position[~site_called]] = False
-        ok = np.all((summed == pattern) | ~site_called, axis=1)
-        if not ok.any():
-            results.append(None)
-            continue
         score = _scores(model, pos_called)
         visible = _visible(model, score)
-        ok &= visible[i] & visible[j]
+        candidates = np.flatnonzero(
+            visible & ~sites[:, pattern == 0].any(axis=1) & sites[:, pattern == 2].all(axis=1)
+        )
+        if not candidates.size:
+            results.append(None)
+            continue
+        sub = sites[candidates][:, site_called].astype(np.int8)
+        target = pattern[site_called]
+        a, b = np.triu_indices(candidates.size)
+        ok = np.all(sub[a] + sub[b] == target, axis=1)
         if not ok.any():
             results.append(None)
             continue
-        pair_score = score[i] + score[j]
         found: dict[tuple[str, str], int] = {}
-        for b in np.flatnonzero(ok):
-            key = _order(model, i[b], j[b])
-            found[key] = max(found.get(key, -1), int(pair_score[b]))
+        for k in np.flatnonzero(ok):
+            i, j = candidates[a[k]], candidates[b[k]]
+            key = _order(model, i, j)
+            found[key] = max(found.get(key, -1), int(score[i] + score[j]))
         results.append(_ranked(found))
     return [results[k] for k in inverse]
 
@@ -238,18 +236,26 @@ def match_lowest_function(model: AlleleModel, dosage: np.ndarray, site_position:
     order = sorted(range(len(model.names)),
                    key=lambda a: (np.nan_to_num(model.activity[a], nan=np.inf), allele_sort_key(model.names[a])))
     patterns, inverse = _unique_rows(dosage)
+    # larger definitions first, so a haplotype's variants are credited to the most
+    # specific allele that carries them, not also to a smaller allele inside it
+    by_size = sorted((a for a in range(len(model.names)) if a != ref and model.sites[a].any()),
+                     key=lambda a: (-int(model.sites[a].sum()), allele_sort_key(model.names[a])))
+    rank = {a: k for k, a in enumerate(order)}
     for pattern in patterns:
+        remaining = pattern.astype(np.int16)
         copies: list[int] = []
-        for a in order:
-            if a == ref:
-                continue
+        for a in by_size:
             need = model.sites[a]
-            values = pattern[need]
+            values = remaining[need]
             # an allele with a position not called is dropped from consideration, as in
             # PharmCAT; the position is reported as missing
-            if not need.any() or (values < 0).any():
+            if (values < 0).any():
                 continue
-            copies.extend([a] * min(int(values.min()), 2))
+            n = int(values.min())
+            if n > 0:
+                copies.extend([a] * min(n, 2))
+                remaining[need] -= n
+        copies.sort(key=lambda a: rank[a])
         chosen = (copies + [ref, ref])[:2]
         results.append(Match((_order(model, chosen[0], chosen[1]),), (0,)))
     return [results[k] for k in inverse]
