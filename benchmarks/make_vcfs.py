@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DATA_DIR = Path(__file__).resolve().parent / "_data"
 CHR22_LENGTH = 50_818_468  # GRCh38
 BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
@@ -204,6 +204,15 @@ def make_cohort(path: Path, spec: dict, chunk: int = 1000) -> BgzipWriter:
         a += u < t[:, 1, None, None]
         a += u < t[:, 2, None, None]
         del u
+        # a VCF of a cohort lists only sites seen in it: give every ALT allele at least one copy
+        for k in (1, 2, 3):
+            absent = np.flatnonzero((n_alt[lo:hi] >= k) & ~(a == k).any(axis=(1, 2)))
+            for r in absent:
+                while True:
+                    j, h = rng.integers(0, s), rng.integers(0, 2)
+                    if a[r, j, h] == 0:
+                        a[r, j, h] = k
+                        break
         line[:m, :, 0] = a[:, :, 0] + 48
         line[:m, :, 2] = a[:, :, 1] + 48
         counts = [(a == k).sum(axis=(1, 2)) for k in (1, 2, 3)]

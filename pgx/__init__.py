@@ -19,6 +19,7 @@ from pgx.exceptions import (
 )
 from pgx.io import iter_vcf, read_vcf
 from pgx.pipeline import call
+from pgx.recommend import UnknownDrugError, UnknownMedicationWarning, recommend
 
 __all__ = [
     "__version__",
@@ -27,6 +28,9 @@ __all__ = [
     "iter_vcf",
     "example_vcf",
     "call",
+    "recommend",
+    "UnknownDrugError",
+    "UnknownMedicationWarning",
     "PgxError",
     "VcfFormatError",
     "RegionError",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from pgx.callset import CallSet
+from pgx.calling._call import LIST_SEP, split_list_columns
 from pgx.calling import (
     OutsideCallError,
     allele_sort_key,
@@ -87,50 +88,56 @@ def _merge_outside(calls: pl.DataFrame, outside, sample_ids: Sequence[str]) -> t
 
 
 def _annotate(calls: pl.DataFrame, given: dict, reference_dir: str | None) -> pl.DataFrame:
-    f1s, f2s, scores, phenotypes, warnings, alt_phenotypes = [], [], [], [], [], []
+    cache: dict[tuple, tuple] = {}
+    out = []
     for sample, gene, h1, h2, alternatives, warn, n_top in calls.select(
         "sample_id", "gene", "haplotype_1", "haplotype_2", "alternatives", "warnings", "n_top"
     ).iter_rows():
-        warn = list(warn)
         phen_given, act_given = given.get((sample, gene), (None, None))
-        try:
-            rules = gene_phenotypes(gene, reference_dir)
-        except ReferenceDataError:  # a gene without rule tables (HLA: outside calls only)
-            rules = None
-        f1 = f2 = None
-        score = act_given
-        phenotype = phen_given
-        others: list[str] = []
-        if rules is not None:
-            others = [rules.assign(*_split(alt))[3] for alt in alternatives]
-        if h1 is not None and rules is not None:
-            f1, f2, computed, computed_phenotype = rules.assign(h1, h2)
-            score = act_given if act_given is not None else computed
-            if phenotype is None and act_given is not None and rules.kind == "activity_score":
-                phenotype = rules.phenotype_for_score(act_given)
-            if phenotype is None:
-                phenotype = computed_phenotype
-                if set(others[: max(0, n_top - 1)]) - {phenotype}:
-                    warn.append("ambiguous_phenotype")
-                    phenotype = INDETERMINATE
-        elif phenotype is None and act_given is not None and rules is not None and rules.kind == "activity_score":
-            phenotype = rules.phenotype_for_score(act_given)
-        if phenotype is None and h1 is not None:
-            phenotype = INDETERMINATE
-        f1s.append(f1)
-        f2s.append(f2)
-        scores.append(score)
-        phenotypes.append(phenotype)
-        warnings.append(warn)
-        alt_phenotypes.append(others)
+        key = (gene, h1, h2, tuple(alternatives), tuple(warn), n_top, phen_given, act_given)
+        row = cache.get(key)
+        if row is None:
+            row = cache[key] = _annotate_one(gene, h1, h2, alternatives, warn, n_top, phen_given, act_given,
+                                             reference_dir)
+        out.append(row)
+    f1s, f2s, scores, phenotypes, warnings, alt_phenotypes = (list(c) for c in zip(*out)) if out else ([],) * 6
     return calls.with_columns(
         pl.Series("function_1", f1s, dtype=pl.String),
         pl.Series("function_2", f2s, dtype=pl.String),
         pl.Series("activity_score", scores, dtype=pl.Float64),
         pl.Series("phenotype", phenotypes, dtype=pl.String),
-        pl.Series("warnings", warnings, dtype=pl.List(pl.String)),
-        pl.Series("alternative_phenotypes", alt_phenotypes, dtype=pl.List(pl.String)),
-    ).select(list(CALL_SCHEMA))
+        pl.Series("warnings", warnings, dtype=pl.String),
+        pl.Series("alternative_phenotypes", alt_phenotypes, dtype=pl.String),
+    ).pipe(split_list_columns, ["warnings", "alternative_phenotypes"]).select(list(CALL_SCHEMA))
+
+
+def _annotate_one(gene, h1, h2, alternatives, warn, n_top, phen_given, act_given, reference_dir) -> tuple:
+    warn = list(warn)
+    try:
+        rules = gene_phenotypes(gene, reference_dir)
+    except ReferenceDataError:  # a gene without rule tables (HLA: outside calls only)
+        rules = None
+    f1 = f2 = None
+    score = act_given
+    phenotype = phen_given
+    others: list[str] = []
+    if rules is not None:
+        others = [rules.assign(*_split(alt))[3] for alt in alternatives]
+    if h1 is not None and rules is not None:
+        f1, f2, computed, computed_phenotype = rules.assign(h1, h2)
+        score = act_given if act_given is not None else computed
+        if phenotype is None and act_given is not None and rules.kind == "activity_score":
+            phenotype = rules.phenotype_for_score(act_given)
+        if phenotype is None:
+            phenotype = computed_phenotype
+            if set(others[: max(0, n_top - 1)]) - {phenotype}:
+                warn.append("ambiguous_phenotype")
+                phenotype = INDETERMINATE
+    elif phenotype is None and act_given is not None and rules is not None and rules.kind == "activity_score":
+        phenotype = rules.phenotype_for_score(act_given)
+    if phenotype is None and h1 is not None:
+        phenotype = INDETERMINATE
+    return f1, f2, score, phenotype, LIST_SEP.join(warn), LIST_SEP.join(others)
 
 
 def call(

@@ -20,14 +20,17 @@ import pgx
 import pgx.exceptions
 import pgx.io
 import pgx.reference
+import pgx.calling
+import pgx.recommend
 import pgx.schema
+import pgx.simulate
 from pgx.schema import VARIANT_COLUMNS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 RST_FILES = sorted(DOCS.rglob("*.rst"))
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # pages that teach by example: each must hold examples, so none silently loses them
-PAGES_WITH_EXAMPLES = {"quickstart.rst", "guide/reading_vcfs.rst", "data_model.rst"}
+PAGES_WITH_EXAMPLES = {"quickstart.rst", "guide/reading_vcfs.rst", "guide/calling.rst", "guide/recommendations.rst", "data_model.rst"}
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +138,8 @@ def _documented_names() -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("module", [pgx, pgx.io, pgx.reference, pgx.exceptions, pgx.schema],
+@pytest.mark.parametrize("module", [pgx, pgx.io, pgx.reference, pgx.exceptions, pgx.schema, pgx.calling,
+                                    sys.modules["pgx.recommend"], pgx.simulate],
                          ids=lambda m: m.__name__)
 def test_api_reference_lists_every_public_name(module):
     documented = _documented_names()

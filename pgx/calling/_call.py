@@ -31,6 +31,10 @@ DIPLOTYPE_SCHEMA = {
 }
 
 
+_LIST_COLUMNS = ("alternatives", "missing_positions", "novel_positions", "warnings")
+_TEXT_SCHEMA = {k: (pl.String if k in _LIST_COLUMNS else v) for k, v in DIPLOTYPE_SCHEMA.items()}
+
+
 def callable_genes(*, reference_dir: str | None = None) -> list[str]:
     """Genes with definition positions (the others come only from outside calls)."""
     out = []
@@ -90,50 +94,90 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
     fallback = model.info.get("fallback_rsid")
     fallback_model = _fallback_model(model, fallback) if fallback else None
     fallback_sites = np.isin(site_pos, [k for k, rs in enumerate(model.sites.rsids) if rs == fallback])
-    out: dict[str, list] = {key: [] for key in DIPLOTYPE_SCHEMA}
     labels = [model.sites.position_label(k) for k in range(len(model.sites.positions))]
+    assumed = bool(enc.assumed_reference.any())
+    gvcf_any = enc.gvcf_reference.any(axis=1)
+    missing_mask = ~enc.called & ~enc.novel
+    rows: list[tuple] = []
+    cache: dict[tuple, tuple] = {}
     for s in range(n):
-        warnings: list[str] = []
-        missing = [labels[k] for k in np.flatnonzero(~enc.called[s] & ~enc.novel[s])]
-        novel = [labels[k] for k in np.flatnonzero(enc.novel[s])]
-        match = results[s] if any_called[s] else None
-        if not any_called[s]:
-            warnings.append("not_called")
-        elif match is None and fallback_model is not None:
-            only = np.where(fallback_sites, enc.dosage[s : s + 1], -1).astype(np.int8)
-            fb = match_unphased(fallback_model, only, site_pos)[0]
-            if fb is not None:
-                match = fb
-                warnings.append(f"fallback_{fallback}")
-        if any_called[s] and match is None:
-            warnings.append("no_match")
-        if missing:
-            warnings.append("missing_positions")
-        if novel:
-            warnings.append("novel_allele")
-        if enc.assumed_reference.any():
-            warnings.append("assumed_reference")
-        if enc.gvcf_reference[s].any():
-            warnings.append("gvcf_reference")
-        if haploid[s]:
-            warnings.append("haploid")
-        if match is not None and len(match.diplotypes) > 1:
-            warnings.append("ambiguous")
-            if len(match.top) > 1:
-                warnings.append("tied_top_score")
-        best = match.diplotypes[0] if match is not None else None
-        out["sample_id"].append(sample_ids[s])
-        out["gene"].append(model.gene)
-        out["diplotype"].append(_diplotype_text(best) if best else None)
-        out["haplotype_1"].append(best[0] if best else None)
-        out["haplotype_2"].append((best[1] or None) if best else None)
-        out["alternatives"].append([_diplotype_text(d) for d in match.diplotypes[1:]] if match else [])
-        out["missing_positions"].append(missing)
-        out["novel_positions"].append(novel)
-        out["phased"].append(bool(phased_used[s]))
-        out["warnings"].append(warnings)
-        out["n_top"].append(len(match.top) if match is not None else 0)
-    return out
+        # samples with the same match and the same missing/novel positions share a row
+        key = (id(results[s]), bool(any_called[s]), missing_mask[s].tobytes(), enc.novel[s].tobytes(),
+               bool(gvcf_any[s]), bool(haploid[s]),
+               enc.dosage[s].tobytes() if results[s] is None and fallback_model is not None else b"")
+        row = cache.get(key)
+        if row is None:
+            row = _row(model, results[s] if any_called[s] else None, bool(any_called[s]), missing_mask[s],
+                       enc.novel[s], labels, assumed, bool(gvcf_any[s]), bool(haploid[s]),
+                       fallback, fallback_model, fallback_sites, enc.dosage[s: s + 1], site_pos)
+            cache[key] = row
+        rows.append(row)
+    columns = list(zip(*rows)) if rows else [[] for _ in range(8)]
+    diplotype, h1, h2, alternatives, missing, novel, warnings, n_top = columns
+    return {
+        "sample_id": list(sample_ids), "gene": [model.gene] * n, "diplotype": list(diplotype),
+        "haplotype_1": list(h1), "haplotype_2": list(h2), "alternatives": list(alternatives),
+        "missing_positions": list(missing), "novel_positions": list(novel),
+        "phased": phased_used.tolist(), "warnings": list(warnings), "n_top": list(n_top),
+    }
+
+
+LIST_SEP = "\x1f"
+
+
+def _row(model: GeneModel, match: Match | None, any_called: bool, missing_row: np.ndarray, novel_row: np.ndarray,
+         labels: list[str], assumed: bool, gvcf: bool, haploid: bool, fallback: str | None,
+         fallback_model: AlleleModel | None, fallback_sites: np.ndarray, dosage: np.ndarray,
+         site_pos: np.ndarray) -> tuple:
+    """One output row; list columns as strings joined by a unit separator (split later)."""
+    warnings: list[str] = []
+    missing = [labels[k] for k in np.flatnonzero(missing_row)]
+    novel = [labels[k] for k in np.flatnonzero(novel_row)]
+    if not any_called:
+        warnings.append("not_called")
+    elif match is None and fallback_model is not None:
+        only = np.where(fallback_sites, dosage, -1).astype(np.int8)
+        fb = match_unphased(fallback_model, only, site_pos)[0]
+        if fb is not None:
+            match = fb
+            warnings.append(f"fallback_{fallback}")
+    if any_called and match is None:
+        warnings.append("no_match")
+    if missing:
+        warnings.append("missing_positions")
+    if novel:
+        warnings.append("novel_allele")
+    if assumed:
+        warnings.append("assumed_reference")
+    if gvcf:
+        warnings.append("gvcf_reference")
+    if haploid:
+        warnings.append("haploid")
+    if match is not None and len(match.diplotypes) > 1:
+        warnings.append("ambiguous")
+        if len(match.top) > 1:
+            warnings.append("tied_top_score")
+    best = match.diplotypes[0] if match is not None else None
+    alternatives = [_diplotype_text(d) for d in match.diplotypes[1:]] if match else []
+    return (
+        _diplotype_text(best) if best else None,
+        best[0] if best else None,
+        (best[1] or None) if best else None,
+        LIST_SEP.join(alternatives),
+        LIST_SEP.join(missing),
+        LIST_SEP.join(novel),
+        LIST_SEP.join(warnings),
+        len(match.top) if match is not None else 0,
+    )
+
+
+def split_list_columns(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """Turn unit-separator-joined string columns into list columns (empty string -> [])."""
+    return frame.with_columns(
+        pl.when(pl.col(name) == "").then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(pl.col(name).str.split(LIST_SEP)).alias(name)
+        for name in names
+    )
 
 
 def call_diplotypes(
@@ -182,8 +226,9 @@ def call_diplotypes(
         hi = max(p for p, _ in model.sites.positions) + PAD
         rows = region_rows(callset.variants, model.sites.chrom, lo, hi)
         enc = encode_gene(callset, model.sites, assume_reference=assume_reference, rows_in_region=rows)
-        frames.append(pl.DataFrame(_call_gene(model, enc, callset.sample_ids), schema=DIPLOTYPE_SCHEMA))
+        frames.append(pl.DataFrame(_call_gene(model, enc, callset.sample_ids), schema=_TEXT_SCHEMA))
     if not frames:
         return pl.DataFrame(schema=DIPLOTYPE_SCHEMA)
     order = pl.DataFrame({"sample_id": list(callset.sample_ids), "_order": range(callset.n_samples)})
-    return pl.concat(frames).join(order, on="sample_id").sort("_order", "gene").drop("_order")
+    joined = pl.concat(frames).join(order, on="sample_id").sort("_order", "gene", maintain_order=True).drop("_order")
+    return split_list_columns(joined, _LIST_COLUMNS).select(list(DIPLOTYPE_SCHEMA))

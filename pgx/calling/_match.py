@@ -93,10 +93,20 @@ def _order(model: AlleleModel, a: int, b: int) -> tuple[str, str]:
 
 
 def _unique_rows(dosage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if dosage.shape[1] == 0:
-        return np.zeros((1, 0), dtype=dosage.dtype), np.zeros(dosage.shape[0], dtype=np.intp)
-    patterns, inverse = np.unique(dosage, axis=0, return_inverse=True)
-    return patterns, inverse.reshape(-1)
+    """Distinct rows (first-seen order) and each row's index among them."""
+    if dosage.shape[0] == 0:
+        return dosage[:0], np.zeros(0, dtype=np.intp)
+    seen: dict[bytes, int] = {}
+    inverse = np.empty(dosage.shape[0], dtype=np.intp)
+    first: list[int] = []
+    for k, row in enumerate(np.ascontiguousarray(dosage)):
+        key = row.tobytes()
+        index = seen.get(key)
+        if index is None:
+            index = seen[key] = len(first)
+            first.append(k)
+        inverse[k] = index
+    return dosage[first], inverse
 
 
 def _scores(model: AlleleModel, called_positions: np.ndarray) -> np.ndarray:
@@ -241,21 +251,18 @@ def match_lowest_function(model: AlleleModel, dosage: np.ndarray, site_position:
     by_size = sorted((a for a in range(len(model.names)) if a != ref and model.sites[a].any()),
                      key=lambda a: (-int(model.sites[a].sum()), allele_sort_key(model.names[a])))
     rank = {a: k for k, a in enumerate(order)}
-    for pattern in patterns:
-        remaining = pattern.astype(np.int16)
-        copies: list[int] = []
-        for a in by_size:
-            need = model.sites[a]
-            values = remaining[need]
-            # an allele with a position not called is dropped from consideration, as in
-            # PharmCAT; the position is reported as missing
-            if (values < 0).any():
-                continue
-            n = int(values.min())
-            if n > 0:
-                copies.extend([a] * min(n, 2))
-                remaining[need] -= n
-        copies.sort(key=lambda a: rank[a])
-        chosen = (copies + [ref, ref])[:2]
+    remaining = patterns.astype(np.int16)
+    copies = np.zeros((patterns.shape[0], len(model.names)), dtype=np.int16)
+    for a in by_size:
+        need = model.sites[a]
+        values = remaining[:, need]
+        # an allele with a position not called is dropped from consideration, as in
+        # PharmCAT; the position is reported as missing
+        n = np.where((values < 0).any(axis=1), 0, values.min(axis=1).clip(0, 2))
+        copies[:, a] = n
+        remaining[:, need] -= n[:, None]
+    for row in copies:
+        carried = [a for a in sorted(np.flatnonzero(row), key=lambda a: rank[a]) for _ in range(int(row[a]))]
+        chosen = (carried + [ref, ref])[:2]
         results.append(Match((_order(model, chosen[0], chosen[1]),), (0,)))
     return [results[k] for k in inverse]

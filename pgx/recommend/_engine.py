@@ -1,0 +1,414 @@
+"""Turn per-gene calls into drug guidance, with phenoconversion by co-medication.
+
+All rules come from the tables loaded by :mod:`pgx.recommend._tables`; this module only
+evaluates them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from pgx.recommend._errors import RecommendationError, UnknownDrugError, UnknownMedicationWarning
+from pgx.recommend._tables import (
+    SOURCES,
+    Condition,
+    comedications,
+    guidelines,
+    parse_condition,
+    phenoconversion_tables,
+)
+
+__all__ = ["NOT_CALLED", "RECOMMENDATION_COLUMNS", "recommend"]
+
+NOT_CALLED = "no recommendation: gene not called"
+# most cautious first: used to pick the action reported when possible diplotypes disagree
+_SEVERITY = ("avoid", "consider_alternative", "adjust_dose", "monitor", "standard", "no_recommendation")
+_STRENGTH = {"strong": 3, "moderate": 2, "weak": 1}
+RECOMMENDATION_COLUMNS = {
+    "sample_id": pl.String, "drug": pl.String, "source": pl.String, "guideline_version": pl.String,
+    "genes": pl.List(pl.String), "phenotypes": pl.List(pl.String), "effective_phenotypes": pl.List(pl.String),
+    "implication": pl.String, "recommendation": pl.String, "classification": pl.String, "action": pl.String,
+    "ambiguous": pl.Boolean, "reasons": pl.List(pl.String),
+}
+
+
+@dataclass(frozen=True)
+class _State:
+    """One possible state of one gene for one sample."""
+
+    gene: str
+    phenotype: str | None
+    activity: float | None
+    diplotype: str | None
+
+    def describe(self) -> str:
+        text = self.phenotype or self.diplotype or "unknown"
+        if self.gene.startswith("HLA-") and self.diplotype and not self.phenotype:
+            text = self.diplotype
+        if self.activity is not None:
+            text += f" (activity score {self.activity:g})"
+        return f"{self.gene}: {text}"
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _allele_status(state: _State, allele: str) -> bool | None:
+    """Whether ``state`` carries an HLA allele: from the diplotype, else from the phenotype words."""
+    if state.diplotype:
+        haplotypes = [h.strip() for h in state.diplotype.split("/")]
+        haplotypes = [h if h.startswith("*") else "*" + h.split("*", 1)[-1] for h in haplotypes]
+        return any(h == allele or h.startswith(allele + ":") for h in haplotypes)
+    if state.phenotype:
+        text = _norm(state.phenotype)
+        for word, positive in (("positive", True), ("negative", False)):
+            if f"{state.gene.lower()}{allele} {word}" in text or text.startswith(f"{allele} {word}") \
+                    or f" {allele} {word}" in f" {text}" or f";{allele} {word}" in text.replace("; ", ";"):
+                return positive
+    return None
+
+
+def _matches(term: Condition, state: _State) -> bool:
+    if term.kind == "any":
+        return True
+    if term.kind == "phenotype":
+        return state.phenotype is not None and _norm(state.phenotype) in term.values
+    if term.kind == "activity":
+        return state.activity is not None and term.low - 1e-9 <= state.activity <= term.high + 1e-9
+    status = _allele_status(state, term.allele)
+    return status is not None and status == term.positive
+
+
+class _Phenoconverter:
+    """Apply the co-medication rules of ``phenoconversion.tsv`` and ``activity_bins.tsv``."""
+
+    def __init__(self, reference_dir) -> None:
+        rules, bins = phenoconversion_tables(reference_dir)
+        self.rules = {(r["enzyme"], r["effect"], r["strength"]): (r["method"], r["value"]) for r in rules.iter_rows(named=True)}
+        self.ladders: dict[str, list[dict]] = {}
+        for row in bins.sort("gene", "step").iter_rows(named=True):
+            self.ladders.setdefault(row["gene"], []).append(row)
+        self.perpetrators = comedications(reference_dir=reference_dir)
+
+    def _step(self, gene: str, phenotype: str | None) -> int | None:
+        if phenotype is None:
+            return None
+        text = _norm(phenotype)
+        for prefix in ("likely ", "possible "):
+            text = text.removeprefix(prefix)
+        for row in self.ladders.get(gene, []):
+            if _norm(row["phenotype"]) == text:
+                return row["step"]
+        return None
+
+    def _bin(self, gene: str, activity: float) -> str | None:
+        for row in self.ladders.get(gene, []):
+            if row["lower"] is None:
+                return None
+            above = activity > row["lower"] or (row["lower_inclusive"] and math.isclose(activity, row["lower"]))
+            below = activity < row["upper"] or (row["upper_inclusive"] and math.isclose(activity, row["upper"]))
+            if above and below:
+                return row["phenotype"]
+        return None
+
+    def effects(self, medications: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """Enzyme -> (effect, strength, drug) of the strongest perpetrator (inhibitors before inducers)."""
+        chosen: dict[str, tuple[str, str, str]] = {}
+        table = self.perpetrators.filter(pl.col("drug").is_in(list(medications)))
+        for row in table.iter_rows(named=True):
+            key = (row["effect"] == "inhibitor", _STRENGTH[row["strength"]])
+            old = chosen.get(row["enzyme"])
+            if old is None or key > (old[0] == "inhibitor", _STRENGTH[old[1]]):
+                chosen[row["enzyme"]] = (row["effect"], row["strength"], row["drug"])
+        return chosen
+
+    def convert(self, state: _State, effect: tuple[str, str, str] | None) -> tuple[_State, str | None]:
+        """Return the effective state and a reason when the co-medication changed it."""
+        if effect is None:
+            return state, None
+        kind, strength, drug = effect
+        rule = self.rules.get((state.gene, kind, strength))
+        if rule is None:
+            return state, None
+        method, value = rule
+        new = state
+        if method == "activity_multiplier" and state.activity is not None:
+            activity = state.activity * float(value)
+            new = replace(state, activity=activity, phenotype=self._bin(state.gene, activity) or state.phenotype)
+        else:
+            if method == "activity_multiplier":  # no activity score: the equivalent phenotype shift
+                value = {0.0: "floor", 1.0: "0"}.get(float(value), "-1")
+            step = self._step(state.gene, state.phenotype)
+            ladder = self.ladders.get(state.gene, [])
+            if step is None or not ladder:
+                return state, None
+            target = 0 if value == "floor" else min(max(step + int(value), 0), len(ladder) - 1)
+            if target != step:
+                row = ladder[target]
+                activity = state.activity if state.activity is None or row["lower"] is None else row["lower"]
+                new = replace(state, phenotype=row["phenotype"], activity=activity)
+        if new == state:
+            return state, None
+        return new, (f"{state.gene}: {drug} ({strength} {state.gene} {kind}) changes "
+                     f"{state.describe().split(': ', 1)[1]} to {new.describe().split(': ', 1)[1]}")
+
+
+def _gene_states(call: dict | None, gene: str) -> tuple[list[_State] | None, list[str]]:
+    """Possible states of a gene for a sample, or None when the gene is not called."""
+    if call is None:
+        return None, [f"{gene}: not in the calls"]
+    call_warnings = list(call.get("warnings") or [])
+    phenotype, diplotype = call.get("phenotype"), call.get("diplotype")
+    called = "not_called" not in call_warnings and (
+        phenotype is not None or (gene.startswith("HLA-") and diplotype is not None))
+    if not called:
+        return None, [f"{gene}: not called"]
+    activity = call.get("activity_score")
+    activity = None if activity is None or (isinstance(activity, float) and math.isnan(activity)) else float(activity)
+    states = [_State(gene, phenotype, activity, diplotype)]
+    reasons = []
+    alternatives = list(call.get("alternatives") or [])
+    if alternatives:
+        alt_phenotypes = call.get("alternative_phenotypes")
+        if alt_phenotypes is not None and len(alt_phenotypes) == len(alternatives):
+            for alt, alt_phenotype in zip(alternatives, alt_phenotypes):
+                alt_activity = activity if alt_phenotype == phenotype else None
+                candidate = _State(gene, alt_phenotype, alt_activity, alt if gene.startswith("HLA-") else diplotype)
+                if candidate not in states:
+                    states.append(candidate)
+        else:
+            reasons.append(f"{gene}: ambiguous call (other diplotypes {', '.join(alternatives)} have no phenotype given); "
+                           f"the recommendation follows {diplotype} and may differ for them")
+    return states, reasons
+
+
+def _evaluate(rows: list[dict], states: dict[str, _State]) -> dict | None:
+    for row in rows:
+        if all(_matches(term, states[term.gene]) for term in row["terms"]):
+            return row
+    return None
+
+
+def _validate_calls(calls: pl.DataFrame) -> None:
+    if not isinstance(calls, pl.DataFrame):
+        raise RecommendationError(f"calls: expected a polars DataFrame, found {type(calls).__name__}")
+    missing = [c for c in ("sample_id", "gene", "diplotype", "phenotype") if c not in calls.columns]
+    if missing:
+        raise RecommendationError(f"calls: missing column(s) {missing}; found {calls.columns}")
+    duplicated = calls.group_by("sample_id", "gene").len().filter(pl.col("len") > 1)
+    if duplicated.height:
+        gene = duplicated["gene"][0]
+        raise RecommendationError(f"calls: gene {gene} appears more than once for one sample")
+
+
+def _medications_by_sample(medications: pl.DataFrame | None, known: set[str]) -> dict[str, set[str]]:
+    if medications is None:
+        return {}
+    if not isinstance(medications, pl.DataFrame) or not {"sample_id", "drug"} <= set(medications.columns):
+        raise RecommendationError("medications: expected a polars DataFrame with columns sample_id and drug")
+    by_sample: dict[str, set[str]] = {}
+    unknown: set[str] = set()
+    for sample, drug in medications.select("sample_id", "drug").iter_rows():
+        if drug is None:
+            continue
+        name = _norm(drug)
+        if name not in known:
+            unknown.add(name)
+        by_sample.setdefault(sample, set()).add(name)
+    if unknown:
+        warnings.warn(
+            f"medications: {sorted(unknown)} not in pgx's co-medication or guideline tables; "
+            "assumed not to change any phenotype", UnknownMedicationWarning, stacklevel=3)
+    return by_sample
+
+
+def recommend(
+    calls: pl.DataFrame,
+    *,
+    drugs: Sequence[str] | None = None,
+    medications: pl.DataFrame | None = None,
+    sources: Sequence[str] = SOURCES,
+    reference_dir: str | os.PathLike[str] | None = None,
+) -> pl.DataFrame:
+    """Drug guidance per sample from CPIC and DPWG tables, after phenoconversion.
+
+    Parameters
+    ----------
+    calls : polars.DataFrame
+        One row per (sample, gene), as :func:`pgx.call` returns: ``sample_id``, ``gene``,
+        ``diplotype``, ``phenotype`` and, when present, ``activity_score``, ``alternatives``,
+        ``alternative_phenotypes`` (``list[str]`` parallel to ``alternatives``) and
+        ``warnings``. HLA genes may give the diplotype (``"*57:01/*08:01"``) and leave the
+        phenotype null, or give allele statuses as phenotype (``"HLA-B*57:01 positive"``,
+        several joined by ``"; "``).
+    drugs : sequence of str, optional
+        Drug names (case-insensitive). Default: every drug of the chosen sources.
+    medications : polars.DataFrame, optional
+        The patients' current medications, columns ``sample_id`` and ``drug``; inhibitors
+        and inducers among them phenoconvert CYP2D6, CYP2C19, CYP2C9, CYP3A4 and CYP3A5.
+    sources : sequence of {"CPIC", "DPWG"}, default both
+    reference_dir : path, optional
+        Another reference folder laid out like pgx's own.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per (sample, drug, source) that has guideline rows, with ``sample_id``,
+        ``drug``, ``source``, ``guideline_version``, ``genes`` (list), ``phenotypes`` and
+        ``effective_phenotypes`` (lists of ``"GENE: phenotype"`` strings, with
+        ``" (activity score X)"`` where the gene has one; effective = after
+        phenoconversion), ``implication``, ``recommendation``, ``classification``,
+        ``action`` (standard, adjust_dose, consider_alternative, avoid, monitor,
+        no_recommendation), ``ambiguous`` (the possible diplotypes lead to different
+        recommendations; then the most cautious action is reported and the recommendation
+        lists each) and ``reasons`` (the gene states, conditions and medications behind
+        the row).
+
+    Raises
+    ------
+    UnknownDrugError
+        If a drug has no guideline row; the message lists the closest known names.
+    RecommendationError
+        If ``calls`` or ``medications`` lacks a column or ``sources`` is not CPIC/DPWG.
+
+    Warns
+    -----
+    UnknownMedicationWarning
+        If a medication is in neither the co-medication table nor the guideline tables.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> calls = pl.DataFrame({"sample_id": ["s1"], "gene": ["CYP2D6"], "diplotype": ["*1/*1"],
+    ...                       "phenotype": ["Normal Metabolizer"], "activity_score": [2.0]})
+    >>> meds = pl.DataFrame({"sample_id": ["s1"], "drug": ["paroxetine"]})
+    >>> out = recommend(calls, drugs=["codeine"], medications=meds, sources=["CPIC"])
+    >>> out.select("effective_phenotypes", "action").row(0)
+    (['CYP2D6: Poor Metabolizer (activity score 0)'], 'avoid')
+    """
+    _validate_calls(calls)
+    table = guidelines(sources=tuple(sources), reference_dir=reference_dir)
+    known_drugs = list(dict.fromkeys(table["drug"].to_list()))
+    if drugs is None:
+        wanted = known_drugs
+    else:
+        if isinstance(drugs, str):
+            drugs = [drugs]
+        wanted = []
+        for drug in drugs:
+            name = _norm(drug)
+            if name not in known_drugs:
+                raise UnknownDrugError(drug, difflib.get_close_matches(name, known_drugs, n=3, cutoff=0.6))
+            wanted.append(name)
+        wanted = list(dict.fromkeys(wanted))
+    converter = _Phenoconverter(reference_dir)
+    known_meds = set(converter.perpetrators["drug"].to_list()) | set(
+        guidelines(reference_dir=reference_dir)["drug"].to_list())
+    meds = _medications_by_sample(medications, known_meds)
+
+    rules: dict[tuple[str, str], list[dict]] = {}
+    for row in table.iter_rows(named=True):
+        row["terms"] = parse_condition(row["condition"], path=row["source"], row=row["row"])  # type: ignore[arg-type]
+        rules.setdefault((row["drug"], row["source"]), []).append(row)
+
+    by_sample: dict[str, dict[str, dict]] = {}
+    for call in calls.iter_rows(named=True):
+        by_sample.setdefault(call["sample_id"], {})[call["gene"]] = call
+
+    out: list[dict] = []
+    for sample, sample_calls in by_sample.items():
+        effects = converter.effects(meds.get(sample, ()))
+        for drug in wanted:
+            for source in sources:
+                drug_rules = rules.get((drug, source))
+                if drug_rules:
+                    out.append(_recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter))
+    return pl.DataFrame(out, schema=RECOMMENDATION_COLUMNS)
+
+
+def _recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter) -> dict:
+    genes = list(drug_rules[0]["genes"])
+    base = {"sample_id": sample, "drug": drug, "source": source,
+            "guideline_version": drug_rules[0]["guideline_version"], "genes": genes}
+    options: dict[str, list[_State]] = {}
+    reasons: list[str] = []
+    uncalled = []
+    for gene in genes:
+        states, gene_reasons = _gene_states(sample_calls.get(gene), gene)
+        reasons += gene_reasons
+        if states is None:
+            uncalled.append(gene)
+        else:
+            options[gene] = states
+    if uncalled:
+        shown = [options[g][0].describe() if g in options else f"{g}: not called" for g in genes]
+        return {**base, "phenotypes": shown, "effective_phenotypes": shown, "implication": None,
+                "recommendation": NOT_CALLED, "classification": "no recommendation",
+                "action": "no_recommendation", "ambiguous": False, "reasons": reasons}
+
+    outcomes = []
+    for combo in itertools.product(*(options[g] for g in genes)):
+        effective, notes = {}, []
+        for state in combo:
+            new, note = converter.convert(state, effects.get(state.gene))
+            effective[state.gene] = new
+            if note:
+                notes.append(note)
+        outcomes.append((combo, effective, notes, _evaluate(drug_rules, effective)))
+
+    first_combo, first_effective, first_notes, _ = outcomes[0]
+    phenotypes = [s.describe() for s in first_combo]
+    effective_phenotypes = [first_effective[g].describe() for g in genes]
+    for note in dict.fromkeys(n for o in outcomes for n in o[2]):
+        reasons.append(note)
+    distinct = list(dict.fromkeys(None if o[3] is None else o[3]["row"] for o in outcomes))
+
+    def describe(row, effective) -> str:
+        if row is None:
+            return "no guideline row for " + ", ".join(effective[g].describe() for g in genes)
+        return f"{source} row {row['row']}: {row['condition']}"
+
+    if len(distinct) == 1:
+        row = outcomes[0][3]
+        reasons.append(describe(row, first_effective))
+        if row is None:
+            return {**base, "phenotypes": phenotypes, "effective_phenotypes": effective_phenotypes,
+                    "implication": None,
+                    "recommendation": "no recommendation: the guideline has none for "
+                                      + ", ".join(first_effective[g].describe() for g in genes),
+                    "classification": "no recommendation", "action": "no_recommendation",
+                    "ambiguous": False, "reasons": reasons}
+        return {**base, "phenotypes": phenotypes, "effective_phenotypes": effective_phenotypes,
+                "implication": row["implication"], "recommendation": row["recommendation"],
+                "classification": row["classification"], "action": row["action"], "ambiguous": False,
+                "reasons": reasons}
+
+    # the possible diplotypes disagree: report each, act on the most cautious
+    parts, seen = [], set()
+    chosen = None
+    for combo, effective, _, row in outcomes:
+        key = None if row is None else row["row"]
+        if key in seen:
+            continue
+        seen.add(key)
+        label = "; ".join(effective[g].describe() for g in genes)
+        parts.append(f"[{label}] " + (row["recommendation"] if row else "no guideline row"))
+        if row is not None and (chosen is None or _SEVERITY.index(row["action"]) < _SEVERITY.index(chosen["action"])):
+            chosen = row
+    reasons.append("ambiguous: the possible diplotypes lead to different recommendations; "
+                   "the most cautious action is reported")
+    return {**base, "phenotypes": phenotypes, "effective_phenotypes": effective_phenotypes,
+            "implication": None if chosen is None else chosen["implication"],
+            "recommendation": "possible diplotypes lead to different recommendations: " + " | ".join(parts),
+            "classification": "no recommendation" if chosen is None else chosen["classification"],
+            "action": "no_recommendation" if chosen is None else chosen["action"], "ambiguous": True,
+            "reasons": reasons}

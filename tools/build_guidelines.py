@@ -1,0 +1,637 @@
+"""Write reference/guidelines/{cpic,dpwg}.tsv and reference/medications/*.tsv.
+
+The facts (which phenotype leads to which advice, how strongly) come from the CPIC
+guideline tables as distributed in PyPGx 0.27.0 (pypgx/api/data/recommendation-table.csv
+and cpic-table.csv, MIT; CPIC data CC0-1.0) and from the publications named per drug
+below. Recommendation and implication texts are pgx's own wording of those facts.
+
+Run from the repository root::
+
+    python tools/build_guidelines.py
+
+Condition encoding (one guideline row = one condition): terms joined by ``;``, every
+term ``GENE=value`` where value is a phenotype word (case-insensitive), ``*`` (any
+called phenotype), ``activity:GENE=lo..hi`` (activity score in the closed range), or an
+HLA allele status ``HLA-B=*57:01 positive`` / ``HLA-B=*57:01 negative``. Several values
+for one gene are joined with ``|`` (``CYP2C19=Poor Metabolizer|Likely Poor Metabolizer``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RETRIEVED = "2026-11-28"
+COLUMNS = ["source", "guideline_version", "drug", "rxnorm", "atc", "genes", "condition",
+           "implication", "recommendation", "classification", "action"]
+
+# drug -> (RxNorm, ATC) from PyPGx 0.27.0 cpic-table.csv (CPIC's drug table)
+CODES = {
+    "abacavir": ("190521", "J05AF06"), "allopurinol": ("519", "M04AA01"),
+    "amikacin": ("641", "J01GB06"), "amitriptyline": ("704", "N06AA09"),
+    "atazanavir": ("343047", "J05AE08"), "atomoxetine": ("38400", "N06BA09"),
+    "atorvastatin": ("83367", "C10AA05"), "azathioprine": ("1256", "L04AX01"),
+    "capecitabine": ("194000", "L01BC06"), "carbamazepine": ("2002", "N03AF01"),
+    "celecoxib": ("140587", "M01AH01"), "citalopram": ("2556", "N06AB04"),
+    "clopidogrel": ("32968", "B01AC04"), "codeine": ("2670", "R05DA04"),
+    "desflurane": ("27340", "N01AB07"), "dexlansoprazole": ("816346", "A02BC06"),
+    "efavirenz": ("195085", "J05AG03"), "enflurane": ("3920", "N01AB04"),
+    "escitalopram": ("321988", "N06AB10"), "fluorouracil": ("4492", "L01BC02"),
+    "fluvastatin": ("41127", "C10AA04"), "fosphenytoin": ("72236", "N03AB05"),
+    "gentamicin": ("1596450", "J01GB03"), "halothane": ("5095", "N01AB01"),
+    "ibuprofen": ("5640", "M01AE01"), "irinotecan": ("51499", "L01XX19"),
+    "isoflurane": ("6026", "N01AB06"), "ivacaftor": ("1243041", "R07AX02"),
+    "kanamycin": ("6099", "J01GB04"), "lansoprazole": ("17128", "A02BC03"),
+    "lovastatin": ("6472", "C10AA02"), "meloxicam": ("41493", "M01AC06"),
+    "mercaptopurine": ("103", "L01BB02"), "methoxyflurane": ("6857", "N02BG09"),
+    "neomycin": ("7299", "J01GB05"), "nortriptyline": ("7531", "N06AA10"),
+    "omeprazole": ("7646", "A02BC01"), "ondansetron": ("26225", "A04AA01"),
+    "oxcarbazepine": ("32624", "N03AF02"), "pantoprazole": ("40790", "A02BC02"),
+    "peginterferon alfa-2a": ("120608", "L03AB11"), "peginterferon alfa-2b": ("253453", "L03AB10"),
+    "phenytoin": ("8183", "N03AB02"), "piroxicam": ("8356", "M01AC01"),
+    "pitavastatin": ("861634", "C10AA08"), "pravastatin": ("42463", "C10AA03"),
+    "rasburicase": ("283821", "V03AF07"), "rosuvastatin": ("301542", "C10AA07"),
+    "sertraline": ("36437", "N06AB06"), "sevoflurane": ("36453", "N01AB08"),
+    "simvastatin": ("36567", "C10AA01"), "streptomycin": ("10109", "J01GA01"),
+    "succinylcholine": ("10154", "M03AB01"), "tacrolimus": ("42316", "L04AD02"),
+    "tamoxifen": ("10324", "L02BA01"), "thioguanine": ("10485", "L01BB03"),
+    "tobramycin": ("10627", "J01GB01"), "tramadol": ("10689", "N02AX02"),
+    "voriconazole": ("121243", "J02AC03"), "warfarin": ("11289", "B01AA03"),
+}
+
+# phenotype groups (the project's CPIC phenotype words)
+UM, RM, NM, IM, PM = ("Ultrarapid Metabolizer", "Rapid Metabolizer", "Normal Metabolizer",
+                      "Intermediate Metabolizer", "Poor Metabolizer")
+LIM, LPM, PIM = "Likely Intermediate Metabolizer", "Likely Poor Metabolizer", "Possible Intermediate Metabolizer"
+C19_UR = f"{UM}|{RM}"
+C19_IM = f"{IM}|{LIM}"
+C19_PM = f"{PM}|{LPM}"
+
+ROWS: dict[str, list[list[str]]] = {"CPIC": [], "DPWG": []}
+
+
+def add(source, version, drugs, genes, condition, implication, recommendation, classification, action):
+    for drug in drugs.split(","):
+        rxnorm, atc = CODES[drug]
+        ROWS[source].append([source, version, drug, rxnorm, atc, genes, condition, implication,
+                             recommendation, classification, action])
+
+
+# ---------------------------------------------------------------- CPIC, CYP2C19
+V = "2022-01 (Lee et al., Clin Pharmacol Ther 2022;112:959)"
+add("CPIC", V, "clopidogrel", "CYP2C19", f"CYP2C19={UM}|{RM}|{NM}",
+    "Normal (or increased) formation of the active metabolite; expected platelet inhibition.",
+    "Clopidogrel may be given at the standard 75 mg/day dose.", "strong", "standard")
+add("CPIC", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_IM}",
+    "Less active metabolite and weaker platelet inhibition; higher risk of cardiovascular events.",
+    "Prefer prasugrel or ticagrelor at their standard dose when not contraindicated; avoid standard-dose clopidogrel if possible.",
+    "moderate", "consider_alternative")
+add("CPIC", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_PM}",
+    "Much less active metabolite and markedly weaker platelet inhibition; higher risk of cardiovascular events.",
+    "Prefer prasugrel or ticagrelor at their standard dose when not contraindicated; avoid clopidogrel at the standard dose if possible.",
+    "strong", "consider_alternative")
+
+V = "2016-12 (Moriyama et al., Clin Pharmacol Ther 2017;102:45)"
+add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={C19_UR}",
+    "Lower voriconazole trough levels; the target level may be missed and treatment may fail.",
+    "Use a primary antifungal that does not depend on CYP2C19 (for example isavuconazole, liposomal amphotericin B or posaconazole) instead of voriconazole.",
+    "moderate", "consider_alternative")
+add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
+    "Expected voriconazole exposure.", "Start voriconazole at the usual standard-of-care dose.", "strong", "standard")
+add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={C19_PM}",
+    "Higher voriconazole trough levels and more adverse events.",
+    "Use a primary antifungal that does not depend on CYP2C19 instead; if voriconazole is still needed, give a reduced dose and follow trough levels closely.",
+    "moderate", "consider_alternative")
+
+V = "2020-08 (Lima et al., Clin Pharmacol Ther 2021;109:1417)"
+PPI = "omeprazole,lansoprazole,pantoprazole,dexlansoprazole"
+add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={UM}",
+    "Lower plasma exposure than normal metabolizers; higher chance that therapy fails.",
+    "Double the usual starting daily dose (it may be split over the day) and check that it works.",
+    "optional", "adjust_dose")
+add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={RM}|{NM}",
+    "Normal to somewhat low plasma exposure; some risk of therapy failure.",
+    "Start with the usual daily dose; for H. pylori infection or erosive oesophagitis a 50-100% higher dose may be considered; check that it works.",
+    "moderate", "standard")
+add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={C19_IM}",
+    "Higher plasma exposure than normal metabolizers; better chance of efficacy, possibly more long-term adverse effects.",
+    "Start with the usual daily dose; for chronic use (over 12 weeks) with good effect, consider halving the daily dose and keep checking efficacy.",
+    "optional", "standard")
+add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={C19_PM}",
+    "Much higher plasma exposure than normal metabolizers; better chance of efficacy, possibly more long-term adverse effects.",
+    "Start with the usual daily dose; for chronic use (over 12 weeks) with good effect, consider halving the daily dose and keep checking efficacy.",
+    "moderate", "standard")
+
+V = "2015-05 (Hicks et al., Clin Pharmacol Ther 2015;98:127)"
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_UR}",
+    "Lower plasma concentrations; higher chance of no response.",
+    "Consider an antidepressant that is not mainly cleared by CYP2C19.", "optional", "consider_alternative")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
+    "Expected or modestly raised plasma concentrations.", "Start at the usual recommended dose.", "strong", "standard")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_PM}",
+    "Much higher plasma concentrations; more adverse effects likely.",
+    "Consider starting at half the usual dose and titrating to effect, or choose a drug not mainly cleared by CYP2C19.",
+    "optional", "adjust_dose")
+add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={C19_UR}",
+    "Lower plasma concentrations; possible lack of response.",
+    "Start at the usual dose; if there is no response at maintenance dosing, consider a drug not mainly cleared by CYP2C19.",
+    "optional", "standard")
+add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
+    "Expected or modestly raised plasma concentrations.", "Start at the usual recommended dose.", "strong", "standard")
+add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={C19_PM}",
+    "Much higher plasma concentrations; more adverse effects likely.",
+    "Consider starting at half the usual dose and titrating to effect, or choose a drug not mainly cleared by CYP2C19.",
+    "optional", "adjust_dose")
+
+# ---------------------------------------------------------------- CPIC, TCAs (CYP2D6 x CYP2C19)
+V = "2016-12 (Hicks et al., Clin Pharmacol Ther 2017;102:37)"
+D6 = {UM: "UM", NM: "NM", IM: "IM", PM: "PM"}
+TCA_TEXT = {
+    "avoid_d6_um": ("Faster clearance of the tricyclic; risk of no response.",
+                    "Avoid amitriptyline; if it is still needed, aim for a higher target dose than usual and guide it by therapeutic drug monitoring.",
+                    "consider_alternative"),
+    "std": ("Expected tricyclic exposure.", "Start at the usual recommended dose.", "standard"),
+    "d6_im": ("Slower clearance of the tricyclic; more side effects possible.",
+              "Consider a starting dose 25% below the usual one and guide later changes by therapeutic drug monitoring.",
+              "adjust_dose"),
+    "d6_pm": ("Much slower clearance of the tricyclic; side effects likely.",
+              "Avoid amitriptyline; if it is still needed, consider half the usual starting dose and therapeutic drug monitoring.",
+              "consider_alternative"),
+    "c19_ur": ("Faster CYP2C19 conversion of the tertiary amine; possibly a weaker response.",
+               "Consider a drug not cleared by CYP2C19; if amitriptyline is still needed, guide the dose by therapeutic drug monitoring.",
+               "consider_alternative"),
+    "c19_pm": ("Slower CYP2C19 clearance of the tertiary amine; side effects more likely.",
+               "Avoid amitriptyline; if it is still needed, consider half the usual starting dose and therapeutic drug monitoring.",
+               "consider_alternative"),
+    "both": ("Both CYP2D6 and CYP2C19 activity differ from normal; exposure is hard to predict.",
+             "Avoid amitriptyline; if it is still needed, guide the dose by therapeutic drug monitoring.",
+             "consider_alternative"),
+    "c19im_d6im": ("Slower CYP2D6 and CYP2C19 clearance; side effects more likely.",
+                   "Consider a starting dose 25% below the usual one; therapeutic drug monitoring is strongly advised.",
+                   "adjust_dose"),
+    "c19im_d6pm": ("Much slower CYP2D6 clearance and slower CYP2C19 clearance; side effects likely.",
+                   "Avoid amitriptyline; if it is still needed, consider half the usual starting dose; therapeutic drug monitoring is strongly advised.",
+                   "consider_alternative"),
+}
+# (CYP2C19 group, CYP2D6 phenotype) -> (text key, classification); facts: CPIC 2016 TCA tables as in PyPGx
+TCA = {
+    ("UR", UM): ("both", "optional"), ("UR", NM): ("c19_ur", "optional"), ("UR", IM): ("c19_ur", "optional"),
+    ("UR", PM): ("both", "optional"),
+    ("NM", UM): ("avoid_d6_um", "strong"), ("NM", NM): ("std", "strong"), ("NM", IM): ("d6_im", "moderate"),
+    ("NM", PM): ("d6_pm", "strong"),
+    ("IM", UM): ("both", "optional"), ("IM", NM): ("std", "strong"), ("IM", IM): ("c19im_d6im", "optional"),
+    ("IM", PM): ("c19im_d6pm", "optional"),
+    ("PM", UM): ("both", "optional"), ("PM", NM): ("c19_pm", "moderate"), ("PM", IM): ("both", "optional"),
+    ("PM", PM): ("both", "optional"),
+}
+C19_GROUP = {"UR": C19_UR, "NM": NM, "IM": C19_IM, "PM": C19_PM}
+for (c19, d6), (key, cls) in TCA.items():
+    imp, rec, action = TCA_TEXT[key]
+    add("CPIC", V, "amitriptyline", "CYP2D6;CYP2C19", f"CYP2D6={d6};CYP2C19={C19_GROUP[c19]}",
+        imp, rec, cls, action)
+add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={UM}",
+    "Faster clearance of nortriptyline; risk of no response.",
+    "Avoid nortriptyline and consider a drug not cleared by CYP2D6; if it is still needed, aim for a higher target dose guided by therapeutic drug monitoring.",
+    "optional", "consider_alternative")
+add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={NM}", "Expected nortriptyline exposure.",
+    "Start at the usual recommended dose.", "strong", "standard")
+add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={IM}", "Slower clearance of nortriptyline; more side effects possible.",
+    "Consider a starting dose 25% below the usual one, titrate to response and use therapeutic drug monitoring.",
+    "moderate", "adjust_dose")
+add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={PM}", "Much slower clearance of nortriptyline; side effects likely.",
+    "Avoid nortriptyline and consider a drug not cleared by CYP2D6; if it is still needed, consider half the usual starting dose with therapeutic drug monitoring.",
+    "strong", "consider_alternative")
+
+# ---------------------------------------------------------------- CPIC, CYP2D6
+V = "2020-12 (Crews et al., Clin Pharmacol Ther 2021;110:888)"
+for drug, name in (("codeine", "morphine"), ("tramadol", "O-desmethyltramadol")):
+    other = "tramadol" if drug == "codeine" else "codeine"
+    add("CPIC", V, drug, "CYP2D6", f"CYP2D6={UM}",
+        f"More {name} is formed; risk of serious toxicity.",
+        f"Do not use {drug}; if an opioid is needed, choose one that is not {other} and not dependent on CYP2D6.",
+        "strong", "avoid")
+    add("CPIC", V, drug, "CYP2D6", f"CYP2D6={NM}", f"Expected {name} formation.",
+        f"Use the label's age- or weight-based {drug} dose.", "strong", "standard")
+    add("CPIC", V, drug, "CYP2D6", f"CYP2D6={IM}", f"Less {name} is formed.",
+        f"Use the label's age- or weight-based {drug} dose; if pain relief is inadequate, switch to an opioid that is not {other}.",
+        "moderate", "monitor")
+    add("CPIC", V, drug, "CYP2D6", f"CYP2D6={PM}", f"Much less {name} is formed; pain relief is likely to fail.",
+        f"Do not use {drug}; if an opioid is needed, choose one that is not {other} and not dependent on CYP2D6.",
+        "strong", "avoid")
+
+V = "2016-12 (Bell et al., Clin Pharmacol Ther 2017;102:213)"
+add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={UM}", "Faster ondansetron clearance; higher risk of vomiting.",
+    "Use an antiemetic not mainly cleared by CYP2D6, such as granisetron.", "moderate", "consider_alternative")
+add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={NM}|{IM}|{PM}",
+    "No clinically shown effect of this CYP2D6 status on ondansetron.",
+    "Start at the usual recommended dose.", "strong", "standard")
+
+V = "2017-12 (Goetz et al., Clin Pharmacol Ther 2018;103:770)"
+add("CPIC", V, "tamoxifen", "CYP2D6", f"CYP2D6={UM}|{NM}", "Expected endoxifen formation.",
+    "Use the standard 20 mg/day dose and avoid moderate and strong CYP2D6 inhibitors.", "strong", "standard")
+add("CPIC", V, "tamoxifen", "CYP2D6", f"CYP2D6={IM}",
+    "Lower endoxifen levels than normal metabolizers; higher risk of recurrence.",
+    "Consider an aromatase inhibitor (with ovarian suppression before menopause); if tamoxifen is used, a 40 mg/day dose may be considered and CYP2D6 inhibitors avoided.",
+    "optional", "consider_alternative")
+add("CPIC", V, "tamoxifen", "CYP2D6", f"CYP2D6={PM}",
+    "Much lower endoxifen levels; higher risk of recurrence and worse event-free survival.",
+    "Use another hormonal therapy such as an aromatase inhibitor (with ovarian suppression before menopause).",
+    "strong", "consider_alternative")
+
+V = "2019-02 (Brown et al., Clin Pharmacol Ther 2019;106:94)"
+add("CPIC", V, "atomoxetine", "CYP2D6", f"CYP2D6={UM}|{NM}|{IM}",
+    "Lower atomoxetine exposure than poor metabolizers; possibly less effect.",
+    "Start at 40 mg/day and raise to 80 mg/day after 3 days; if there is no response and no adverse effect after 2 weeks, consider 100 mg/day, and use a plasma level to guide further changes.",
+    "moderate", "standard")
+add("CPIC", V, "atomoxetine", "CYP2D6", f"CYP2D6={PM}",
+    "Much higher atomoxetine exposure; more adverse effects.",
+    "Start at 40 mg/day and raise to 80 mg/day only after 2 weeks without response or adverse effects; use a plasma level to guide further changes.",
+    "moderate", "adjust_dose")
+
+# ---------------------------------------------------------------- CPIC, DPYD (activity score)
+V = "2017-11 (Amstutz et al., Clin Pharmacol Ther 2018;103:210)"
+FP = "fluorouracil,capecitabine"
+add("CPIC", V, FP, "DPYD", "activity:DPYD=2..2", "Normal DPD activity; normal risk of fluoropyrimidine toxicity.",
+    "Use the label dose (100% of the starting dose).", "strong", "standard")
+add("CPIC", V, FP, "DPYD", "activity:DPYD=1.5..1.5",
+    "DPD activity reduced (about 50-100% of normal); higher risk of severe toxicity.",
+    "Start at 50% of the usual dose and titrate by toxicity or drug levels.", "moderate", "adjust_dose")
+add("CPIC", V, FP, "DPYD", "activity:DPYD=1..1",
+    "DPD activity reduced (about 50% of normal); higher risk of severe or fatal toxicity.",
+    "Start at 50% of the usual dose and titrate by toxicity or drug levels.", "strong", "adjust_dose")
+add("CPIC", V, FP, "DPYD", "activity:DPYD=0.5..0.5",
+    "Complete DPD deficiency likely; high risk of severe or fatal toxicity.",
+    "Do not use fluorouracil or its prodrugs; if no alternative is suitable, give a strongly reduced dose with early drug-level monitoring.",
+    "strong", "avoid")
+add("CPIC", V, FP, "DPYD", "activity:DPYD=0..0",
+    "Complete DPD deficiency; high risk of severe or fatal toxicity.",
+    "Do not use fluorouracil or its prodrugs.", "strong", "avoid")
+
+# ---------------------------------------------------------------- CPIC, thiopurines (TPMT x NUDT15)
+V = "2018-11 (Relling et al., Clin Pharmacol Ther 2019;105:1095)"
+NORMAL_DOSE = {"azathioprine": "2-3 mg/kg/day", "mercaptopurine": "75 mg/m2/day or 1.5 mg/kg/day",
+               "thioguanine": "40-60 mg/m2/day"}
+T_NM, T_IM, T_PM = NM, f"{IM}|{PIM}", PM
+for drug, dose in NORMAL_DOSE.items():
+    reduced = ("30-80%" if drug == "azathioprine" else "30-80%" if drug == "mercaptopurine" else "50-80%")
+    for tp, nu in itertools.product(("NM", "IM", "PM"), repeat=2):
+        cond = f"TPMT={dict(NM=T_NM, IM=T_IM, PM=T_PM)[tp]};NUDT15={dict(NM=T_NM, IM=T_IM, PM=T_PM)[nu]}"
+        if tp == "NM" and nu == "NM":
+            add("CPIC", V, drug, "TPMT;NUDT15", cond, "Normal thiopurine metabolite levels; normal myelosuppression risk.",
+                f"Use the normal starting dose ({dose}) and adjust by disease-specific guidelines; allow 2 weeks to steady state after each change.",
+                "strong", "standard")
+        elif "PM" in (tp, nu):
+            gene = "TPMT and NUDT15" if tp == nu == "PM" else ("TPMT" if tp == "PM" else "NUDT15")
+            add("CPIC", V, drug, "TPMT;NUDT15", cond,
+                f"{gene} poor metabolizer: greatly raised thioguanine nucleotides; high risk of severe, life-threatening myelosuppression.",
+                f"For non-malignant conditions use a non-thiopurine alternative; for malignancy start at a drastically reduced dose (about one tenth of {dose}, "
+                "given three times a week instead of daily) and adjust by myelosuppression, allowing 4-6 weeks to steady state.",
+                "strong", "consider_alternative")
+        else:
+            both = tp == "IM" and nu == "IM"
+            add("CPIC", V, drug, "TPMT;NUDT15", cond,
+                ("TPMT and NUDT15 intermediate metabolizer" if both else f"{'TPMT' if tp == 'IM' else 'NUDT15'} intermediate metabolizer")
+                + ": raised thioguanine nucleotides; higher risk of myelosuppression.",
+                f"Start at a reduced dose ({reduced} of {dose}) and adjust by myelosuppression and disease-specific guidelines; allow 2-4 weeks to steady state."
+                + (" Both genes are affected: a larger reduction may be needed." if both else ""),
+                "optional" if both else "strong" if drug != "thioguanine" else "moderate", "adjust_dose")
+
+# ---------------------------------------------------------------- CPIC, CYP3A5, CYP2B6
+V = "2015-07 (Birdwell et al., Clin Pharmacol Ther 2015;98:19)"
+add("CPIC", V, "tacrolimus", "CYP3A5", f"CYP3A5={NM}|{IM}",
+    "Lower dose-adjusted trough levels; target levels reached later.",
+    "Start at 1.5-2 times the usual starting dose (not above 0.3 mg/kg/day) and guide changes by therapeutic drug monitoring.",
+    "strong", "adjust_dose")
+add("CPIC", V, "tacrolimus", "CYP3A5", f"CYP3A5={PM}", "Expected (higher) trough levels; target reached on the usual dose.",
+    "Start at the usual dose and guide changes by therapeutic drug monitoring.", "strong", "standard")
+add("CPIC", V, "tacrolimus", "CYP3A5", f"CYP3A5={PIM}",
+    "Likely lower trough levels than CYP3A5 non-expressers; CPIC gives no firm advice for this status.",
+    "No CPIC dose recommendation for a possible intermediate metabolizer; start at the usual dose with therapeutic drug monitoring.",
+    "no recommendation", "no_recommendation")
+
+V = "2019-04 (Desta et al., Clin Pharmacol Ther 2019;106:726)"
+add("CPIC", V, "efavirenz", "CYP2B6", f"CYP2B6={UM}|{RM}|{NM}", "Expected efavirenz exposure.",
+    "Start efavirenz at the standard 600 mg/day.", "strong", "standard")
+add("CPIC", V, "efavirenz", "CYP2B6", f"CYP2B6={IM}", "Higher efavirenz levels; more central nervous system side effects.",
+    "Consider starting at 400 mg/day.", "moderate", "adjust_dose")
+add("CPIC", V, "efavirenz", "CYP2B6", f"CYP2B6={PM}", "Much higher efavirenz levels; more central nervous system side effects and stopping therapy.",
+    "Consider starting at 400 or 200 mg/day.", "moderate", "adjust_dose")
+
+# ---------------------------------------------------------------- CPIC, statins (SLCO1B1, ABCG2, CYP2C9)
+V = "2022-02 (Cooper-DeHoff et al., Clin Pharmacol Ther 2022;111:1007)"
+S_N = "Increased Function|Normal Function"
+S_D = "Decreased Function|Possible Decreased Function"
+S_P = "Poor Function"
+STD = "Start at the desired dose and adjust by disease-specific guidelines."
+simple = {
+    "simvastatin": [(S_N, "Normal myopathy risk.", STD, "strong", "standard"),
+                    (S_D, "Higher simvastatin acid exposure; higher myopathy risk.",
+                     "Prefer another statin by the potency needed; if simvastatin is used, keep the dose below 20 mg/day.", "strong", "consider_alternative"),
+                    (S_P, "Much higher simvastatin acid exposure; high myopathy risk.",
+                     "Use another statin chosen by the potency needed.", "strong", "consider_alternative")],
+    "atorvastatin": [(S_N, "Normal myopathy risk.", STD, "strong", "standard"),
+                     (S_D, "Higher atorvastatin exposure; higher myopathy risk.",
+                      "Start at 40 mg/day or less; if more is needed, consider rosuvastatin or adding a non-statin.", "moderate", "adjust_dose"),
+                     (S_P, "Much higher atorvastatin exposure; higher myopathy risk.",
+                      "Start at 20 mg/day or less; if more is needed, consider rosuvastatin or adding a non-statin.", "moderate", "adjust_dose")],
+    "lovastatin": [(S_N, "Normal myopathy risk.", STD, "strong", "standard"),
+                   (S_D, "Higher lovastatin acid exposure; higher myopathy risk.",
+                    "Prefer another statin by the potency needed; if lovastatin is used, keep the dose at 20 mg/day or less.", "strong", "consider_alternative"),
+                   (S_P, "Much higher lovastatin acid exposure; high myopathy risk.",
+                    "Use another statin chosen by the potency needed.", "strong", "consider_alternative")],
+    "pitavastatin": [(S_N, "Normal myopathy risk.", STD, "strong", "standard"),
+                     (S_D, "Higher pitavastatin exposure; higher myopathy risk.",
+                      "Start at 2 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
+                     (S_P, "Much higher pitavastatin exposure; higher myopathy risk.",
+                      "Start at 1 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose")],
+    "pravastatin": [(S_N, "Normal myopathy risk.", STD, "strong", "standard"),
+                    (S_D, "Higher pravastatin exposure; possibly higher myopathy risk, mostly above 40 mg/day.",
+                     STD + " Be aware of the possibly higher myopathy risk above 40 mg/day.", "moderate", "monitor"),
+                    (S_P, "Much higher pravastatin exposure; higher myopathy risk.",
+                     "Start at 40 mg/day or less; if more potency is needed, a higher dose or another statin may be considered.", "optional", "adjust_dose")],
+}
+for drug, rows in simple.items():
+    for cond, imp, rec, cls, action in rows:
+        add("CPIC", V, drug, "SLCO1B1", f"SLCO1B1={cond}", imp, rec, cls, action)
+# rosuvastatin: ABCG2 x SLCO1B1
+ROSU = {
+    ("Normal Function", S_N): ("Normal rosuvastatin exposure; normal myopathy risk.", STD + " Follow population-specific guidance.", "strong", "standard"),
+    ("Normal Function", S_D): ("Higher rosuvastatin exposure; possibly higher myopathy risk above 20 mg.", STD + " Be aware of the possibly higher myopathy risk above 20 mg.", "strong", "monitor"),
+    ("Normal Function", S_P): ("Higher rosuvastatin exposure; higher myopathy risk.", "Start at 20 mg or less; if more is needed, consider adding a non-statin.", "strong", "adjust_dose"),
+    ("Decreased Function", S_N): ("Somewhat higher rosuvastatin exposure; normal myopathy risk.", STD + " Follow population-specific guidance.", "strong", "standard"),
+    ("Decreased Function", S_D): ("Higher rosuvastatin exposure; possibly higher myopathy risk above 20 mg.", STD + " Be aware of the possibly higher myopathy risk above 20 mg.", "moderate", "monitor"),
+    ("Decreased Function", S_P): ("Higher rosuvastatin exposure; higher myopathy risk.", "Start at 20 mg or less; if more is needed, consider adding a non-statin.", "moderate", "adjust_dose"),
+    ("Poor Function", S_N): ("Higher rosuvastatin exposure; possibly higher myopathy risk.", "Start at 20 mg or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
+    ("Poor Function", S_D): ("Much higher rosuvastatin exposure; higher myopathy risk.", "Start at 10 mg or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
+    ("Poor Function", S_P): ("Much higher rosuvastatin exposure; high myopathy risk.", "Start at 10 mg or less; if more is needed, consider adding a non-statin.", "moderate", "adjust_dose"),
+}
+for (abcg2, slco), (imp, rec, cls, action) in ROSU.items():
+    add("CPIC", V, "rosuvastatin", "SLCO1B1;ABCG2", f"SLCO1B1={slco};ABCG2={abcg2}", imp, rec, cls, action)
+# fluvastatin: CYP2C9 x SLCO1B1
+FLUV = {
+    (NM, S_N): ("Normal fluvastatin exposure; normal myopathy risk.", STD, "strong", "standard"),
+    (NM, S_D): ("Higher fluvastatin exposure; possibly higher myopathy risk above 40 mg/day.", STD + " Be aware of the possibly higher myopathy risk above 40 mg/day.", "moderate", "monitor"),
+    (NM, S_P): ("Higher fluvastatin exposure; higher myopathy risk.", "Start at 40 mg/day or less; if more potency is needed, a higher dose or another statin may be considered.", "optional", "adjust_dose"),
+    (IM, S_N): ("Higher fluvastatin exposure; higher myopathy risk.", "Start at 40 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
+    (IM, S_D): ("Higher fluvastatin exposure; higher myopathy risk.", "Start at 20 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
+    (IM, S_P): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "moderate", "consider_alternative"),
+    (PM, S_N): ("Much higher fluvastatin exposure; higher myopathy risk.", "Start at 20 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
+    (PM, S_D): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "moderate", "consider_alternative"),
+    (PM, S_P): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "moderate", "consider_alternative"),
+}
+for (c9, slco), (imp, rec, cls, action) in FLUV.items():
+    add("CPIC", V, "fluvastatin", "SLCO1B1;CYP2C9", f"SLCO1B1={slco};CYP2C9={c9}", imp, rec, cls, action)
+
+# ---------------------------------------------------------------- CPIC, CYP2C9: NSAIDs, phenytoin, warfarin
+V = "2020-03 (Theken et al., Clin Pharmacol Ther 2020;108:191)"
+for drug in ("celecoxib", "ibuprofen", "meloxicam", "piroxicam"):
+    long_half_life = drug in ("meloxicam", "piroxicam")
+    add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=2..2", "Normal NSAID metabolism.",
+        "Start at the usual dose; use the lowest effective dose for the shortest time.", "strong", "standard")
+    add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=1.5..1.5", "Mildly slower NSAID metabolism; slightly higher exposure.",
+        "Start at the usual dose; use the lowest effective dose for the shortest time.", "strong", "standard")
+    if long_half_life:
+        add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=1..1", "Slower metabolism and markedly longer half-life; more toxicity likely.",
+            "Start at 50% of the lowest starting dose and wait for steady state (at least 7 days for meloxicam, about 2 weeks for piroxicam) before raising it, or choose another therapy."
+            if drug == "meloxicam" else "Choose an NSAID with a shorter half-life or another therapy not mainly cleared by CYP2C9.",
+            "moderate", "adjust_dose" if drug == "meloxicam" else "consider_alternative")
+        add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=0..0.5", "Much slower metabolism and much longer half-life; high toxicity risk.",
+            "Choose another therapy not mainly cleared by CYP2C9, or an NSAID with a shorter half-life.",
+            "moderate", "consider_alternative")
+    else:
+        add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=1..1", "Moderately slower metabolism; higher exposure.",
+            "Start at the lowest recommended dose and titrate to effect, up to the usual maximum; use the lowest effective dose for the shortest time.",
+            "moderate", "adjust_dose")
+        add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=0..0.5", "Much slower metabolism; markedly higher exposure and toxicity risk.",
+            "Start at 25-50% of the lowest recommended dose and titrate carefully up to 25-50% of the usual maximum, or choose another therapy.",
+            "moderate", "adjust_dose")
+
+V = "2020-02 (Karnes et al., Clin Pharmacol Ther 2021;109:302)"
+for drug in ("phenytoin", "fosphenytoin"):
+    add("CPIC", V, drug, "HLA-B;CYP2C9", "HLA-B=*15:02 positive;activity:CYP2C9=0..2",
+        "Higher risk of Stevens-Johnson syndrome / toxic epidermal necrolysis.",
+        "If the patient has not taken phenytoin before, do not start it (or fosphenytoin); a patient who has taken it for more than 3 months without skin reactions has a low risk of future reactions.",
+        "strong", "avoid")
+    add("CPIC", V, drug, "HLA-B;CYP2C9", "HLA-B=*15:02 negative;activity:CYP2C9=2..2",
+        "Normal phenytoin metabolism; no added skin-reaction risk from HLA-B*15:02.",
+        "Use the usual starting and maintenance doses.", "strong", "standard")
+    add("CPIC", V, drug, "HLA-B;CYP2C9", "HLA-B=*15:02 negative;activity:CYP2C9=1.5..1.5",
+        "Slightly slower phenytoin metabolism; modestly higher levels.",
+        "Use the usual loading dose; consider a maintenance dose about 25% lower, adjusted by levels and response.",
+        "moderate", "adjust_dose")
+    add("CPIC", V, drug, "HLA-B;CYP2C9", "HLA-B=*15:02 negative;activity:CYP2C9=1..1",
+        "Slower phenytoin metabolism; higher levels and more toxicity.",
+        "Use the usual loading dose; consider a maintenance dose about 25% lower, adjusted by levels and response.",
+        "strong", "adjust_dose")
+    add("CPIC", V, drug, "HLA-B;CYP2C9", "HLA-B=*15:02 negative;activity:CYP2C9=0..0.5",
+        "Much slower phenytoin metabolism; much higher levels and more toxicity.",
+        "Use the usual loading dose; consider a maintenance dose about 50% lower, adjusted by levels and response.",
+        "strong", "adjust_dose")
+
+V = "2016-12 (Johnson et al., Clin Pharmacol Ther 2017;102:397)"
+add("CPIC", V, "warfarin", "CYP2C9;VKORC1", "CYP2C9=*;VKORC1=*",
+    "CYP2C9 and VKORC1 (and, in some populations, CYP4F2 and CYP2C rs12777823) change the warfarin dose needed.",
+    "Compute the starting dose with a validated pharmacogenetic dosing algorithm (the IWPC or Gage equation, as in CPIC's dosing flow chart) from the CYP2C9 and VKORC1 genotypes (CYP4F2 *3 may add 5-10% to the dose) plus clinical factors; see www.warfarindosing.org.",
+    "strong", "adjust_dose")
+
+# ---------------------------------------------------------------- CPIC, HLA
+V = "2014-02 (Martin et al., Clin Pharmacol Ther 2014;95:499)"
+add("CPIC", V, "abacavir", "HLA-B", "HLA-B=*57:01 negative", "Low risk of abacavir hypersensitivity.",
+    "Use abacavir at the usual dose.", "strong", "standard")
+add("CPIC", V, "abacavir", "HLA-B", "HLA-B=*57:01 positive", "Much higher risk of abacavir hypersensitivity.",
+    "Do not use abacavir.", "strong", "avoid")
+V = "2015-06 (Saito et al., Clin Pharmacol Ther 2016;99:36)"
+add("CPIC", V, "allopurinol", "HLA-B", "HLA-B=*58:01 negative", "Low risk of allopurinol-induced severe cutaneous adverse reactions.",
+    "Use allopurinol at the usual dose.", "strong", "standard")
+add("CPIC", V, "allopurinol", "HLA-B", "HLA-B=*58:01 positive", "Much higher risk of allopurinol-induced severe cutaneous adverse reactions.",
+    "Do not use allopurinol.", "strong", "avoid")
+V = "2017-12 (Phillips et al., Clin Pharmacol Ther 2018;103:574)"
+add("CPIC", V, "carbamazepine", "HLA-B;HLA-A", "HLA-B=*15:02 negative;HLA-A=*31:01 negative",
+    "Normal risk of carbamazepine-induced SJS/TEN, DRESS and maculopapular exanthema.", "Use carbamazepine as usual.", "strong", "standard")
+add("CPIC", V, "carbamazepine", "HLA-B;HLA-A", "HLA-B=*15:02 positive;HLA-A=*",
+    "Higher risk of carbamazepine-induced SJS/TEN.",
+    "If the patient has not taken carbamazepine before, do not start it; a patient who has taken it for more than 3 months without skin reactions has a low risk of future reactions.",
+    "strong", "avoid")
+add("CPIC", V, "carbamazepine", "HLA-B;HLA-A", "HLA-B=*15:02 negative;HLA-A=*31:01 positive",
+    "Higher risk of carbamazepine-induced SJS/TEN, DRESS and maculopapular exanthema.",
+    "If the patient has not taken carbamazepine before, do not start it unless no alternative exists; then monitor the skin closely.",
+    "strong", "avoid")
+add("CPIC", V, "oxcarbazepine", "HLA-B", "HLA-B=*15:02 negative", "Normal risk of oxcarbazepine-induced SJS/TEN.",
+    "Use oxcarbazepine as usual.", "strong", "standard")
+add("CPIC", V, "oxcarbazepine", "HLA-B", "HLA-B=*15:02 positive", "Higher risk of oxcarbazepine-induced SJS/TEN.",
+    "If the patient has not taken oxcarbazepine before, do not start it; a patient who has taken it for more than 3 months without skin reactions has a low risk of future reactions.",
+    "strong", "avoid")
+
+# ---------------------------------------------------------------- CPIC, RYR1/CACNA1S
+V = "2018-07 (Gonsalves et al., Clin Pharmacol Ther 2019;105:1338)"
+MH = "desflurane,enflurane,halothane,isoflurane,methoxyflurane,sevoflurane,succinylcholine"
+MHS, UNC = "Malignant Hyperthermia Susceptibility", "Uncertain Susceptibility"
+for ryr1, cacna1s in ((MHS, "*"), (UNC, MHS)):
+    add("CPIC", V, MH, "RYR1;CACNA1S", f"RYR1={ryr1};CACNA1S={cacna1s}",
+        "Malignant hyperthermia susceptibility.",
+        "Do not use halogenated volatile anaesthetics or succinylcholine (relatively contraindicated); use non-triggering anaesthesia.",
+        "strong", "avoid")
+add("CPIC", V, MH, "RYR1;CACNA1S", f"RYR1={UNC};CACNA1S={UNC}",
+    "No known malignant-hyperthermia variant found; susceptibility is not excluded.",
+    "Let clinical findings, family history, further testing and other laboratory data guide the use of these anaesthetics.",
+    "no recommendation", "no_recommendation")
+
+# ---------------------------------------------------------------- CPIC, MT-RNR1, G6PD, CFTR, UGT1A1, IFNL3
+V = "2021-05 (McDermott et al., Clin Pharmacol Ther 2022;111:366)"
+AG = "amikacin,gentamicin,kanamycin,neomycin,streptomycin,tobramycin"
+add("CPIC", V, AG, "MT-RNR1", "MT-RNR1=Increased risk of aminoglycoside-induced hearing loss",
+    "Very high risk of hearing loss if given an aminoglycoside.",
+    "Avoid aminoglycosides unless the infection is severe and no safe, effective alternative exists; then use the lowest dose and shortest course and check hearing often.",
+    "strong", "avoid")
+add("CPIC", V, AG, "MT-RNR1", "MT-RNR1=Normal risk of aminoglycoside-induced hearing loss",
+    "Usual risk of aminoglycoside-associated hearing loss.",
+    "Use the usual dose for the shortest feasible course with drug-level monitoring; check hearing as local guidance says.",
+    "strong", "standard")
+add("CPIC", V, AG, "MT-RNR1", "MT-RNR1=Uncertain risk of aminoglycoside-induced hearing loss",
+    "Weak or no evidence for an increased MT-RNR1-related risk.",
+    "Use the usual dose for the shortest feasible course with drug-level monitoring; check hearing as local guidance says.",
+    "optional", "standard")
+
+V = "2014-03 (Relling et al., Clin Pharmacol Ther 2014;96:169)"
+add("CPIC", V, "rasburicase", "G6PD", "G6PD=Normal", "Low risk of acute haemolytic anaemia.",
+    "Use rasburicase as usual.", "strong", "standard")
+add("CPIC", V, "rasburicase", "G6PD", "G6PD=Deficient|Deficient with CNSHA",
+    "High risk of acute haemolytic anaemia and methaemoglobinaemia.",
+    "Do not use rasburicase; choose another urate-lowering therapy.", "strong", "avoid")
+add("CPIC", V, "rasburicase", "G6PD", "G6PD=Variable",
+    "Unknown risk of haemolytic anaemia (heterozygous female; mosaic enzyme activity).",
+    "Measure G6PD enzyme activity before use; do not use rasburicase until deficiency is excluded.",
+    "moderate", "avoid")
+
+V = "2014-03 (Clancy et al., Clin Pharmacol Ther 2014;95:592)"
+add("CPIC", V, "ivacaftor", "CFTR", "CFTR=ivacaftor responsive in CF patients",
+    "A CFTR variant that responds to ivacaftor is present.", "Use ivacaftor as the label describes.", "moderate", "standard")
+add("CPIC", V, "ivacaftor", "CFTR", "CFTR=ivacaftor non-responsive in CF patients",
+    "No ivacaftor-responsive CFTR variant found.", "Ivacaftor is not recommended.", "moderate", "consider_alternative")
+
+V = "2015-09 (Gammal et al., Clin Pharmacol Ther 2016;99:363)"
+add("CPIC", V, "atazanavir", "UGT1A1", f"UGT1A1={NM}|{IM}",
+    "Low or moderate chance of bilirubin rise high enough to cause jaundice and stopping therapy.",
+    "No reason to avoid atazanavir; tell the patient jaundice sometimes leads people to stop it, but their genotype makes it unlikely.",
+    "strong", "standard")
+add("CPIC", V, "atazanavir", "UGT1A1", f"UGT1A1={PM}",
+    "High chance of jaundice leading to stopping atazanavir (20-60%).",
+    "Consider another antiretroviral, especially if jaundice would trouble the patient; if atazanavir is used, expect jaundice and discontinuation to be likely.",
+    "strong", "consider_alternative")
+
+V = "2013-09 (Muir et al., Clin Pharmacol Ther 2014;95:141)"
+add("CPIC", V, "peginterferon alfa-2a,peginterferon alfa-2b", "IFNL3", "IFNL3=Favorable Response",
+    "Higher chance of sustained virological response (about 70% after 48 weeks of peginterferon and ribavirin).",
+    "Peginterferon-alpha and ribavirin regimens have a good chance of success; weigh this favourable response when choosing therapy.",
+    "strong", "standard")
+add("CPIC", V, "peginterferon alfa-2a,peginterferon alfa-2b", "IFNL3", "IFNL3=Unfavorable Response",
+    "Lower chance of sustained virological response (about 30% after 48 weeks of peginterferon and ribavirin).",
+    "Weigh the low chance of response before starting a peginterferon-alpha and ribavirin regimen.",
+    "strong", "monitor")
+
+# ---------------------------------------------------------------- DPWG
+V = "2022-06 (KNMP/DPWG; Hulshof et al., Eur J Hum Genet 2023)"
+add("DPWG", "2022 (KNMP/DPWG irinotecan-UGT1A1 guideline)", "irinotecan", "UGT1A1", f"UGT1A1={PM}",
+    "Lower SN-38 glucuronidation; higher risk of severe neutropenia and diarrhoea.",
+    "Start at 70% of the standard dose; if tolerated, raise the dose guided by the neutrophil count.",
+    "not graded", "adjust_dose")
+add("DPWG", "2022 (KNMP/DPWG irinotecan-UGT1A1 guideline)", "irinotecan", "UGT1A1", f"UGT1A1={IM}|{NM}",
+    "No clinically relevant gene-drug interaction requiring action.",
+    "No action needed for this gene-drug interaction.", "not graded", "standard")
+
+V = "2019-12 (Lunenburg et al., Eur J Hum Genet 2020;28:508)"
+add("DPWG", V, FP, "DPYD", "activity:DPYD=2..2", "Normal DPD activity.", "No action needed; use the standard dose.",
+    "not graded", "standard")
+add("DPWG", V, FP, "DPYD", "activity:DPYD=1..1.5", "Reduced DPD activity; higher risk of severe toxicity.",
+    "Start at 50% of the standard dose and adjust by toxicity and efficacy (or measure DPD activity first).",
+    "not graded", "adjust_dose")
+add("DPWG", V, FP, "DPYD", "activity:DPYD=0..0.5", "Little or no DPD activity; high risk of severe or fatal toxicity.",
+    "Avoid fluorouracil and capecitabine; if no alternative exists, determine DPD activity and dose by it with drug-level monitoring.",
+    "not graded", "avoid")
+
+V = "2019 (KNMP/DPWG thiopurine guidelines)"
+for drug in ("azathioprine", "mercaptopurine"):
+    add("DPWG", V, drug, "TPMT", f"TPMT={NM}", "Normal TPMT activity.", "No action needed; use the standard dose.",
+        "not graded", "standard")
+    add("DPWG", V, drug, "TPMT", f"TPMT={IM}|{PIM}", "Reduced TPMT activity; higher risk of myelosuppression.",
+        "Start at 50% of the standard dose and adjust by myelotoxicity and efficacy.", "not graded", "adjust_dose")
+    add("DPWG", V, drug, "TPMT", f"TPMT={PM}", "No TPMT activity; very high risk of life-threatening myelosuppression.",
+        "Choose an alternative, or use 10% of the standard dose (or the standard dose given once or twice a week) with close monitoring.",
+        "not graded", "consider_alternative")
+
+V = "2018 (KNMP/DPWG clopidogrel-CYP2C19 guideline)"
+add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={UM}|{RM}|{NM}", "Normal or raised active metabolite formation.",
+    "No action needed.", "not graded", "standard")
+add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_IM}|{C19_PM}",
+    "Reduced conversion to the active metabolite; higher risk of thrombotic events after PCI or stroke.",
+    "For PCI, stroke or TIA choose an alternative (prasugrel, ticagrelor, or as appropriate); for other indications, consider one.",
+    "not graded", "consider_alternative")
+
+V = "2018 (KNMP/DPWG codeine-CYP2D6 guideline)"
+add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={UM}", "More morphine is formed; risk of life-threatening toxicity.",
+    "Avoid codeine for pain and cough; use an analgesic not dependent on CYP2D6 (not tramadol or oxycodone).",
+    "not graded", "avoid")
+add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={NM}", "Expected morphine formation.", "No action needed.",
+    "not graded", "standard")
+add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={IM}", "Less morphine is formed; pain relief may be weaker.",
+    "Check the effect; if inadequate, use an analgesic not dependent on CYP2D6.", "not graded", "monitor")
+add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={PM}", "Little morphine is formed; pain relief likely to fail.",
+    "Use an analgesic not dependent on CYP2D6 (not tramadol or oxycodone).", "not graded", "consider_alternative")
+
+V = "2018 (KNMP/DPWG tamoxifen-CYP2D6 guideline)"
+add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={UM}|{NM}", "Expected endoxifen formation.", "No action needed.",
+    "not graded", "standard")
+add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={IM}", "Lower endoxifen levels; possibly higher recurrence risk.",
+    "Consider an aromatase inhibitor for postmenopausal women; if tamoxifen is used, avoid CYP2D6 inhibitors.",
+    "not graded", "consider_alternative")
+add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={PM}", "Much lower endoxifen levels; higher recurrence risk.",
+    "Consider an aromatase inhibitor for postmenopausal women.", "not graded", "consider_alternative")
+
+
+HEADERS = {
+    "CPIC": [
+        "# CPIC drug guidance: one row per (drug, condition); recommendation and implication texts are pgx's own",
+        "#   wording of the guideline facts, never the guideline's sentences.",
+        "# source: CPIC guidelines (cpicpgx.org; the publication named per row in guideline_version); facts as",
+        "#   distributed in PyPGx 0.27.0 pypgx/api/data/recommendation-table.csv and cpic-table.csv (RxNorm, ATC:",
+        "#   the first ATC code listed); classifications from the CPIC guideline tables (abacavir, allopurinol,",
+        "#   aminoglycosides, amitriptyline checked against PharmCAT reporter/drugs.json, CPIC data v1.10).",
+        "# source_version: pypgx==0.27.0; PharmCAT drugs.json commit 05473404505229ce76493552a56615ff5d3a017a",
+        f"# retrieved: {RETRIEVED}",
+        "# licence: CPIC guidelines and data CC0-1.0; PyPGx MIT",
+        "# condition: ';'-joined GENE=value terms; value = phenotype word(s) joined by '|' (case-insensitive), '*' any",
+        "#   called phenotype, activity:GENE=lo..hi (closed activity-score range), or HLA allele status '*57:01 positive'.",
+        "# classification: strong | moderate | optional | no recommendation | not graded",
+        "# action: standard | adjust_dose | consider_alternative | avoid | monitor | no_recommendation",
+    ],
+    "DPWG": [
+        "# DPWG (Dutch Pharmacogenetics Working Group, KNMP) drug guidance, kept apart from CPIC; texts are pgx's own",
+        "#   wording of the guideline facts. DPWG does not grade recommendations like CPIC: classification 'not graded'",
+        "#   (PharmCAT reporter/drugsDpwg.json gives classification N/A for every DPWG row).",
+        "# source: KNMP/DPWG pharmacogenetic guidelines as annotated by PharmGKB (irinotecan-UGT1A1 checked against",
+        "#   PharmGKB's 'Annotation of DPWG Guideline for irinotecan and UGT1A1'); DPYD: Lunenburg et al. 2020.",
+        "# source_version: per row (guideline_version)",
+        f"# retrieved: {RETRIEVED}",
+        "# licence: DPWG recommendations are published openly by KNMP; PharmGKB annotations CC BY-SA 4.0",
+        "# condition, classification, action: as in cpic.tsv",
+    ],
+}
+
+
+def _write(path: Path, header: list[str], columns: list[str], rows: list[list[str]]) -> None:
+    lines = header + ["\t".join(columns)] + ["\t".join(row) for row in rows]
+    for row in rows:
+        assert all("\t" not in cell and "\n" not in cell for cell in row), row
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    out = ROOT / "reference" / "guidelines"
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "cpic.tsv", HEADERS["CPIC"], COLUMNS, ROWS["CPIC"])
+    _write(out / "dpwg.tsv", HEADERS["DPWG"], COLUMNS, ROWS["DPWG"])
+
+
+if __name__ == "__main__":
+    main()
