@@ -55,6 +55,73 @@ def _summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
+
+
+def _call(args: argparse.Namespace) -> int:
+    from pgx.io import read_vcf
+    from pgx.pipeline import call, write_calls_tsv
+
+    callset = read_vcf(args.vcf, samples=_list(args.samples), genome_build=args.genome_build)
+    calls = call(callset, genes=_list(args.genes), genome_build=args.genome_build,
+                 assume_reference=args.assume_reference, outside_calls=args.outside_calls)
+    write_calls_tsv(calls, args.output)
+    if not args.quiet:
+        print(f"pgx: wrote {calls.height} calls ({calls['sample_id'].n_unique()} samples) to {args.output}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when it is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\rpgx report [{'#' * filled}{'.' * (width - filled)}] {done}/{total} samples")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pgx.pipeline import report
+
+    formats = _list(args.format) or ["html", "json"]
+    known = ("html", "json", "fhir", "tsv")
+    unknown = [f for f in formats if f not in known]
+    if unknown:
+        raise ValueError(f"--format: unknown format(s) {unknown}; choose from {', '.join(known)}")
+    if args.from_calls and args.vcf:
+        raise ValueError("give either a VCF or --from-calls, not both")
+    source = args.from_calls or args.vcf
+    if source is None:
+        raise ValueError("give a VCF or --from-calls CALLS.tsv")
+    samples = [args.sample] if args.sample else None
+    statuses = report(source, args.output, from_calls=bool(args.from_calls), medications=args.medications,
+                      outside_calls=args.outside_calls, drugs=_list(args.drugs), samples=samples,
+                      genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
+                      assume_reference=args.assume_reference, force=args.force, threads=args.threads,
+                      progress=_Progress(not args.quiet))
+    failed = {name: st for name, st in statuses.items() if st.status == "failed"}
+    written = sum(st.status == "written" for st in statuses.values())
+    skipped = sum(st.status == "skipped" for st in statuses.values())
+    if not args.quiet:
+        print(f"pgx: {written} sample(s) written, {skipped} already complete, {len(failed)} failed "
+              f"-> {args.output}", file=sys.stderr)
+    for name, st in failed.items():
+        print(f"pgx: sample {name} failed: {st.message}", file=sys.stderr)
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``pgx`` argument parser (subcommands with their own ``--help``)."""
     parser = _Parser(
@@ -72,6 +139,46 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--genome-build", choices=["GRCh38", "GRCh37"], default=None,
                          help="the build the file should use (detected from the header otherwise)")
     summary.set_defaults(handler=_summary)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--genes", help="comma-separated genes (default: every callable gene)")
+        sub.add_argument("--assume-reference", action="store_true",
+                         help="count definition positions absent from the VCF as reference (arrays, exomes)")
+        sub.add_argument("--outside-calls", metavar="TSV",
+                         help="diplotypes/phenotypes from other tools (pgx or PharmCAT outside-call format)")
+        sub.add_argument("--genome-build", choices=["GRCh38", "GRCh37"], default=None,
+                         help="the build of the input (detected from the VCF header otherwise)")
+        sub.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+
+    call_cmd = commands.add_parser(
+        "call", help="call star-allele diplotypes and phenotypes into a TSV",
+        description="Call diplotype, function, activity score and phenotype for every sample and gene.",
+    )
+    call_cmd.add_argument("vcf", metavar="VCF")
+    call_cmd.add_argument("--samples", help="comma-separated sample names (default: all)")
+    common(call_cmd)
+    call_cmd.add_argument("-o", "--output", required=True, metavar="CALLS.tsv", help="the calls table to write")
+    call_cmd.set_defaults(handler=_call)
+
+    report_cmd = commands.add_parser(
+        "report", help="write per-sample reports (HTML, JSON, FHIR, TSV) with drug recommendations",
+        description="VCF in, one report per sample out, plus a cohort summary for multi-sample input. "
+                    "A rerun skips samples whose reports are complete unless --force.",
+    )
+    report_cmd.add_argument("vcf", metavar="VCF", nargs="?", help="the VCF or BCF file")
+    report_cmd.add_argument("--from-calls", metavar="CALLS.tsv",
+                            help="start from a calls table (pgx call's, or another tool's) instead of a VCF")
+    report_cmd.add_argument("--medications", metavar="TSV",
+                            help="current medications (columns sample_id, drug) for phenoconversion")
+    report_cmd.add_argument("--drugs", help="comma-separated drugs to report (default: all)")
+    report_cmd.add_argument("--sample", help="report this sample only")
+    report_cmd.add_argument("--format", default="html,json", help="comma-separated: html, json, fhir, tsv")
+    report_cmd.add_argument("--force", action="store_true", help="rewrite complete reports")
+    report_cmd.add_argument("--threads", type=int, default=1,
+                            help="threads writing reports (sample blocks in parallel; default 1)")
+    common(report_cmd)
+    report_cmd.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder")
+    report_cmd.set_defaults(handler=_report)
     return parser
 
 

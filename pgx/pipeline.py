@@ -10,6 +10,7 @@ import polars as pl
 from pgx.callset import CallSet
 from pgx.calling._call import LIST_SEP, split_list_columns
 from pgx.calling import (
+    DIPLOTYPE_SCHEMA,
     OutsideCallError,
     allele_sort_key,
     call_diplotypes,
@@ -18,10 +19,10 @@ from pgx.calling import (
 )
 from pgx.io import read_vcf
 from pgx.phenotype import INDETERMINATE, gene_phenotypes
-from pgx.exceptions import ReferenceDataError
+from pgx.exceptions import PgxError, ReferenceDataError
 from pgx.reference import genes as reference_genes
 
-__all__ = ["call", "CALL_SCHEMA"]
+__all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications"]
 
 #: columns of the frame :func:`call` returns
 CALL_SCHEMA = {
@@ -193,3 +194,227 @@ def call(
     if outside_calls is not None:
         calls, given = _merge_outside(calls, outside_calls, callset.sample_ids)
     return _annotate(calls, given, reference_dir)
+
+
+_LIST_FIELDS = ("alternatives", "missing_positions", "novel_positions", "warnings", "alternative_phenotypes")
+
+
+def write_calls_tsv(calls: pl.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a calls table as TSV (list columns as JSON arrays), atomically.
+
+    Parameters
+    ----------
+    calls : polars.DataFrame
+        As :func:`call` returns.
+    path : path
+
+    Examples
+    --------
+    >>> import pgx, pathlib, tempfile
+    >>> calls = pgx.call(pgx.example_vcf(), genes=["CYP2C19"])
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "calls.tsv"
+    >>> write_calls_tsv(calls, path)
+    >>> read_calls_tsv(path).equals(calls)
+    True
+    """
+    import json
+
+    text = calls.with_columns(
+        pl.Series(c, [json.dumps(v) for v in calls[c].to_list()], dtype=pl.String)
+        for c in _LIST_FIELDS if c in calls.columns
+    ).write_csv(separator="\t", null_value="", quote_style="never")
+    _atomic_text(os.fspath(path), text)
+
+
+def _atomic_text(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def read_calls_tsv(path: str | os.PathLike[str], *, reference_dir: str | None = None) -> pl.DataFrame:
+    """Read a calls table written by :func:`write_calls_tsv` or made by another tool.
+
+    A table with pgx's columns is read as it is. A smaller table with ``sample_id``,
+    ``gene`` and at least one of ``diplotype``, ``phenotype``, ``activity_score`` (another
+    caller's output) is completed: functions, activity scores and phenotypes come from
+    the reference tables, as for outside calls.
+
+    Parameters
+    ----------
+    path : path
+    reference_dir : str, optional
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns as in :data:`CALL_SCHEMA`.
+
+    Raises
+    ------
+    OutsideCallError
+        If the file cannot be read or lacks the required columns.
+    """
+    import json
+
+    path = os.fspath(path)
+    try:
+        raw = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise OutsideCallError(f"cannot read calls table {path}: {exc}") from None
+    if set(CALL_SCHEMA) <= set(raw.columns):
+        frame = raw.select(list(CALL_SCHEMA)).with_columns(
+            pl.col(c).replace("", None) for c in ("diplotype", "haplotype_1", "haplotype_2", "function_1",
+                                                  "function_2", "phenotype")
+        )
+        try:
+            frame = frame.with_columns(
+                *(pl.Series(c, [json.loads(v) for v in frame[c].to_list()], dtype=pl.List(pl.String))
+                  for c in _LIST_FIELDS),
+                pl.col("activity_score").replace("", None).cast(pl.Float64),
+                (pl.col("phased") == "true").alias("phased"),
+            )
+        except (pl.exceptions.PolarsError, ValueError) as exc:
+            raise OutsideCallError(f"calls table {path}: a column does not hold what pgx writes ({exc})") from None
+        return frame.select(list(CALL_SCHEMA))
+    columns = {c.lower(): c for c in raw.columns}
+    sample = columns.get("sample_id") or columns.get("sample")
+    if sample is None or "gene" not in columns:
+        raise OutsideCallError(
+            f"calls table {path}: expected pgx's calls columns, or at least sample_id, gene and diplotype/"
+            f"phenotype/activity_score; found {raw.columns}"
+        )
+    items = read_outside_calls(path, genes=set(reference_genes(reference_dir=reference_dir)))
+    frame = outside_frame(items)
+    samples = list(dict.fromkeys(frame["sample_id"].to_list()))
+    empty = pl.DataFrame(schema={k: v for k, v in DIPLOTYPE_SCHEMA.items()})
+    merged, given = _merge_outside(empty, frame, samples)
+    return _annotate(merged, given, reference_dir)
+
+
+def read_medications(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """Read a medications TSV with columns ``sample_id`` and ``drug`` (one row per drug taken).
+
+    Raises
+    ------
+    PgxError
+        If the file cannot be read or lacks the columns.
+    """
+    path = os.fspath(path)
+    try:
+        frame = pl.read_csv(path, separator="\t", infer_schema=False, comment_prefix="#")
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise PgxError(f"cannot read medications {path}: {exc}") from None
+    columns = {c.strip().lower(): c for c in frame.columns}
+    sample = columns.get("sample_id") or columns.get("sample")
+    if sample is None or "drug" not in columns:
+        raise PgxError(f"medications {path}: expected the columns sample_id and drug, found {frame.columns}")
+    return frame.select(pl.col(sample).alias("sample_id"), pl.col(columns["drug"]).alias("drug"))
+
+
+def report(
+    source: str | os.PathLike[str],
+    outdir: str | os.PathLike[str],
+    *,
+    from_calls: bool = False,
+    medications: str | os.PathLike[str] | pl.DataFrame | None = None,
+    outside_calls: str | os.PathLike[str] | None = None,
+    drugs: Sequence[str] | None = None,
+    samples: Sequence[str] | None = None,
+    genes: Sequence[str] | None = None,
+    formats: Sequence[str] = ("html", "json"),
+    genome_build: str | None = None,
+    assume_reference: bool = False,
+    force: bool = False,
+    threads: int = 1,
+    progress=None,
+    reference_dir: str | None = None,
+) -> dict:
+    """VCF (or a calls table) in, one report per sample out: the README's main job.
+
+    Parameters
+    ----------
+    source : path
+        A VCF/BCF, or with ``from_calls=True`` a calls table (:func:`read_calls_tsv`).
+    outdir : path
+        The output folder (created when missing).
+    from_calls : bool, default False
+    medications : path or polars.DataFrame, optional
+        Current medications (sample_id, drug) for phenoconversion.
+    outside_calls : path, optional
+    drugs, samples, genes : sequences of str, optional
+        Restrict the drugs, samples and genes reported.
+    formats : sequence of {"html", "json", "fhir", "tsv"}
+    genome_build : {"GRCh38", "GRCh37"}, optional
+        Required when it cannot be read from the input (a calls table).
+    assume_reference : bool, default False
+    force : bool, default False
+        Rewrite samples whose reports are complete (else a rerun resumes).
+    threads : int, default 1
+        Threads writing files while the next samples render.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each sample.
+    reference_dir : str, optional
+
+    Returns
+    -------
+    dict of str to pgx.report.SampleStatus
+
+    Raises
+    ------
+    PgxError
+        Bad input (VCF, calls table, medications, outside calls), an unknown gene or
+        drug, or an output folder that cannot be written.
+    """
+    from pgx.recommend import recommend
+    from pgx.reference import reference_version
+    from pgx.report import ReportMeta, write_cohort_summary, write_reports
+
+    outdir = os.fspath(outdir)
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        raise PgxError(f"the output folder {outdir} is not writable")
+    if from_calls:
+        calls = read_calls_tsv(source, reference_dir=reference_dir)
+        build = genome_build or "GRCh38"
+        if samples is not None:
+            calls = calls.filter(pl.col("sample_id").is_in(list(samples)))
+        if genes is not None:
+            calls = calls.filter(pl.col("gene").is_in(list(genes)))
+    else:
+        callset = read_vcf(source, samples=samples, genome_build=genome_build)
+        calls = call(callset, genes=genes, genome_build=genome_build, assume_reference=assume_reference,
+                     outside_calls=outside_calls, reference_dir=reference_dir)
+        build = genome_build or callset.genome_build
+        if build is None:
+            raise PgxError("the genome build is unknown; pass genome_build")
+    meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
+    recommendations = recommend(calls, drugs=drugs, medications=meds, reference_dir=reference_dir)
+    names = list(dict.fromkeys(calls["sample_id"].to_list()))
+    meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
+                      input_name=os.path.basename(os.fspath(source)), cohort={"samples": len(names)})
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive whole number, found {threads!r}")
+    step = max(1, len(names) // 100)
+    statuses: dict = {}
+    for start in range(0, len(names), step):
+        block = names[start : start + step]
+        statuses.update(write_reports(outdir, calls.filter(pl.col("sample_id").is_in(block)),
+                                      recommendations.filter(pl.col("sample_id").is_in(block)), meta,
+                                      formats=formats, samples=block, force=force, threads=threads))
+        if progress is not None:
+            progress(min(start + step, len(names)), len(names))
+    if len(names) > 1:
+        write_cohort_summary(outdir, calls, meta)
+    return statuses

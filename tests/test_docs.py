@@ -22,6 +22,7 @@ import pgx.io
 import pgx.reference
 import pgx.calling
 import pgx.recommend
+import pgx.report
 import pgx.schema
 import pgx.simulate
 from pgx.schema import VARIANT_COLUMNS
@@ -139,7 +140,7 @@ def _documented_names() -> set[str]:
 
 
 @pytest.mark.parametrize("module", [pgx, pgx.io, pgx.reference, pgx.exceptions, pgx.schema, pgx.calling,
-                                    sys.modules["pgx.recommend"], pgx.simulate],
+                                    sys.modules["pgx.recommend"], pgx.report, pgx.simulate],
                          ids=lambda m: m.__name__)
 def test_api_reference_lists_every_public_name(module):
     documented = _documented_names()

@@ -7,6 +7,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -123,6 +124,9 @@ class _Reader:
         self._last: tuple[str, int] | None = None
         self._seen_chroms: set[str] = set()
         self._last_key: tuple | None = None
+        self._site_pool: ThreadPoolExecutor | None = None
+        self._site_parts: list = []
+        self._sites_handed = 0
         kind = sniff(self.path)
         self.kind = kind
         region_spec = _parse_region(region) if region is not None else None
@@ -315,6 +319,7 @@ class _Reader:
                 return False
             if self.eof and self.offset >= self.filled:
                 return True
+            self._hand_off_sites(arrays)
             self._fill()
 
     def _initial_capacity(self) -> int:
@@ -357,10 +362,15 @@ class _Reader:
     def _new_arrays(self, capacity: int) -> _Arrays:
         self.state[_N_VAR] = 0
         self.state[_SITE_LEN] = 0
+        self._sites_handed = 0
+        self._site_parts = []
         return _Arrays(capacity, len(self.sample_ids), self.ploidy, self.want, self.ad_width)
 
     def close(self) -> None:
         self.source.close()
+        if self._site_pool is not None:
+            self._site_pool.shutdown(wait=True, cancel_futures=True)
+            self._site_pool = None
 
     # -- results ------------------------------------------------------------------------
     def _finish(self, arrays: _Arrays) -> CallSet:
@@ -380,21 +390,37 @@ class _Reader:
             source=self.path,
         )
 
-    def _variants(self, arrays: _Arrays, n: int) -> pl.DataFrame:
-        site_len = int(self.state[_SITE_LEN])
+    def _parse_sites(self, data: bytes) -> pl.DataFrame:
+        """The site columns of complete records, as strings ('.' -> null)."""
         names = list(_SITE_SCHEMA)[: 8 if self.info_fields else 7]
-        keep = [name for name in names if name != "pos"]
-        schema = {name: pl.String for name in names}
-        if n == 0:
-            raw = pl.DataFrame(schema={name: pl.String for name in keep})
-        else:
-            data = arrays.sites[:site_len].tobytes()
-            options = dict(separator="\t", has_header=False, schema=schema, quote_char=None,
-                           columns=[i for i, name in enumerate(names) if name != "pos"], null_values=["."])
-            try:
-                raw = pl.read_csv(data, encoding="utf8", **options)
-            except pl.exceptions.ComputeError:
-                raw = pl.read_csv(data, encoding="utf8-lossy", **options)
+        if not data:
+            return pl.DataFrame(schema={name: pl.String for name in names if name != "pos"})
+        options = dict(separator="\t", has_header=False, schema={name: pl.String for name in names},
+                       quote_char=None, columns=[i for i, name in enumerate(names) if name != "pos"],
+                       null_values=["."])
+        try:
+            return pl.read_csv(data, encoding="utf8", **options)
+        except pl.exceptions.ComputeError:
+            return pl.read_csv(data, encoding="utf8-lossy", **options)
+
+    def _hand_off_sites(self, arrays: _Arrays, *, final: bool = False) -> None:
+        """Parse finished site text on a worker thread while the kernel reads on (polars
+        releases the GIL), in pieces of at least 8 MB."""
+        site_len = int(self.state[_SITE_LEN])
+        if site_len - self._sites_handed < (1 if final else 8 << 20):
+            return
+        data = arrays.sites[self._sites_handed : site_len].tobytes()
+        self._sites_handed = site_len
+        if self._site_pool is None:
+            self._site_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgx-sites")
+        self._site_parts.append(self._site_pool.submit(self._parse_sites, data))
+
+    def _variants(self, arrays: _Arrays, n: int) -> pl.DataFrame:
+        self._hand_off_sites(arrays, final=True)
+        parts = [future.result() for future in self._site_parts]
+        self._site_parts = []
+        self._sites_handed = 0
+        raw = pl.concat(parts, rechunk=False) if parts else self._parse_sites(b"")
         if raw.height != n:
             raise PgxError(f"internal error: {raw.height} site rows for {n} records in {self.path}")
         pos = pl.Series("pos", arrays.pos[:n])

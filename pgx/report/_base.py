@@ -1,0 +1,433 @@
+"""Shared pieces of the report formats: the run metadata, the input checks, the
+per-sample view every format renders from, and the :class:`Format` interface."""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import datetime as _dt
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import polars as pl
+
+from pgx._version import __version__ as _PGX_VERSION
+from pgx.exceptions import PgxError
+
+__all__ = [
+    "ReportError",
+    "ReportMeta",
+    "Format",
+    "ACTIONS",
+    "ACTION_GROUPS",
+    "CLASSIFICATIONS",
+    "CALL_COLUMNS",
+    "RECOMMENDATION_COLUMNS",
+]
+
+#: drug actions, most to least urgent (the order reports list them in)
+ACTIONS: tuple[str, ...] = (
+    "avoid", "consider_alternative", "adjust_dose", "monitor", "standard", "no_recommendation",
+)
+#: how the HTML report groups actions: (group id, heading, actions in the group)
+ACTION_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("avoid", "Avoid", ("avoid",)),
+    ("adjust", "Adjust dose or consider an alternative", ("adjust_dose", "consider_alternative")),
+    ("monitor", "Monitor", ("monitor",)),
+    ("standard", "Standard use", ("standard",)),
+    ("no_recommendation", "No recommendation", ("no_recommendation",)),
+)
+CLASSIFICATIONS: tuple[str, ...] = ("strong", "moderate", "optional", "no recommendation", "not graded")
+
+#: columns of the calls frame reports read: name -> (required, kind), kind one of
+#: "str", "float", "bool", "list" (a polars List of strings); optional ones may be absent
+CALL_COLUMNS: dict[str, tuple[bool, str]] = {
+    "sample_id": (True, "str"), "gene": (True, "str"), "diplotype": (True, "str"),
+    "haplotype_1": (False, "str"), "haplotype_2": (False, "str"), "alternatives": (False, "list"),
+    "function_1": (False, "str"), "function_2": (False, "str"), "activity_score": (False, "float"),
+    "phenotype": (True, "str"), "missing_positions": (False, "list"), "novel_positions": (False, "list"),
+    "phased": (False, "bool"), "warnings": (False, "list"),
+}
+#: columns of the recommendations frame reports read, as :data:`CALL_COLUMNS`
+RECOMMENDATION_COLUMNS: dict[str, tuple[bool, str]] = {
+    "sample_id": (True, "str"), "drug": (True, "str"), "source": (True, "str"),
+    "guideline_version": (False, "str"), "genes": (True, "list"), "phenotypes": (True, "list"),
+    "effective_phenotypes": (False, "list"),
+    "implication": (False, "str"), "recommendation": (True, "str"),
+    "classification": (True, "str"), "action": (True, "str"), "ambiguous": (False, "bool"),
+    "reasons": (False, "list"),
+}
+
+
+class ReportError(PgxError, ValueError):
+    """Report inputs are malformed, or a report cannot be rendered or checked.
+
+    Examples
+    --------
+    >>> err = ReportError("calls: missing column 'gene'")
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+    __module__ = "pgx.report"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportMeta:
+    """What every report stamps: code and data versions, genome build, input, date.
+
+    Parameters
+    ----------
+    reference_version : str
+        Version of the curated reference data the calls and recommendations used.
+    genome_build : {"GRCh38", "GRCh37"}
+        Genome build of the input.
+    input_name : str, optional
+        Base name of the input file (``"cohort.vcf.gz"``). A path is refused: reports
+        never carry file paths.
+    run_date : datetime.date, optional
+        Date of the run (default today). A ``datetime`` is reduced to its date.
+    pgx_version : str, optional
+        Version of pgx (default: the running one).
+    cohort : mapping, optional
+        A small cohort summary (for example ``{"samples": 2504}``), shown as given.
+
+    Raises
+    ------
+    ReportError
+        If ``input_name`` is a path, or a field is empty or of the wrong type.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> meta = ReportMeta(reference_version="2025-03", genome_build="GRCh38",
+    ...                   input_name="cohort.vcf.gz", run_date=datetime.date(2026, 1, 31))
+    >>> meta.stamp()["genome_build"], meta.stamp()["run_date"]
+    ('GRCh38', '2026-01-31')
+    >>> ReportMeta(reference_version="x", genome_build="GRCh38", input_name="/data/a.vcf")
+    Traceback (most recent call last):
+    ...
+    pgx.report.ReportError: ReportMeta.input_name: expected a file base name without folders, ...
+    """
+
+    reference_version: str
+    genome_build: Literal["GRCh38", "GRCh37"]
+    input_name: str | None = None
+    run_date: _dt.date = dataclasses.field(default_factory=_dt.date.today)
+    pgx_version: str = _PGX_VERSION
+    cohort: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("reference_version", "genome_build", "pgx_version"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ReportError(f"ReportMeta.{name}: expected a non-empty string, found {value!r}")
+        if self.genome_build not in ("GRCh38", "GRCh37"):
+            raise ReportError(
+                f"ReportMeta.genome_build: expected one of 'GRCh38', 'GRCh37', found {self.genome_build!r}")
+        if self.input_name is not None:
+            if not isinstance(self.input_name, str) or not self.input_name.strip():
+                raise ReportError(f"ReportMeta.input_name: expected a file base name, found {self.input_name!r}")
+            if "/" in self.input_name or "\\" in self.input_name:
+                tail = self.input_name.replace("\\", "/").rsplit("/", 1)[-1]
+                raise ReportError(
+                    "ReportMeta.input_name: expected a file base name without folders, "
+                    f"found a path ending in {tail!r}")
+        if isinstance(self.run_date, _dt.datetime):
+            object.__setattr__(self, "run_date", self.run_date.date())
+        elif not isinstance(self.run_date, _dt.date):
+            raise ReportError(f"ReportMeta.run_date: expected a datetime.date, found {self.run_date!r}")
+        if self.cohort is not None:
+            object.__setattr__(self, "cohort", dict(self.cohort))
+
+    def stamp(self) -> dict[str, Any]:
+        """The fields every output carries, as JSON-ready values.
+
+        Returns
+        -------
+        dict
+            ``pgx_version``, ``reference_data_version``, ``genome_build``,
+            ``input_file``, ``run_date`` (ISO date).
+
+        Examples
+        --------
+        >>> sorted(ReportMeta(reference_version="1", genome_build="GRCh37").stamp())
+        ['genome_build', 'input_file', 'pgx_version', 'reference_data_version', 'run_date']
+        """
+        return {
+            "pgx_version": self.pgx_version,
+            "reference_data_version": self.reference_version,
+            "genome_build": self.genome_build,
+            "input_file": self.input_name,
+            "run_date": self.run_date.isoformat(),
+        }
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _check_frame(frame: Any, columns: Mapping[str, tuple[bool, str]], what: str) -> pl.DataFrame:
+    if not isinstance(frame, pl.DataFrame):
+        raise ReportError(f"{what}: expected a polars DataFrame, found {type(frame).__name__}")
+    missing = [name for name, (required, _) in columns.items() if required and name not in frame.columns]
+    if missing:
+        raise ReportError(
+            f"{what}: missing required column(s) {', '.join(map(repr, missing))}; "
+            f"found columns {', '.join(map(repr, frame.columns))}")
+    for name, (_, kind) in columns.items():
+        if name not in frame.columns:
+            continue
+        dtype = frame.schema[name]
+        ok = (
+            dtype == pl.Null
+            or (kind == "str" and (dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))))
+            or (kind == "float" and dtype.is_numeric())
+            or (kind == "bool" and dtype == pl.Boolean)
+            or (kind == "list" and isinstance(dtype, pl.List))
+        )
+        if not ok:
+            raise ReportError(f"{what}: column {name!r} should be {kind}, found polars dtype {dtype}")
+    return frame
+
+
+def check_calls(calls: Any) -> pl.DataFrame:
+    """Check the calls frame has the columns and dtypes reports read."""
+    return _check_frame(calls, CALL_COLUMNS, "calls")
+
+
+def check_recommendations(recommendations: Any) -> pl.DataFrame:
+    """Check the recommendations frame (``None`` means no recommendations)."""
+    if recommendations is None:
+        return pl.DataFrame({name: [] for name in ("sample_id",)}, schema={"sample_id": pl.String})
+    frame = _check_frame(recommendations, RECOMMENDATION_COLUMNS, "recommendations")
+    if frame.height:
+        bad = sorted(set(frame["action"].drop_nulls().cast(pl.String).to_list()) - set(ACTIONS))
+        if bad or frame["action"].null_count():
+            found = bad[0] if bad else None
+            raise ReportError(
+                f"recommendations: column 'action' expected one of {', '.join(ACTIONS)}, found {found!r}")
+        bad = sorted(set(frame["classification"].drop_nulls().cast(pl.String).to_list()) - set(CLASSIFICATIONS))
+        if bad:
+            raise ReportError(
+                "recommendations: column 'classification' expected one of "
+                f"{', '.join(map(repr, CLASSIFICATIONS))}, found {bad[0]!r}")
+    return frame
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def _texts(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value if v is not None]
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneResult:
+    """One gene of one sample, as reports show it."""
+
+    gene: str
+    diplotype: str | None
+    haplotype_1: str | None
+    haplotype_2: str | None
+    alternatives: tuple[str, ...]
+    function_1: str | None
+    function_2: str | None
+    activity_score: float | None
+    phenotype: str | None
+    missing_positions: tuple[str, ...]
+    novel_positions: tuple[str, ...]
+    phased: bool | None
+    warnings: tuple[str, ...]
+
+    @property
+    def called(self) -> bool:
+        return self.diplotype is not None and "not_called" not in self.warnings
+
+
+@dataclasses.dataclass(frozen=True)
+class DrugResult:
+    """One recommendation (drug x source) of one sample."""
+
+    drug: str
+    source: str
+    guideline_version: str | None
+    genes: tuple[str, ...]
+    phenotypes: tuple[str, ...]
+    effective_phenotypes: tuple[str, ...]
+    implication: str | None
+    recommendation: str
+    classification: str
+    action: str
+    ambiguous: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def phenoconverted(self) -> bool:
+        return self.effective_phenotypes != self.phenotypes
+
+
+@dataclasses.dataclass(frozen=True)
+class SampleReport:
+    """Everything one sample's report shows, in display order (genes by name,
+    recommendations by action urgency, then drug and source)."""
+
+    sample_id: str
+    genes: tuple[GeneResult, ...]
+    drugs: tuple[DrugResult, ...]
+    meta: ReportMeta
+
+
+def _gene(row: Mapping[str, Any]) -> GeneResult:
+    phased = row.get("phased")
+    return GeneResult(
+        gene=str(row["gene"]),
+        diplotype=_text(row.get("diplotype")),
+        haplotype_1=_text(row.get("haplotype_1")),
+        haplotype_2=_text(row.get("haplotype_2")),
+        alternatives=tuple(_texts(row.get("alternatives"))),
+        function_1=_text(row.get("function_1")),
+        function_2=_text(row.get("function_2")),
+        activity_score=_number(row.get("activity_score")),
+        phenotype=_text(row.get("phenotype")),
+        missing_positions=tuple(_texts(row.get("missing_positions"))),
+        novel_positions=tuple(_texts(row.get("novel_positions"))),
+        phased=None if phased is None else bool(phased),
+        warnings=tuple(_texts(row.get("warnings"))),
+    )
+
+
+def _drug(row: Mapping[str, Any]) -> DrugResult:
+    phenotypes = tuple(_texts(row.get("phenotypes")))
+    effective = row.get("effective_phenotypes")
+    return DrugResult(
+        drug=str(row["drug"]),
+        source=str(row["source"]),
+        guideline_version=_text(row.get("guideline_version")),
+        genes=tuple(_texts(row.get("genes"))),
+        phenotypes=phenotypes,
+        effective_phenotypes=phenotypes if effective is None else tuple(_texts(effective)),
+        implication=_text(row.get("implication")),
+        recommendation=_text(row.get("recommendation")) or "",
+        classification=_text(row.get("classification")) or "no recommendation",
+        action=str(row["action"]),
+        ambiguous=bool(row.get("ambiguous") or False),
+        reasons=tuple(_texts(row.get("reasons"))),
+    )
+
+
+def build_sample_report(sample_id: str, calls: pl.DataFrame, recommendations: pl.DataFrame | None,
+                        meta: ReportMeta) -> SampleReport:
+    """The per-sample view of the two input frames (rows of other samples are ignored)."""
+    calls = check_calls(calls)
+    recommendations = check_recommendations(recommendations)
+    sample_id = str(sample_id)
+    gene_rows = calls.filter(pl.col("sample_id").cast(pl.String) == sample_id).to_dicts()
+    drug_rows: list[dict[str, Any]] = []
+    if recommendations.height:
+        drug_rows = recommendations.filter(pl.col("sample_id").cast(pl.String) == sample_id).to_dicts()
+    return report_from_rows(sample_id, gene_rows, drug_rows, meta)
+
+
+_ACTION_RANK = {action: i for i, action in enumerate(ACTIONS)}
+
+
+def report_from_rows(sample_id: str, gene_rows: Sequence[Mapping[str, Any]],
+                     drug_rows: Sequence[Mapping[str, Any]], meta: ReportMeta) -> SampleReport:
+    """Build a :class:`SampleReport` from one sample's rows (dicts of checked frames)."""
+    if not isinstance(meta, ReportMeta):
+        raise ReportError(f"meta: expected a pgx.report.ReportMeta, found {type(meta).__name__}")
+    if not gene_rows:
+        raise ReportError(f"sample {sample_id!r} has no rows in calls")
+    genes = sorted((_gene(r) for r in gene_rows), key=lambda g: g.gene)
+    drugs = sorted((_drug(r) for r in drug_rows),
+                   key=lambda d: (_ACTION_RANK[d.action], d.drug.lower(), d.source))
+    return SampleReport(sample_id=sample_id, genes=tuple(genes), drugs=tuple(drugs), meta=meta)
+
+
+# --------------------------------------------------------------------------- interface
+
+
+class Format(abc.ABC):
+    """One report format: a name, a file suffix and a renderer.
+
+    Subclasses implement :meth:`render_report`; :meth:`render` checks the inputs,
+    selects the sample and calls it.
+
+    Attributes
+    ----------
+    name : str
+        Short name used by ``write_reports(formats=...)`` and ``pgx report --format``.
+    suffix : str
+        File name suffix, dot included (``".html"``).
+    binary : bool
+        True if :meth:`render` returns bytes.
+    """
+
+    name: str = ""
+    suffix: str = ""
+    binary: bool = False
+
+    def render(self, sample_id: str, calls: pl.DataFrame, recommendations: pl.DataFrame | None,
+               meta: ReportMeta) -> str | bytes:
+        """Render one sample's report.
+
+        Parameters
+        ----------
+        sample_id : str
+            The sample (as it appears in ``calls["sample_id"]``).
+        calls : polars.DataFrame
+            One row per (sample, gene); see :data:`CALL_COLUMNS`.
+        recommendations : polars.DataFrame or None
+            One row per (sample, drug, source); see :data:`RECOMMENDATION_COLUMNS`.
+        meta : ReportMeta
+            Versions, genome build, input name and run date to stamp.
+
+        Returns
+        -------
+        str or bytes
+            The document.
+
+        Raises
+        ------
+        ReportError
+            If a frame lacks a column, a dtype is wrong, or the sample has no calls.
+        """
+        return self.render_report(build_sample_report(sample_id, calls, recommendations, meta))
+
+    @abc.abstractmethod
+    def render_report(self, report: SampleReport) -> str | bytes:
+        """Render an already-built :class:`SampleReport`."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def format_score(value: float | None) -> str | None:
+    """An activity score as clinicians write it: ``1.0``, ``1.25``, ``0.5``."""
+    if value is None:
+        return None
+    text = f"{value:.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def unique_in_order(values: Sequence[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    out = []
+    for value in values:
+        if value not in seen:
+            seen.add(value)
+            out.append(value)
+    return out

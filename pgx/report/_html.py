@@ -1,0 +1,294 @@
+"""The HTML report: one self-contained, printable page per sample for clinicians.
+
+No external assets: the CSS is inline, there is no script, font or image to fetch,
+and every piece of text from the inputs goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Iterable
+
+from pgx.report._base import ACTION_GROUPS, DrugResult, Format, GeneResult, SampleReport, format_score
+
+__all__ = ["HtmlFormat", "WARNING_TEXT"]
+
+#: plain-language reading of the warning codes of the calls table
+WARNING_TEXT = {
+    "not_called": "No diplotype could be called.",
+    "ambiguous": "Several diplotypes fit the data equally well.",
+    "missing_positions": "Positions that define alleles of this gene are missing from the input; "
+                         "they were not assumed to be reference.",
+    "novel_allele": "Variants were found that belong to no known allele of this gene.",
+    "outside_call": "The diplotype was supplied by another tool (outside call), not called by pgx.",
+}
+
+_CSS = """
+:root { --ink: #1b1f24; --muted: #57606a; --line: #d0d7de; --avoid: #b42318; --adjust: #b54708;
+        --monitor: #1d4ed8; --standard: #067647; --none: #57606a; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: var(--ink); margin: 0 auto; max-width: 1100px; padding: 24px; line-height: 1.45;
+       font-size: 15px; background: #fff; }
+h1 { font-size: 26px; margin: 0 0 4px 0; }
+h2 { font-size: 20px; border-bottom: 2px solid var(--line); padding-bottom: 4px; margin-top: 28px; }
+h3 { font-size: 16px; margin: 18px 0 6px 0; }
+header { border-bottom: 3px solid var(--ink); padding-bottom: 12px; }
+.subtitle { color: var(--muted); margin: 0 0 12px 0; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 2px 16px; margin: 0; }
+dl.meta dt { font-weight: 600; color: var(--muted); }
+dl.meta dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 12px 0; }
+th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.group { border-left: 6px solid var(--none); padding-left: 12px; margin-bottom: 14px; }
+.group-avoid { border-left-color: var(--avoid); }
+.group-avoid h3 { color: var(--avoid); }
+.group-adjust { border-left-color: var(--adjust); }
+.group-adjust h3 { color: var(--adjust); }
+.group-monitor { border-left-color: var(--monitor); }
+.group-monitor h3 { color: var(--monitor); }
+.group-standard { border-left-color: var(--standard); }
+.group-standard h3 { color: var(--standard); }
+.badge { display: inline-block; border: 1px solid var(--line); border-radius: 4px; padding: 0 5px;
+         font-size: 12px; white-space: nowrap; }
+.not-called { color: var(--avoid); font-weight: 600; }
+.muted { color: var(--muted); }
+ul.plain { margin: 4px 0; padding-left: 20px; }
+footer { margin-top: 28px; border-top: 1px solid var(--line); padding-top: 8px; color: var(--muted);
+         font-size: 13px; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  h2 { break-after: avoid; }
+  tr, .group h3, dl.meta { break-inside: avoid; }
+  thead { display: table-header-group; }
+  th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def _e(value: object) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _or_dash(value: object) -> str:
+    return "&#8212;" if value is None or value == "" else _e(value)
+
+
+def _score(value: float | None) -> str:
+    if value is None:
+        return "&#8212;"
+    return _e(format_score(value))
+
+
+def _functions(gene: GeneResult) -> str:
+    parts = [f for f in (gene.function_1, gene.function_2) if f]
+    return _e(" / ".join(parts)) if parts else "&#8212;"
+
+
+def _rows(cells: Iterable[Iterable[str]]) -> str:
+    return "".join("<tr>" + "".join(row) + "</tr>\n" for row in cells)
+
+
+def _genes_section(report: SampleReport) -> str:
+    rows = []
+    for g in report.genes:
+        diplotype = (_e(g.diplotype) if g.called
+                     else '<span class="not-called">not called</span>')
+        notes = ", ".join(_e(w.replace("_", " ")) for w in g.warnings) or ""
+        rows.append([
+            f"<td>{_e(g.gene)}</td>", f"<td>{diplotype}</td>", f"<td>{_or_dash(g.phenotype)}</td>",
+            f'<td class="num">{_score(g.activity_score)}</td>', f"<td>{_functions(g)}</td>",
+            f"<td>{notes}</td>",
+        ])
+    return (
+        '<section id="genes"><h2>Genes tested</h2>\n'
+        '<table id="genes-table"><thead><tr><th>Gene</th><th>Diplotype</th><th>Phenotype</th>'
+        "<th>Activity score</th><th>Allele functions</th><th>Notes</th></tr></thead><tbody>\n"
+        + _rows(rows) + "</tbody></table></section>\n"
+    )
+
+
+def _phenotypes(drug: DrugResult) -> str:
+    shown = drug.effective_phenotypes if drug.phenoconverted else drug.phenotypes
+    text = "<br>".join(_e(p) for p in shown) or "&#8212;"
+    if drug.phenoconverted:
+        text += ' <span class="badge">phenoconverted</span>'
+    return text
+
+
+def _source(drug: DrugResult) -> str:
+    text = _e(drug.source)
+    if drug.guideline_version:
+        text += f'<div class="muted">{_e(drug.guideline_version)}</div>'
+    return text
+
+
+def _recommendations_section(report: SampleReport) -> str:
+    parts = ['<section id="recommendations"><h2>Drug recommendations</h2>\n']
+    if not report.drugs:
+        parts.append('<p class="muted">No drug recommendations were requested or found.</p>\n')
+    for group_id, heading, actions in ACTION_GROUPS:
+        drugs = [d for d in report.drugs if d.action in actions]
+        if not drugs:
+            continue
+        rows = [[
+            f"<td>{_e(d.drug)}</td>", f"<td>{_source(d)}</td>",
+            f"<td>{_e(d.classification)}</td>", f"<td>{_phenotypes(d)}</td>",
+            f"<td>{_e(d.recommendation)}"
+            + (f'<div class="muted">{_e(d.implication)}</div>' if d.implication else "")
+            + ('<div class="muted">Possible diplotypes disagree: the most cautious action is shown.</div>'
+               if d.ambiguous else "") + "</td>",
+        ] for d in drugs]
+        parts.append(
+            f'<div class="group group-{group_id}" id="group-{group_id}">'
+            f"<h3>{_e(heading)} ({len(drugs)})</h3>\n"
+            "<table><thead><tr><th>Drug</th><th>Source</th><th>Strength</th><th>Phenotype</th>"
+            "<th>Recommendation</th></tr></thead><tbody>\n" + _rows(rows) + "</tbody></table></div>\n"
+        )
+    parts.append("</section>\n")
+    return "".join(parts)
+
+
+def _gene_issues(gene: GeneResult) -> list[str]:
+    issues = []
+    for warning in gene.warnings:
+        text = _e(WARNING_TEXT.get(warning, warning.replace("_", " ")))
+        if warning == "ambiguous" and gene.alternatives:
+            text += " Also possible: " + _e(", ".join(gene.alternatives)) + "."
+        if warning == "missing_positions" and gene.missing_positions:
+            text += (f" Missing ({len(gene.missing_positions)}): "
+                     + _e(", ".join(gene.missing_positions)) + ".")
+        if warning == "novel_allele" and gene.novel_positions:
+            text += " At: " + _e(", ".join(gene.novel_positions)) + "."
+        issues.append(text)
+    if not gene.called and "not_called" not in gene.warnings:
+        issues.insert(0, _e(WARNING_TEXT["not_called"]))
+    if gene.missing_positions and "missing_positions" not in gene.warnings:
+        issues.append(_e(WARNING_TEXT["missing_positions"]) + f" Missing ({len(gene.missing_positions)}): "
+                      + _e(", ".join(gene.missing_positions)) + ".")
+    return issues
+
+
+def _not_called_section(report: SampleReport) -> str:
+    items = []
+    for gene in report.genes:
+        issues = _gene_issues(gene)
+        if issues:
+            status = "not called" if not gene.called else _e(gene.diplotype)
+            items.append(f"<li><strong>{_e(gene.gene)}</strong> ({status}): " + " ".join(issues) + "</li>")
+    body = ('<ul class="plain">' + "\n".join(items) + "</ul>") if items else (
+        '<p class="muted">Every gene tested was called without ambiguity or missing positions.</p>')
+    return f'<section id="not-called"><h2>Not called or uncertain</h2>\n{body}</section>\n'
+
+
+def _phenoconversion_section(report: SampleReport) -> str:
+    items = []
+    for d in report.drugs:
+        if not d.phenoconverted:
+            continue
+        change = "; ".join(
+            f"{_e(before)} &#8594; {_e(after)}" if before != after else _e(before)
+            for before, after in zip(d.phenotypes, d.effective_phenotypes)
+        ) if len(d.phenotypes) == len(d.effective_phenotypes) else (
+            _e(", ".join(d.phenotypes)) + " &#8594; " + _e(", ".join(d.effective_phenotypes)))
+        reasons = (" Reason: " + _e("; ".join(d.reasons)) + ".") if d.reasons else ""
+        items.append(f"<li><strong>{_e(d.drug)}</strong> ({_e(d.source)}): {change}.{reasons}</li>")
+    body = ('<ul class="plain">' + "\n".join(items) + "</ul>") if items else (
+        '<p class="muted">No co-medication changed a genotype-predicted phenotype.</p>')
+    return (
+        '<section id="phenoconversion"><h2>Phenoconversion</h2>\n'
+        "<p>Where a co-medication changes how a gene product works, recommendations use the "
+        "effective phenotype instead of the one predicted from the genotype.</p>\n" + body + "</section>\n"
+    )
+
+
+def _methods_section(report: SampleReport) -> str:
+    m = report.meta
+    return (
+        '<section id="methods"><h2>Methods and limitations</h2>\n'
+        "<p>Star-allele diplotypes were called by pgx from the variants in the input file by "
+        "matching them against the allele definitions of the reference data; positions absent from "
+        "the input are treated as unknown, never as reference. Phenotypes follow the CPIC "
+        "function and activity-score rules of the same reference data, and drug recommendations "
+        "the CPIC and DPWG guidance it contains.</p>\n"
+        "<p>Limitations: only the variants present in the input are assessed, so rare or novel "
+        "alleles and structural variants (gene deletions, duplications, hybrids) are not detected "
+        "unless supplied as outside calls. Unphased genotypes can fit several diplotypes. A normal "
+        "result does not exclude reduced response for other reasons. This report supports, and does "
+        "not replace, clinical judgement.</p>\n"
+        '<table id="versions"><tbody>'
+        f"<tr><th>pgx version</th><td>{_e(m.pgx_version)}</td></tr>"
+        f"<tr><th>Reference data version</th><td>{_e(m.reference_version)}</td></tr>"
+        f"<tr><th>Genome build</th><td>{_e(m.genome_build)}</td></tr>"
+        f"<tr><th>Input file</th><td>{_or_dash(m.input_name)}</td></tr>"
+        f"<tr><th>Run date</th><td>{_e(m.run_date.isoformat())}</td></tr>"
+        "</tbody></table></section>\n"
+    )
+
+
+class HtmlFormat(Format):
+    """A self-contained, printable HTML page per sample.
+
+    Sections (each a ``<section>`` with a stable id): ``genes`` (diplotype, phenotype,
+    activity score), ``recommendations`` grouped by action (avoid; adjust dose or
+    consider an alternative; monitor; standard; no recommendation) with source and
+    strength, ``not-called`` (what was not called and why), ``phenoconversion`` and
+    ``methods`` (limitations and the versions used).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> import polars as pl
+    >>> from pgx.report import HtmlFormat, ReportMeta
+    >>> calls = pl.DataFrame({"sample_id": ["<S1>"], "gene": ["CYP2C19"], "diplotype": ["*2/*2"],
+    ...                       "phenotype": ["Poor Metabolizer"]})
+    >>> meta = ReportMeta(reference_version="2025-03", genome_build="GRCh38",
+    ...                   run_date=datetime.date(2026, 1, 31))
+    >>> page = HtmlFormat().render("<S1>", calls, None, meta)
+    >>> page.startswith("<!DOCTYPE html>"), "&lt;S1&gt;" in page, "<S1>" in page
+    (True, True, False)
+    """
+
+    name = "html"
+    suffix = ".html"
+
+    def render_report(self, report: SampleReport) -> str:
+        m = report.meta
+        called = sum(g.called for g in report.genes)
+        actionable = sum(d.action not in ("standard", "no_recommendation") for d in report.drugs)
+        header = (
+            '<header id="report-header"><h1>Pharmacogenomic report</h1>\n'
+            '<p class="subtitle">Genotype-guided drug recommendations</p>\n'
+            '<dl class="meta">'
+            f'<dt>Sample</dt><dd id="sample-id">{_e(report.sample_id)}</dd>'
+            f"<dt>Run date</dt><dd>{_e(m.run_date.isoformat())}</dd>"
+            f"<dt>Input file</dt><dd>{_or_dash(m.input_name)}</dd>"
+            f"<dt>Genome build</dt><dd>{_e(m.genome_build)}</dd>"
+            f"<dt>pgx version</dt><dd>{_e(m.pgx_version)}</dd>"
+            f"<dt>Reference data</dt><dd>{_e(m.reference_version)}</dd>"
+            "</dl>\n"
+            f'<p id="summary">{len(report.genes)} genes tested, {called} called; '
+            f"{len(report.drugs)} drug recommendations, {actionable} needing action.</p>"
+            "</header>\n"
+        )
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>Pharmacogenomic report: {_e(report.sample_id)}</title>\n"
+            f"<style>{_CSS}</style>\n</head>\n<body>\n"
+            + header
+            + "<main>\n"
+            + _genes_section(report)
+            + _recommendations_section(report)
+            + _not_called_section(report)
+            + _phenoconversion_section(report)
+            + _methods_section(report)
+            + "</main>\n"
+            + f'<footer id="report-footer">Generated by pgx {_e(m.pgx_version)} with reference data '
+            f"{_e(m.reference_version)} ({_e(m.genome_build)}) on {_e(m.run_date.isoformat())}.</footer>\n"
+            "</body>\n</html>\n"
+        )

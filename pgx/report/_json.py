@@ -1,0 +1,108 @@
+"""The JSON report: one document per sample, validated by a versioned JSON Schema
+shipped in the package (``pgx/report/schema/report.schema.json``)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pgx.report._base import Format, SampleReport
+
+__all__ = ["JsonFormat", "SCHEMA_VERSION", "report_schema", "report_document"]
+
+#: version of the report document layout; the schema file's ``schema_version`` const
+SCHEMA_VERSION = "1.0"
+
+
+@lru_cache(maxsize=1)
+def _schema_text() -> str:
+    return resources.files("pgx.report").joinpath("schema", "report.schema.json").read_text(encoding="utf-8")
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) every JSON report validates against.
+
+    Returns
+    -------
+    dict
+        A fresh copy of the schema.
+
+    Examples
+    --------
+    >>> schema = report_schema()
+    >>> schema["$schema"]
+    'https://json-schema.org/draft/2020-12/schema'
+    >>> schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    True
+    """
+    return json.loads(_schema_text())
+
+
+def report_document(report: SampleReport) -> dict[str, Any]:
+    """The JSON-ready dictionary of one :class:`~pgx.report._base.SampleReport`."""
+    genes = [{
+        "gene": g.gene,
+        "called": g.called,
+        "diplotype": g.diplotype,
+        "haplotype_1": g.haplotype_1,
+        "haplotype_2": g.haplotype_2,
+        "alternatives": list(g.alternatives),
+        "function_1": g.function_1,
+        "function_2": g.function_2,
+        "activity_score": g.activity_score,
+        "phenotype": g.phenotype,
+        "phased": g.phased,
+        "missing_positions": list(g.missing_positions),
+        "novel_positions": list(g.novel_positions),
+        "warnings": list(g.warnings),
+    } for g in report.genes]
+    drugs = [{
+        "drug": d.drug,
+        "source": d.source,
+        "guideline_version": d.guideline_version,
+        "genes": list(d.genes),
+        "phenotypes": list(d.phenotypes),
+        "effective_phenotypes": list(d.effective_phenotypes),
+        "phenoconverted": d.phenoconverted,
+        "implication": d.implication,
+        "recommendation": d.recommendation,
+        "classification": d.classification,
+        "action": d.action,
+        "ambiguous": d.ambiguous,
+        "reasons": list(d.reasons),
+    } for d in report.drugs]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "report_type": "pgx-sample-report",
+        **report.meta.stamp(),
+        "sample_id": report.sample_id,
+        "genes": genes,
+        "recommendations": drugs,
+        "cohort": None if report.meta.cohort is None else dict(report.meta.cohort),
+    }
+
+
+class JsonFormat(Format):
+    """One JSON document per sample; the layout is :func:`report_schema`.
+
+    Examples
+    --------
+    >>> import datetime, json
+    >>> import polars as pl
+    >>> from pgx.report import JsonFormat, ReportMeta
+    >>> calls = pl.DataFrame({"sample_id": ["S1"], "gene": ["CYP2C19"], "diplotype": ["*1/*2"],
+    ...                       "phenotype": ["Intermediate Metabolizer"]})
+    >>> meta = ReportMeta(reference_version="2025-03", genome_build="GRCh38",
+    ...                   run_date=datetime.date(2026, 1, 31))
+    >>> doc = json.loads(JsonFormat().render("S1", calls, None, meta))
+    >>> doc["genes"][0]["diplotype"], doc["genome_build"], doc["schema_version"]
+    ('*1/*2', 'GRCh38', '1.0')
+    """
+
+    name = "json"
+    suffix = ".json"
+
+    def render_report(self, report: SampleReport) -> str:
+        return json.dumps(report_document(report), ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"

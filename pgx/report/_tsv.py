@@ -1,0 +1,105 @@
+"""The TSV report for pipelines: one file per sample, a gene row per gene and a drug
+row per (drug, source), told apart by the ``record`` column."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pgx.report._base import Format, SampleReport, format_score
+
+__all__ = ["TsvFormat", "TSV_COLUMNS", "LIST_SEPARATOR"]
+
+#: columns of the TSV layout, in order; gene rows leave the drug columns empty and vice versa
+TSV_COLUMNS: tuple[str, ...] = (
+    "record", "sample_id",
+    # gene rows
+    "gene", "called", "diplotype", "haplotype_1", "haplotype_2", "alternatives", "function_1",
+    "function_2", "activity_score", "phenotype", "phased", "missing_positions", "novel_positions",
+    "warnings",
+    # drug rows (``genes`` lists the genes the recommendation depends on)
+    "drug", "source", "guideline_version", "genes", "phenotypes", "effective_phenotypes", "phenoconverted",
+    "classification", "action", "ambiguous", "recommendation", "implication", "reasons",
+    # stamps, on every row so concatenated files stay self-describing
+    "pgx_version", "reference_data_version", "genome_build", "input_file", "run_date",
+)
+#: joins the items of list columns
+LIST_SEPARATOR = ";"
+_CONTROL = re.compile(r"[\t\r\n]")
+_INDEX = {column: i for i, column in enumerate(TSV_COLUMNS)}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value.replace("\r", " ").replace("\t", " ").replace("\n", " ") if _CONTROL.search(value) else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        value = LIST_SEPARATOR.join(str(v) for v in value)
+    return str(value).replace("\r", " ").replace("\t", " ").replace("\n", " ")
+
+
+class TsvFormat(Format):
+    """Tab-separated rows for pipelines, one file per sample.
+
+    Layout: a header row of :data:`TSV_COLUMNS`, then one ``record=gene`` row per gene
+    and one ``record=drug`` row per (drug, source). Empty cells are missing values;
+    list cells join items with ``;``; booleans are ``true``/``false``. Every row
+    carries the pgx version, reference data version, genome build, input file name
+    and run date, so
+    files of a cohort can be concatenated (drop the repeated header lines).
+
+    Examples
+    --------
+    >>> import datetime, io
+    >>> import polars as pl
+    >>> from pgx.report import TsvFormat, ReportMeta
+    >>> calls = pl.DataFrame({"sample_id": ["S1"], "gene": ["TPMT"], "diplotype": ["*1/*3A"],
+    ...                       "phenotype": ["Intermediate Metabolizer"]})
+    >>> meta = ReportMeta(reference_version="2025-03", genome_build="GRCh38",
+    ...                   run_date=datetime.date(2026, 1, 31))
+    >>> text = TsvFormat().render("S1", calls, None, meta)
+    >>> table = pl.read_csv(io.StringIO(text), separator="\\t", infer_schema=False)
+    >>> table.select("record", "gene", "diplotype", "genome_build").row(0)
+    ('gene', 'TPMT', '*1/*3A', 'GRCh38')
+    """
+
+    name = "tsv"
+    suffix = ".tsv"
+
+    def render_report(self, report: SampleReport) -> str:
+        m = report.meta
+        stamp = {"pgx_version": m.pgx_version, "reference_data_version": m.reference_version,
+                 "genome_build": m.genome_build, "input_file": m.input_name, "run_date": m.run_date.isoformat()}
+        rows = []
+        for g in report.genes:
+            rows.append({
+                "record": "gene", "sample_id": report.sample_id, "gene": g.gene, "called": g.called,
+                "diplotype": g.diplotype, "haplotype_1": g.haplotype_1, "haplotype_2": g.haplotype_2,
+                "alternatives": g.alternatives, "function_1": g.function_1, "function_2": g.function_2,
+                "activity_score": format_score(g.activity_score), "phenotype": g.phenotype, "phased": g.phased,
+                "missing_positions": g.missing_positions, "novel_positions": g.novel_positions,
+                "warnings": g.warnings, **stamp,
+            })
+        for d in report.drugs:
+            rows.append({
+                "record": "drug", "sample_id": report.sample_id, "drug": d.drug, "source": d.source,
+                "guideline_version": d.guideline_version,
+                "genes": d.genes, "phenotypes": d.phenotypes, "effective_phenotypes": d.effective_phenotypes,
+                "phenoconverted": d.phenoconverted, "classification": d.classification, "action": d.action,
+                "ambiguous": d.ambiguous,
+                "recommendation": d.recommendation, "implication": d.implication, "reasons": d.reasons,
+                **stamp,
+            })
+        lines = ["\t".join(TSV_COLUMNS)]
+        for row in rows:
+            cells = [""] * len(TSV_COLUMNS)
+            for column, value in row.items():
+                if value is not None:
+                    cells[_INDEX[column]] = _cell(value)
+            lines.append("\t".join(cells))
+        return "\n".join(lines) + "\n"
