@@ -40,8 +40,9 @@ class CallSet:
     genome_build : {"GRCh38", "GRCh37"} or None
         The build given or detected from the header, None when unknown.
     calldata : mapping of str to numpy.ndarray
-        Per-call FORMAT fields read besides GT: ``"DP"`` and ``"GQ"`` as int32
-        (variants, samples), ``"AD"`` as int32 (variants, samples, alleles); -1 where missing.
+        Per-call FORMAT fields read besides GT: ``"DP"``, ``"GQ"`` and ``"PS"`` (phase
+        set) as int32 (variants, samples), ``"AD"`` as int32 (variants, samples,
+        alleles); -1 where missing.
     source : str or None
         The path the calls were read from.
 

@@ -343,3 +343,22 @@ def test_dosage_encoding_keeps_missing_distinct(tmp_path):
     enc = encode_gene(cs, model.sites)
     site = [k for k, (pi, r, a) in enumerate(model.sites.sites) if model.sites.positions[pi][0] == 94781859][0]
     np.testing.assert_array_equal(enc.dosage[:, site], [1, -1, 2])
+
+
+def test_phase_sets_are_honoured(tmp_path):
+    # TPMT *3B (rs1800460) and *3C (rs1142345) on different haplotypes, written phased:
+    # in one phase set that is *3B/*3C; in two phase sets the phase between them is unknown
+    head = ("##fileformat=VCFv4.2\n##contig=<ID=chr6,length=170805979>\n"
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+            '##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phase set">\n'
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tONE\tTWO\n")
+    rows = ("chr6\t18130687\t.\tT\tC\t.\tPASS\t.\tGT:PS\t0|1:100\t0|1:100\n"
+            "chr6\t18138997\t.\tC\tT\t.\tPASS\t.\tGT:PS\t1|0:100\t1|0:200\n")
+    path = tmp_path / "ps.vcf"
+    path.write_text(head + rows)
+    cs = pgx.read_vcf(str(path))
+    assert cs.calldata["PS"].tolist() == [[100, 100], [100, 200]]
+    calls = pgx.call(cs, genes=["TPMT"])
+    one, two = calls.to_dicts()
+    assert one["phased"] is True and one["diplotype"] == "*3B/*3C"
+    assert two["phased"] is False and two["diplotype"] == "*1/*3A" and "*3B/*3C" in two["alternatives"]

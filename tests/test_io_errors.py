@@ -18,6 +18,7 @@ HEAD = (
     "##fileformat=VCFv4.2\n"
     '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
     '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">\n'
+    '##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phase set">\n'
     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n"
 )
 GOOD = "chr1\t100\trs1\tA\tG,T\t50\tPASS\tX=1\tGT:DP\t0/1:10\t2|2:7\n"
@@ -49,6 +50,7 @@ def _error(path, **kw) -> VcfFormatError:
         ("chr1\t100\trs1\tA\tG\t50\tPASS\tX=1\tGT\t0/1/1\t0/0\n", "FORMAT/GT of sample 0", "ploidy=2"),
         ("chr1\t100\trs1\tA\tG\t50\tPASS\tX=1\tGT:DP\t0/1:x\t0/0:1\n", "FORMAT/DP of sample 0", "found 'x'"),
         ("chr1\t100\trs1\tA\tG\t50\tPASS\tEND=x\tGT\t0/1\t0/0\n", "INFO/END", "found 'x'"),
+        ("chr1\t100\trs1\tA\tG\t50\tPASS\tX=1\tGT:PS\t0|1:9\t0|0:1.5\n", "FORMAT/PS of sample 1", "found '1.5'"),
         ("chr1\t100\trs1\tA\tG\tfoo\tPASS\tX=1\tGT\t0/1\t0/0\n", "QUAL", "found 'foo'"),
         ("#chr1\t100\trs1\tA\tG\t50\tPASS\tX=1\tGT\t0/1\t0/0\n", "CHROM", "header line"),
     ],
@@ -59,10 +61,10 @@ def test_malformed_record(write_vcf, line, field, message, pure_python):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PurePythonKernelWarning)
         err = _error(path, pure_python=pure_python)
-    assert err.line == 6
+    assert err.line == 7
     assert err.field == field
     assert message in str(err)
-    assert str(err).startswith(f"{path}, line 6, field {field}: ")
+    assert str(err).startswith(f"{path}, line 7, field {field}: ")
 
 
 def test_header_problems(write_vcf, tmp_path):
@@ -133,7 +135,7 @@ def test_truncate_last_record_at_every_byte(write_vcf):
         kernel, twin = _twin_and_kernel(path)
         assert kernel == twin, cut
         if kernel[0] == "error":
-            assert kernel[1] == 6, cut
+            assert kernel[1] == 7, cut
         else:
             np.testing.assert_array_equal(np.array(kernel[1][0]), base.genotypes[0])
 
@@ -145,6 +147,6 @@ def test_truncate_record_at_every_field(write_vcf, n_fields):
              "sample 1 (column 11)"]
     path = write_vcf(HEAD + GOOD + "\t".join(fields[:n_fields]) + "\n")
     err = _error(path)
-    assert err.line == 6
+    assert err.line == 7
     assert err.field == names[n_fields]
     assert f"found {n_fields}" in str(err)

@@ -13,6 +13,7 @@ def parse_records(
     phased: NDArray[np.uint8],
     dp: NDArray[np.int32],
     gq: NDArray[np.int32],
+    ps: NDArray[np.int32],
     ad: NDArray[np.int32],
     pos: NDArray[np.int64],
     end: NDArray[np.int64],

@@ -72,12 +72,14 @@ cdef struct Outputs:
     uint8_t* phased
     int32_t* dp
     int32_t* gq
+    int32_t* ps
     int32_t* ad
     int ploidy
     int n_out
     int ad_width
     bint want_dp
     bint want_gq
+    bint want_ps
     bint want_ad
     bint identity
 
@@ -86,6 +88,7 @@ cdef struct Fmt:
     int gt
     int dp
     int gq
+    int ps
     int ad
     int last
     int length
@@ -137,6 +140,7 @@ cdef void parse_format(const uint8_t* a, const uint8_t* b, Fmt* f) noexcept nogi
     f.gt = -1
     f.dp = -1
     f.gq = -1
+    f.ps = -1
     f.ad = -1
     while a <= b:
         q = <const uint8_t*> memchr(a, b':', b - a)
@@ -151,6 +155,8 @@ cdef void parse_format(const uint8_t* a, const uint8_t* b, Fmt* f) noexcept nogi
             f.gq = k
         elif n == 2 and a[0] == b'A' and a[1] == b'D':
             f.ad = k
+        elif n == 2 and a[0] == b'P' and a[1] == b'S':
+            f.ps = k
         k += 1
         a = q + 1
     f.last = -1
@@ -162,6 +168,8 @@ cdef void parse_format(const uint8_t* a, const uint8_t* b, Fmt* f) noexcept nogi
         f.last = f.gq
     if f.ad > f.last:
         f.last = f.ad
+    if f.ps > f.last:
+        f.last = f.ps
 
 
 cdef inline const uint8_t* parse_int(const uint8_t* p, const uint8_t* le, int32_t* out, bint comma,
@@ -424,7 +432,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # samples
     p = q
     s0 = 0
-    if fmt.gt == 0 and fmt.length == 2 and ploidy == 2 and o.identity and not (o.want_dp or o.want_gq or o.want_ad):
+    if fmt.gt == 0 and fmt.length == 2 and ploidy == 2 and o.identity and not (o.want_dp or o.want_gq or o.want_ad or o.want_ps):
         # tight loop for FORMAT "GT" with diploid single-digit calls in every column
         g = o.gt + v * o.n_out * 2
         ph = o.phased + v * o.n_out
@@ -457,6 +465,8 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
             o.dp[cell] = -1
         if o.want_gq:
             o.gq[cell] = -1
+        if o.want_ps:
+            o.ps[cell] = -1
         if o.want_ad:
             for j in range(o.ad_width):
                 o.ad[cell * o.ad_width + j] = -1
@@ -492,6 +502,9 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
             elif k == fmt.gq and o.want_gq:
                 p = parse_int(p, le, &ival, False, &err)
                 o.gq[cell] = ival
+            elif k == fmt.ps and o.want_ps:
+                p = parse_int(p, le, &ival, False, &err)
+                o.ps[cell] = ival
             elif k == fmt.ad and o.want_ad:
                 j = 0
                 while True:
@@ -542,6 +555,7 @@ def parse_records(
     uint8_t[:, ::1] phased,
     int32_t[:, ::1] dp,
     int32_t[:, ::1] gq,
+    int32_t[:, ::1] ps,
     int32_t[:, :, ::1] ad,
     int64_t[::1] pos,
     int64_t[::1] end,
@@ -566,9 +580,9 @@ def parse_records(
         For each sample column of the file, its output column or -1 to skip it.
     has_format : bool
         Whether the header declares a FORMAT column.
-    gt, phased, dp, gq, ad : arrays
-        Outputs, rows indexed by variant; ``dp``/``gq``/``ad`` may have zero columns
-        when not requested.
+    gt, phased, dp, gq, ps, ad : arrays
+        Outputs, rows indexed by variant; ``dp``/``gq``/``ps``/``ad`` may have zero
+        columns when not requested.
     pos, end, lines : int64 arrays
         1-based POS, INFO END (-1 when absent) and the 1-based line number, per variant.
     sites : uint8 array
@@ -618,9 +632,11 @@ def parse_records(
     o.n_out = <int> gt.shape[1]
     o.want_dp = dp.shape[0] > 0 and dp.shape[1] > 0
     o.want_gq = gq.shape[0] > 0 and gq.shape[1] > 0
+    o.want_ps = ps.shape[0] > 0 and ps.shape[1] > 0
     o.want_ad = ad.shape[0] > 0 and ad.shape[1] > 0
     o.dp = &dp[0, 0] if o.want_dp else NULL
     o.gq = &gq[0, 0] if o.want_gq else NULL
+    o.ps = &ps[0, 0] if o.want_ps else NULL
     o.ad = &ad[0, 0, 0] if o.want_ad else NULL
     o.ad_width = <int> ad.shape[2]
     o.identity = n_cols == o.n_out
@@ -632,6 +648,7 @@ def parse_records(
     fmt.gt = -1
     fmt.dp = -1
     fmt.gq = -1
+    fmt.ps = -1
     fmt.ad = -1
     fmt.last = -1
     with nogil:

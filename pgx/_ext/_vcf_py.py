@@ -169,10 +169,11 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
         fail(E_COLUMNS_FEW, 7)
     keys = cols[8].split(b":")
     index = {k: i for i, k in reversed(list(enumerate(keys)))}
-    gt_i, dp_i, gq_i, ad_i = (index.get(k, -1) for k in (b"GT", b"DP", b"GQ", b"AD"))
+    gt_i, dp_i, gq_i, ad_i, ps_i = (index.get(k, -1) for k in (b"GT", b"DP", b"GQ", b"AD", b"PS"))
     gt, phased = arrays["gt"], arrays["phased"]
-    dp, gq, ad = arrays["dp"], arrays["gq"], arrays["ad"]
+    dp, gq, ad, ps = arrays["dp"], arrays["gq"], arrays["ad"], arrays["ps"]
     want_dp, want_gq, want_ad = dp.shape[1] > 0, gq.shape[1] > 0, ad.shape[1] > 0
+    want_ps = ps.shape[1] > 0
     ploidy = gt.shape[2]
     for s in range(n_cols):
         col = 9 + s
@@ -188,6 +189,8 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
             dp[v, out] = -1
         if want_gq:
             gq[v, out] = -1
+        if want_ps:
+            ps[v, out] = -1
         if want_ad:
             ad[v, out, :] = -1
         start = offsets[col]
@@ -201,6 +204,8 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
                     dp[v, out] = _parse_int(sub)
                 elif k == gq_i and want_gq:
                     gq[v, out] = _parse_int(sub)
+                elif k == ps_i and want_ps:
+                    ps[v, out] = _parse_int(sub)
                 elif k == ad_i and want_ad:
                     values = [_parse_int(x) for x in sub.split(b",")]
                     width = ad.shape[2]
@@ -210,13 +215,13 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
             except ValueError:
                 raise _Fail(E_INT, col, start, start + len(sub), k) from None
             start += len(sub) + 1
-            if k >= max(gt_i, dp_i, gq_i, ad_i):
+            if k >= max(gt_i, dp_i, gq_i, ad_i, ps_i):
                 break
     if len(cols) > 9 + n_cols:
         fail(E_COLUMNS_MANY, 9 + n_cols, start=offsets[9 + n_cols], stop=ls + len(line))
 
 
-def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, phased, dp, gq, ad,
+def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, phased, dp, gq, ps, ad,
                   pos, end, lines, sites, max_variants, site_columns=8):
     """Pure-Python twin of :func:`pgx._ext._vcf.parse_records` (same contract)."""
     data = bytes(np.asarray(buf)[:stop])
@@ -224,7 +229,7 @@ def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, p
     line_no = int(state[LINE])
     site_len = int(state[SITE_LEN])
     max_variants = min(max_variants, pos.shape[0])
-    arrays = {"gt": gt, "phased": phased, "dp": dp, "gq": gq, "ad": ad, "pos": pos, "end": end}
+    arrays = {"gt": gt, "phased": phased, "dp": dp, "gq": gq, "ps": ps, "ad": ad, "pos": pos, "end": end}
     status = ST_NEED_DATA
     err = 0
     p = start

@@ -22,6 +22,7 @@ from pgx.reference import normalize_contig
 __all__ = ["GeneSites", "GeneGenotypes", "encode_gene", "region_rows", "PAD"]
 
 PAD = 100  # bases searched around the gene's positions for shifted indels
+_NO_SET = -(2**40)  # no phase set seen yet
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class GeneGenotypes:
     haploid : bool array (samples,)
         Every call covering the gene was haploid.
     phased : bool array (samples,)
-        Every heterozygous call covering the gene was phased, and there was at least one.
+        Every heterozygous call covering the gene was phased, all in one phase set
+        (FORMAT/PS, when the VCF has it), and there was at least one.
     assumed_reference : bool array (positions,)
         Absent positions counted as reference because the caller asked to.
     gvcf_reference : bool array (samples, positions)
@@ -135,6 +137,9 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     diploid_seen = np.zeros(n_samples, dtype=bool)
     haploid_seen = np.zeros(n_samples, dtype=bool)
     unphased_het = np.zeros(n_samples, dtype=bool)
+    ps_all = callset.calldata.get("PS")
+    phase_set = np.full(n_samples, _NO_SET, dtype=np.int64)
+    split_sets = np.zeros(n_samples, dtype=bool)
     phased_het = np.zeros(n_samples, dtype=bool)
     pos_values = np.array([p for p, _ in sites.positions], dtype=np.int64)
     lo, hi = int(pos_values.min()) - PAD, int(pos_values.max()) + PAD
@@ -215,6 +220,13 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         het = fully_called & ploidy2 & (gt[:, 0] != gt[:, 1])
         unphased_het |= het & ~ph
         phased_het |= het & ph
+        if ps_all is not None:
+            # phase is only known within one phase set (FORMAT/PS)
+            here = het & ph
+            ps_row = ps_all[row]
+            first = here & (phase_set == _NO_SET)
+            phase_set[first] = ps_row[first]
+            split_sets |= here & (phase_set != ps_row)
         for p_i in covered:
             called[fully_called, p_i] = True
             for s in sites_at[p_i]:
@@ -261,7 +273,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         called=called & ~novel,
         novel=novel,
         haploid=haploid,
-        phased=~unphased_het & phased_het,
+        phased=~unphased_het & phased_het & ~split_sets,
         assumed_reference=assumed,
         gvcf_reference=gvcf_ref,
     )

@@ -31,7 +31,7 @@ __all__ = ["read_vcf", "iter_vcf"]
 
 _N_VAR, _LINE, _SITE_LEN, _OFFSET, _ERR_CODE, _ERR_COL, _ERR_KEY, _ERR_START, _ERR_STOP, _LINE_START = range(10)
 _COLUMN_NAMES = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")
-_CALLDATA = ("DP", "GQ", "AD")
+_CALLDATA = ("DP", "GQ", "AD", "PS")
 _BUFFER = 8 << 20
 _SITE_SCHEMA = {
     "chrom": pl.String, "pos": pl.String, "id": pl.String, "ref": pl.String,
@@ -75,6 +75,7 @@ class _Arrays:
         self.phased = np.empty((capacity, n_out), dtype=np.uint8)
         self.dp = np.empty((capacity, n_out) if want["DP"] else (0, 0), dtype=np.int32)
         self.gq = np.empty((capacity, n_out) if want["GQ"] else (0, 0), dtype=np.int32)
+        self.ps = np.empty((capacity, n_out) if want["PS"] else (0, 0), dtype=np.int32)
         self.ad = np.empty((capacity, n_out, ad_width) if want["AD"] else (0, 0, 0), dtype=np.int32)
         self.pos = np.empty(capacity, dtype=np.int64)
         self.end = np.empty(capacity, dtype=np.int64)
@@ -87,7 +88,7 @@ class _Arrays:
 
     def resize(self, rows: int) -> None:
         # ndarray.resize reallocates in place (no second copy alive at once)
-        for name in ("gt", "phased", "dp", "gq", "ad"):
+        for name in ("gt", "phased", "dp", "gq", "ps", "ad"):
             array = getattr(self, name)
             if array.shape[0] or name in ("gt", "phased"):
                 array.resize((rows,) + array.shape[1:], refcheck=False)
@@ -244,7 +245,7 @@ class _Reader:
         want = {key: False for key in _CALLDATA}
         info: list[str] = []
         if fields is None:
-            for key in ("DP", "GQ"):
+            for key in ("DP", "GQ", "PS"):
                 want[key] = key in declared_fmt
             return want, info
         if isinstance(fields, str):
@@ -260,11 +261,11 @@ class _Reader:
                 continue
             elif prefix in ("FORMAT", "CALLDATA"):
                 raise ValueError(
-                    f"fields: FORMAT/{key} cannot be read; pgx reads the calldata GT, DP, GQ and AD"
+                    f"fields: FORMAT/{key} cannot be read; pgx reads the calldata GT, DP, GQ, AD and PS"
                 )
             else:
                 raise ValueError(
-                    f"fields: {spec!r} is neither FORMAT DP/GQ/AD nor an INFO field declared in the "
+                    f"fields: {spec!r} is neither FORMAT DP/GQ/AD/PS nor an INFO field declared in the "
                     f"header of {self.path}; declared INFO fields: {sorted(self.header.info)}"
                 )
         return want, info
@@ -300,7 +301,7 @@ class _Reader:
         while True:
             status = kernel(
                 self.buf, self.offset, self.filled, self.eof, self.state, self.sample_map,
-                self.header.has_format, arrays.gt, arrays.phased, arrays.dp, arrays.gq, arrays.ad,
+                self.header.has_format, arrays.gt, arrays.phased, arrays.dp, arrays.gq, arrays.ps, arrays.ad,
                 arrays.pos, arrays.end, arrays.lines, arrays.sites, limit,
                 8 if self.info_fields else 7,
             )
@@ -632,11 +633,11 @@ def read_vcf(
     samples : sequence of str or int, optional
         Sample names or 0-based column indexes to read, in the order wanted. All by default.
     fields : sequence of str, optional
-        Besides GT (always read): ``"DP"``, ``"GQ"``, ``"AD"`` (FORMAT, read into
+        Besides GT (always read): ``"DP"``, ``"GQ"``, ``"AD"``, ``"PS"`` (FORMAT, read into
         :attr:`~pgx.CallSet.calldata`) and INFO keys declared in the header (added as
         variant columns named by the key, typed from the header). ``"INFO/DP"`` and
-        ``"FORMAT/DP"`` remove ambiguity. By default DP and GQ are read when the header
-        declares them; ``fields=[]`` reads GT alone (fastest).
+        ``"FORMAT/DP"`` remove ambiguity. By default DP, GQ and PS (phase set) are read
+        when the header declares them; ``fields=[]`` reads GT alone (fastest).
     genome_build : {"GRCh38", "GRCh37"}, optional
         The build the file should use. Detected from ``##contig`` lengths or
         ``##reference`` when not given; a contradiction raises :class:`~pgx.GenomeBuildError`.
