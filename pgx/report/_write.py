@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import os
 import re
@@ -248,6 +249,9 @@ def write_reports(
                 status[sample] = SampleStatus("failed", names, f"file name clash with sample {stems[stem]!r}")
                 continue
             stems[stem] = sample
+            for name in names:  # temporary files left by an interrupted run of this sample
+                for stale in outdir.glob(f".{glob.escape(name)}.*.tmp"):
+                    stale.unlink(missing_ok=True)
             if not force and all((outdir / name).is_file() for name in names):
                 status[sample] = SampleStatus("skipped", names)
                 continue
