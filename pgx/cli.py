@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--format", default="html,json", help="comma-separated: html, json, fhir, tsv")
     report_cmd.add_argument("--force", action="store_true", help="rewrite complete reports")
     report_cmd.add_argument("--threads", type=int, default=1,
-                            help="threads writing reports (sample blocks in parallel; default 1)")
+                            help="parallel workers rendering and writing reports (default 1)")
     common(report_cmd)
     report_cmd.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder")
     report_cmd.set_defaults(handler=_report)

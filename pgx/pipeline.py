@@ -359,7 +359,8 @@ def report(
     force : bool, default False
         Rewrite samples whose reports are complete (else a rerun resumes).
     threads : int, default 1
-        Threads writing files while the next samples render.
+        Worker processes rendering and writing blocks of samples in parallel (1: in
+        this process).
     progress : callable, optional
         Called as ``progress(done, total)`` after each sample.
     reference_dir : str, optional
@@ -407,14 +408,53 @@ def report(
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive whole number, found {threads!r}")
     step = max(1, len(names) // 100)
+    blocks = [names[start : start + step] for start in range(0, len(names), step)]
     statuses: dict = {}
-    for start in range(0, len(names), step):
-        block = names[start : start + step]
-        statuses.update(write_reports(outdir, calls.filter(pl.col("sample_id").is_in(block)),
-                                      recommendations.filter(pl.col("sample_id").is_in(block)), meta,
-                                      formats=formats, samples=block, force=force, threads=threads))
+    done = 0
+    if threads > 1 and len(blocks) > 1:
+        results = _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, threads)
+    else:
+        results = (write_reports(outdir, calls.filter(pl.col("sample_id").is_in(block)),
+                                 recommendations.filter(pl.col("sample_id").is_in(block)), meta,
+                                 formats=formats, samples=block, force=force) for block in blocks)
+    for block, result in zip(blocks, results):
+        statuses.update(result)
+        done += len(block)
         if progress is not None:
-            progress(min(start + step, len(names)), len(names))
+            progress(done, len(names))
     if len(names) > 1:
         write_cohort_summary(outdir, calls, meta)
     return statuses
+
+
+_WORKER: dict = {}
+
+
+def _init_report_worker(folder: str, outdir: str, meta, formats, force: bool) -> None:
+    _WORKER.update(calls=pl.read_parquet(os.path.join(folder, "calls.parquet")),
+                   recommendations=pl.read_parquet(os.path.join(folder, "recommendations.parquet")),
+                   outdir=outdir, meta=meta, formats=formats, force=force)
+
+
+def _report_block(block: list[str]) -> dict:
+    from pgx.report import write_reports
+
+    w = _WORKER
+    return write_reports(w["outdir"], w["calls"].filter(pl.col("sample_id").is_in(block)),
+                         w["recommendations"].filter(pl.col("sample_id").is_in(block)), w["meta"],
+                         formats=w["formats"], samples=block, force=w["force"])
+
+
+def _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, workers):
+    """Render and write sample blocks in worker processes (spawned: polars must not be forked)."""
+    import multiprocessing
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    with tempfile.TemporaryDirectory(prefix="pgx-report-") as folder:
+        calls.write_parquet(os.path.join(folder, "calls.parquet"))
+        recommendations.write_parquet(os.path.join(folder, "recommendations.parquet"))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_init_report_worker,
+                                 initargs=(folder, outdir, meta, list(formats), force)) as pool:
+            yield from pool.map(_report_block, blocks)

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import struct
 import subprocess
 import xml.etree.ElementTree as ET
@@ -422,17 +421,17 @@ def test_rerun_skips_complete_samples_and_force_rewrites(frames, meta, tmp_path)
 
 
 def _fail_nth_file_fsync(monkeypatch, n):
-    """Make the n-th fsync of a regular file fail: its temp file holds new content, not yet renamed."""
-    real_fsync, seen = os.fsync, []
+    """Make the n-th rename of a written temp file fail: its temp file holds new content, not yet renamed."""
+    real_replace, seen = os.replace, []
 
-    def fsync(fd):
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            seen.append(fd)
+    def replace(src, dst):
+        if os.path.basename(str(src)).endswith(".tmp"):
+            seen.append(src)
             if len(seen) == n:
                 raise OSError(28, "No space left on device")
-        return real_fsync(fd)
+        return real_replace(src, dst)
 
-    monkeypatch.setattr(report_write.os, "fsync", fsync)
+    monkeypatch.setattr(report_write.os, "replace", replace)
 
 
 def test_failed_write_keeps_previous_outputs_and_leaves_no_partial_file(frames, meta, tmp_path, monkeypatch):

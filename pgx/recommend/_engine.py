@@ -325,14 +325,52 @@ def recommend(
         by_sample.setdefault(call["sample_id"], {})[call["gene"]] = call
 
     out: list[dict] = []
+    cache: dict[tuple, dict] = {}
     for sample, sample_calls in by_sample.items():
         effects = converter.effects(meds.get(sample, ()))
+        effects_key = tuple(sorted(effects.items()))
         for drug in wanted:
             for source in sources:
                 drug_rules = rules.get((drug, source))
-                if drug_rules:
-                    out.append(_recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter))
-    return pl.DataFrame(out, schema=RECOMMENDATION_COLUMNS)
+                if not drug_rules:
+                    continue
+                # samples with the same gene states and co-medications get the same answer
+                key = (drug, source, effects_key, tuple(_call_key(sample_calls.get(g)) for g in drug_rules[0]["genes"]))
+                result = cache.get(key)
+                if result is None:
+                    result = cache[key] = _recommend_one(sample, drug, source, drug_rules, sample_calls, effects,
+                                                         converter)
+                out.append({**result, "sample_id": sample})
+    return _frame(out)
+
+
+_LIST_SEP = "\x1f"
+
+
+_KEY_FIELDS = ("diplotype", "phenotype", "activity_score", "alternatives", "alternative_phenotypes", "warnings")
+
+
+def _call_key(call: dict | None) -> tuple:
+    """What of a gene call the guidance depends on (the sample itself does not matter)."""
+    if call is None:
+        return ()
+    return tuple(tuple(v) if isinstance(v, list) else v for v in (call.get(k) for k in _KEY_FIELDS))
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    """Rows -> the recommendations frame, list columns built vectorised (not per element)."""
+    list_columns = [name for name, dtype in RECOMMENDATION_COLUMNS.items() if dtype == pl.List(pl.String)]
+    data = {
+        name: ([_LIST_SEP.join(row[name]) for row in rows] if name in list_columns else [row[name] for row in rows])
+        for name in RECOMMENDATION_COLUMNS
+    }
+    schema = {name: (pl.String if name in list_columns else dtype) for name, dtype in RECOMMENDATION_COLUMNS.items()}
+    frame = pl.DataFrame(data, schema=schema)
+    return frame.with_columns(
+        pl.when(pl.col(name) == "").then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(pl.col(name).str.split(_LIST_SEP)).alias(name)
+        for name in list_columns
+    )
 
 
 def _recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter) -> dict:

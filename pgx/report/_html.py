@@ -6,6 +6,7 @@ and every piece of text from the inputs goes through :func:`html.escape`.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 from typing import Iterable
 
@@ -69,8 +70,14 @@ footer { margin-top: 28px; border-top: 1px solid var(--line); padding-top: 8px; 
 """
 
 
+@lru_cache(maxsize=1 << 16)
+def _escape_text(value: str) -> str:
+    return escape(value, quote=True)
+
+
 def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    # recommendation texts repeat across a cohort's reports: escape each text once
+    return _escape_text("" if value is None else str(value))
 
 
 def _or_dash(value: object) -> str:

@@ -27,13 +27,23 @@ TSV_COLUMNS: tuple[str, ...] = (
 LIST_SEPARATOR = ";"
 _CONTROL = re.compile(r"[\t\r\n]")
 _INDEX = {column: i for i, column in enumerate(TSV_COLUMNS)}
+_TUPLE_CELLS: dict[tuple, str] = {}  # list cells repeat across a cohort: format each once
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is tuple:
+        cached = _TUPLE_CELLS.get(value)
+        if cached is None:
+            cached = _TUPLE_CELLS[value] = _cell(LIST_SEPARATOR.join(str(v) for v in value))
+            if len(_TUPLE_CELLS) > 1 << 16:
+                _TUPLE_CELLS.clear()
+        return cached
     if type(value) is str:
-        return value.replace("\r", " ").replace("\t", " ").replace("\n", " ") if _CONTROL.search(value) else value
+        if "\t" in value or "\n" in value or "\r" in value:
+            return value.replace("\r", " ").replace("\t", " ").replace("\n", " ")
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -75,31 +85,36 @@ class TsvFormat(Format):
         m = report.meta
         stamp = {"pgx_version": m.pgx_version, "reference_data_version": m.reference_version,
                  "genome_build": m.genome_build, "input_file": m.input_name, "run_date": m.run_date.isoformat()}
-        rows = []
+        # the cells every row shares are formatted once
+        base = [""] * len(TSV_COLUMNS)
+        for column, value in {"sample_id": report.sample_id, **stamp}.items():
+            if value is not None:
+                base[_INDEX[column]] = _cell(value)
+        lines = ["\t".join(TSV_COLUMNS)]
+
+        def add(record: str, values: dict) -> None:
+            cells = base.copy()
+            cells[_INDEX["record"]] = record
+            for column, value in values.items():
+                if value is not None:
+                    cells[_INDEX[column]] = _cell(value)
+            lines.append("\t".join(cells))
+
         for g in report.genes:
-            rows.append({
-                "record": "gene", "sample_id": report.sample_id, "gene": g.gene, "called": g.called,
+            add("gene", {
+                "gene": g.gene, "called": g.called,
                 "diplotype": g.diplotype, "haplotype_1": g.haplotype_1, "haplotype_2": g.haplotype_2,
                 "alternatives": g.alternatives, "function_1": g.function_1, "function_2": g.function_2,
                 "activity_score": format_score(g.activity_score), "phenotype": g.phenotype, "phased": g.phased,
                 "missing_positions": g.missing_positions, "novel_positions": g.novel_positions,
-                "warnings": g.warnings, **stamp,
+                "warnings": g.warnings,
             })
         for d in report.drugs:
-            rows.append({
-                "record": "drug", "sample_id": report.sample_id, "drug": d.drug, "source": d.source,
-                "guideline_version": d.guideline_version,
+            add("drug", {
+                "drug": d.drug, "source": d.source, "guideline_version": d.guideline_version,
                 "genes": d.genes, "phenotypes": d.phenotypes, "effective_phenotypes": d.effective_phenotypes,
                 "phenoconverted": d.phenoconverted, "classification": d.classification, "action": d.action,
                 "ambiguous": d.ambiguous,
                 "recommendation": d.recommendation, "implication": d.implication, "reasons": d.reasons,
-                **stamp,
             })
-        lines = ["\t".join(TSV_COLUMNS)]
-        for row in rows:
-            cells = [""] * len(TSV_COLUMNS)
-            for column, value in row.items():
-                if value is not None:
-                    cells[_INDEX[column]] = _cell(value)
-            lines.append("\t".join(cells))
         return "\n".join(lines) + "\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import glob
 import hashlib
 import os
 import re
@@ -76,14 +75,18 @@ def report_file_stem(sample_id: str) -> str:
     return stem
 
 
-def atomic_write(path: PathLike, content: Union[str, bytes], *, sync_folder: bool = True) -> None:
+def atomic_write(path: PathLike, content: Union[str, bytes], *, sync_folder: bool = True,
+                 durable: bool = True) -> None:
     """Write a file so that it is either complete or absent.
 
     The content goes to a hidden temporary file in the same folder (``.<name>.<random>.tmp``),
     is flushed and fsynced, then renamed over ``path`` with :func:`os.replace`. On any
     error the temporary file is removed and ``path`` is left as it was. With
     ``sync_folder`` (default) the folder is fsynced too, making the rename durable;
-    callers writing many files may do that once at the end instead.
+    callers writing many files may do that once at the end instead. ``durable=False``
+    skips the file's own fsync: the write stays atomic (a crash of the writer leaves
+    the old file or the new one, never part of one), and the caller makes a batch
+    durable with one folder fsync.
 
     Examples
     --------
@@ -100,7 +103,8 @@ def atomic_write(path: PathLike, content: Union[str, bytes], *, sync_folder: boo
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -239,6 +243,10 @@ def write_reports(
         raise ReportError(f"threads: expected a positive integer, found {threads!r}")
     status: dict[str, SampleStatus | Future] = {}
     stems: dict[str, str] = {}
+    leftovers: dict[str, list[str]] = {}
+    for entry in os.listdir(outdir):
+        if entry.startswith(".") and entry.endswith(".tmp"):
+            leftovers.setdefault(entry[1:].rsplit(".", 2)[0], []).append(entry)
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
     pending: deque[Future] = deque()
     try:
@@ -250,8 +258,8 @@ def write_reports(
                 continue
             stems[stem] = sample
             for name in names:  # temporary files left by an interrupted run of this sample
-                for stale in outdir.glob(f".{glob.escape(name)}.*.tmp"):
-                    stale.unlink(missing_ok=True)
+                for stale in leftovers.pop(name, ()):
+                    (outdir / stale).unlink(missing_ok=True)
             if not force and all((outdir / name).is_file() for name in names):
                 status[sample] = SampleStatus("skipped", names)
                 continue
@@ -272,14 +280,16 @@ def write_reports(
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
+    # one fsync of the folder makes the whole batch durable (renames and, on journalling
+    # file systems with ordered data, the files' contents)
+    _sync_folder(outdir)
     return {sample: s.result() if isinstance(s, Future) else s for sample, s in status.items()}
 
 
 def _write_sample(names: tuple[str, ...], documents: list[tuple[Path, Union[str, bytes]]]) -> SampleStatus:
     try:
         for path, document in documents:
-            atomic_write(path, document, sync_folder=False)
-        _sync_folder(documents[0][0].parent)
+            atomic_write(path, document, sync_folder=False, durable=False)
     except Exception as error:  # reported per sample
         return SampleStatus("failed", names, f"{type(error).__name__}: {error}")
     return SampleStatus("written", names)
