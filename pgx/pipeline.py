@@ -24,22 +24,20 @@ from pgx.reference import genes as reference_genes
 
 __all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications"]
 
-#: columns of the frame :func:`call` returns
-CALL_SCHEMA = {
-    "sample_id": pl.String,
-    "gene": pl.String,
-    "diplotype": pl.String,
-    "haplotype_1": pl.String,
-    "haplotype_2": pl.String,
-    "alternatives": pl.List(pl.String),
+_PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
     "function_2": pl.String,
     "activity_score": pl.Float64,
     "phenotype": pl.String,
-    "missing_positions": pl.List(pl.String),
-    "novel_positions": pl.List(pl.String),
-    "phased": pl.Boolean,
-    "warnings": pl.List(pl.String),
+}
+#: columns of the frame :func:`call` returns: the diplotype columns with the phenotype
+#: columns after ``alternatives``, and ``alternative_phenotypes`` last
+CALL_SCHEMA = {
+    **{k: v for k, v in DIPLOTYPE_SCHEMA.items() if k in ("sample_id", "gene", "diplotype", "haplotype_1",
+                                                          "haplotype_2", "alternatives")},
+    **_PHENOTYPE_COLUMNS,
+    **{k: v for k, v in DIPLOTYPE_SCHEMA.items() if k in ("missing_positions", "novel_positions", "phased",
+                                                          "warnings")},
     "alternative_phenotypes": pl.List(pl.String),
 }
 

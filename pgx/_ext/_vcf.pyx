@@ -264,6 +264,15 @@ cdef inline const uint8_t* parse_gt(const uint8_t* p, const uint8_t* le, int8_t*
     return p
 
 
+cdef inline int fail(int64_t* state, int col, const uint8_t* start, const uint8_t* stop,
+                     const uint8_t* base, int code) noexcept nogil:
+    """Record where the error is (column, token bounds) and return its code."""
+    state[ERR_COL] = col
+    state[ERR_START] = start - base
+    state[ERR_STOP] = stop - base
+    return code
+
+
 cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o, Fmt* fmt,
                     const int32_t* sample_map, int n_cols, bint has_format,
                     int64_t* pos_out, int64_t* end_out, int64_t* state,
@@ -292,10 +301,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # CHROM
     q = skip_to(p, le, b'\t')
     if q == le:
-        state[ERR_COL] = 0
-        state[ERR_START] = p - base
-        state[ERR_STOP] = q - base
-        return E_COLUMNS_FEW
+        return fail(state, 0, p, q, base, E_COLUMNS_FEW)
     # POS
     col = 1
     p = q + 1
@@ -306,25 +312,16 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
             pos = pos * 10 + (a[0] - 48)
         a += 1
     if a != q or q == p or pos <= 0:
-        state[ERR_COL] = 1
-        state[ERR_START] = p - base
-        state[ERR_STOP] = q - base
-        return E_POS
+        return fail(state, 1, p, q, base, E_POS)
     pos_out[v] = pos
     if q == le:
-        state[ERR_COL] = 1
-        state[ERR_START] = p - base
-        state[ERR_STOP] = q - base
-        return E_COLUMNS_FEW
+        return fail(state, 1, p, q, base, E_COLUMNS_FEW)
     # ID
     col = 2
     p = q + 1
     q = skip_to(p, le, b'\t')
     if q == le:
-        state[ERR_COL] = col
-        state[ERR_START] = p - base
-        state[ERR_STOP] = q - base
-        return E_COLUMNS_FEW
+        return fail(state, col, p, q, base, E_COLUMNS_FEW)
     # REF
     col = 3
     p = q + 1
@@ -333,15 +330,9 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     while a < q and is_base(a[0]):
         a += 1
     if a != q or q == p:
-        state[ERR_COL] = 3
-        state[ERR_START] = p - base
-        state[ERR_STOP] = q - base
-        return E_REF
+        return fail(state, 3, p, q, base, E_REF)
     if q == le:
-        state[ERR_COL] = col
-        state[ERR_START] = p - base
-        state[ERR_STOP] = q - base
-        return E_COLUMNS_FEW
+        return fail(state, col, p, q, base, E_COLUMNS_FEW)
     # ALT
     col = 4
     p = q + 1
@@ -355,28 +346,19 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
             if info_end == NULL:
                 info_end = q
             if not valid_alt(a, info_end):
-                state[ERR_COL] = 4
-                state[ERR_START] = a - base
-                state[ERR_STOP] = info_end - base
-                return E_ALT
+                return fail(state, 4, a, info_end, base, E_ALT)
             n_alleles += 1
             if info_end == q:
                 break
             a = info_end + 1
     if q == le:
-        state[ERR_COL] = col
-        state[ERR_START] = p - base
-        state[ERR_STOP] = q - base
-        return E_COLUMNS_FEW
+        return fail(state, col, p, q, base, E_COLUMNS_FEW)
     # QUAL, FILTER
     for col in range(5, 7):
         p = q + 1
         q = skip_to(p, le, b'\t')
         if q == le:
-            state[ERR_COL] = col
-            state[ERR_START] = p - base
-            state[ERR_STOP] = q - base
-            return E_COLUMNS_FEW
+            return fail(state, col, p, q, base, E_COLUMNS_FEW)
     # INFO: only END= is read here
     col = 7
     p = q + 1
@@ -394,10 +376,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
                     end = end * 10 + (a[0] - 48)
                 a += 1
             if a == p or (a < info_end and a[0] != b';'):
-                state[ERR_COL] = 7
-                state[ERR_START] = p - base
-                state[ERR_STOP] = (<const uint8_t*> skip_to(p, info_end, b';')) - base
-                return E_END
+                return fail(state, 7, p, (<const uint8_t*> skip_to(p, info_end, b';')), base, E_END)
             break
         a = <const uint8_t*> memchr(a, b';', info_end - a)
         if a == NULL:
@@ -406,18 +385,12 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     end_out[v] = end
     if not has_format:
         if q != le:
-            state[ERR_COL] = 8
-            state[ERR_START] = q + 1 - base
-            state[ERR_STOP] = le - base
-            return E_COLUMNS_MANY
+            return fail(state, 8, q + 1, le, base, E_COLUMNS_MANY)
         return 0
     if q == le:
         if n_cols == 0:
             return 0
-        state[ERR_COL] = col
-        state[ERR_START] = p - base
-        state[ERR_STOP] = q - base
-        return E_COLUMNS_FEW
+        return fail(state, col, p, q, base, E_COLUMNS_FEW)
     # FORMAT
     col = 8
     p = q + 1
@@ -450,10 +423,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
             s0 += 1
     for s in range(s0, n_cols):
         if p == le:
-            state[ERR_COL] = 8 + s
-            state[ERR_START] = p - base
-            state[ERR_STOP] = p - base
-            return E_COLUMNS_FEW
+            return fail(state, 8 + s, p, p, base, E_COLUMNS_FEW)
         p += 1  # the tab before this column
         out_s = sample_map[s]
         if out_s < 0:
@@ -536,10 +506,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
                 continue
             break
     if p != le:
-        state[ERR_COL] = 9 + n_cols
-        state[ERR_START] = p + 1 - base
-        state[ERR_STOP] = le - base
-        return E_COLUMNS_MANY
+        return fail(state, 9 + n_cols, p + 1, le, base, E_COLUMNS_MANY)
     return 0
 
 
