@@ -122,6 +122,36 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
+def _train(args: argparse.Namespace) -> int:
+    from pgx.pipeline import train_model
+
+    folder = train_model(args.features, args.output, outcome=args.outcome, kind=args.kind,
+                         id_column=args.id_column, drop=_list(args.drop) or (), random_state=args.seed,
+                         overwrite=args.force)
+    if not args.quiet:
+        print(f"pgx: model saved to {folder}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from pgx.pipeline import predict_model
+
+    result = predict_model(args.model, args.features, args.output, id_column=args.id_column, top=args.top)
+    if not args.quiet:
+        print(f"pgx: {result.height} predictions written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from pgx.pipeline import evaluate_model
+
+    files = evaluate_model(args.model, args.features, args.output, outcome=args.outcome,
+                           id_column=args.id_column, n_boot=args.bootstrap)
+    if not args.quiet:
+        print(f"pgx: model card written: {', '.join(str(f) for f in files)}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``pgx`` argument parser (subcommands with their own ``--help``)."""
     parser = _Parser(
@@ -179,6 +209,39 @@ def build_parser() -> argparse.ArgumentParser:
     common(report_cmd)
     report_cmd.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder")
     report_cmd.set_defaults(handler=_report)
+
+    def table_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--id-column", default="patient_id", help="the patient id column (not a feature)")
+        sub.add_argument("--quiet", action="store_true", help="no summary on stderr")
+
+    train = commands.add_parser("train", help="fit a response, adverse-reaction or dose model on a feature table",
+                                description="Fit a LightGBM model (calibrated) and save it without pickle.")
+    train.add_argument("features", metavar="FEATURES", help="feature table (.parquet, .tsv or .csv)")
+    train.add_argument("--outcome", required=True, help="the outcome column")
+    train.add_argument("--kind", choices=["response", "adverse", "dose"], default="response")
+    train.add_argument("--drop", help="comma-separated columns to leave out")
+    train.add_argument("--seed", type=int, default=0, help="random_state")
+    train.add_argument("--force", action="store_true", help="overwrite an existing model folder")
+    train.add_argument("-o", "--output", required=True, metavar="MODEL_DIR")
+    table_options(train)
+    train.set_defaults(handler=_train)
+
+    predict = commands.add_parser("predict", help="predict with a saved model, with per-patient explanations")
+    predict.add_argument("model", metavar="MODEL_DIR")
+    predict.add_argument("features", metavar="FEATURES")
+    predict.add_argument("--top", type=int, default=5, help="contributions listed per patient")
+    predict.add_argument("-o", "--output", required=True, metavar="PREDICTIONS.tsv")
+    table_options(predict)
+    predict.set_defaults(handler=_predict)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a saved model on held-out patients (model card)")
+    evaluate.add_argument("model", metavar="MODEL_DIR")
+    evaluate.add_argument("features", metavar="FEATURES")
+    evaluate.add_argument("--outcome", required=True)
+    evaluate.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the CIs")
+    evaluate.add_argument("-o", "--output", required=True, metavar="CARD", help="card path (.json and .html written)")
+    table_options(evaluate)
+    evaluate.set_defaults(handler=_evaluate)
     return parser
 
 

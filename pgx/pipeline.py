@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections.abc import Sequence
 
 import polars as pl
@@ -22,7 +23,8 @@ from pgx.phenotype import INDETERMINATE, gene_phenotypes
 from pgx.exceptions import PgxError, ReferenceDataError
 from pgx.reference import genes as reference_genes
 
-__all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications"]
+__all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
+           "train_model", "predict_model", "evaluate_model"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -456,3 +458,123 @@ def _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, f
                                  initializer=_init_report_worker,
                                  initargs=(folder, outdir, meta, list(formats), force)) as pool:
             yield from pool.map(_report_block, blocks)
+
+
+_MODEL_KINDS = ("response", "adverse", "dose")
+
+
+def read_table(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """Read a feature table from Parquet, TSV or CSV (by the file's suffix).
+
+    Raises
+    ------
+    PgxError
+        If the file cannot be read.
+    """
+    path = os.fspath(path)
+    try:
+        if path.endswith(".parquet"):
+            return pl.read_parquet(path)
+        return pl.read_csv(path, separator="\t" if path.endswith((".tsv", ".txt")) else ",")
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise PgxError(f"cannot read the table {path}: {exc}") from None
+
+
+def _require(table: pl.DataFrame, column: str, path) -> None:
+    if column not in table.columns:
+        raise PgxError(f"{os.fspath(path)}: no column {column!r}; found {table.columns[:20]}")
+
+
+def train_model(features: str | os.PathLike[str], model_dir: str | os.PathLike[str], *, outcome: str,
+                kind: str = "response", id_column: str = "patient_id", drop: Sequence[str] = (),
+                random_state: int = 0, overwrite: bool = False):
+    """Fit a pgx model on a feature table and save it (LightGBM text model + JSON, no pickle).
+
+    Parameters
+    ----------
+    features : path
+        One row per patient (Parquet, TSV or CSV) holding the outcome column.
+    model_dir : path
+        Where the model is saved.
+    outcome : str
+        The outcome column (0/1 for ``response``/``adverse``, a number for ``dose``).
+    kind : {"response", "adverse", "dose"}
+    id_column : str, default "patient_id"
+        Left out of the features.
+    drop : sequence of str
+        Other columns to leave out (e.g. future information).
+    random_state : int, default 0
+    overwrite : bool, default False
+
+    Returns
+    -------
+    pathlib.Path
+        The model folder.
+    """
+    from pgx.models import AdverseReactionClassifier, DoseRegressor, ResponseClassifier, save_model
+
+    if kind not in _MODEL_KINDS:
+        raise PgxError(f"unknown model kind {kind!r}; choose from {', '.join(_MODEL_KINDS)}")
+    table = read_table(features)
+    _require(table, outcome, features)
+    estimator = {"response": ResponseClassifier, "adverse": AdverseReactionClassifier, "dose": DoseRegressor}[kind]
+    X = table.drop([c for c in (outcome, id_column, *drop) if c in table.columns])
+    model = estimator(random_state=random_state).fit(X, table[outcome].to_numpy())
+    return save_model(model, model_dir, overwrite=overwrite)
+
+
+def predict_model(model_dir: str | os.PathLike[str], features: str | os.PathLike[str],
+                  out: str | os.PathLike[str], *, id_column: str = "patient_id", top: int = 5):
+    """Predict with a saved model and write one TSV row per patient with the prediction and
+    its top contributions (LightGBM TreeSHAP), atomically.
+
+    Returns
+    -------
+    polars.DataFrame
+        What was written.
+    """
+    from pgx.models import explain, load_model
+
+    model = load_model(model_dir)
+    table = read_table(features)
+    for column in model.feature_names_in_:
+        _require(table, column, features)
+    X = table.select(list(model.feature_names_in_))
+    ids = table[id_column] if id_column in table.columns else pl.Series(id_column, range(table.height))
+    prediction = model.predict_proba(X)[:, 1] if hasattr(model, "classes_") else model.predict(X)
+    why = (explain(model, X, top=top).group_by("sample", maintain_order=True)
+           .agg(pl.format("{}={} ({})", "feature", "value", pl.col("contribution").round(3))
+                .str.join("; ").alias("top_contributions")))
+    result = (pl.DataFrame({id_column: ids, "prediction": prediction}).with_row_index("sample")
+              .join(why.with_columns(pl.col("sample").cast(pl.UInt32)), on="sample", how="left").drop("sample"))
+    _atomic_text(os.fspath(out), result.write_csv(separator="\t"))
+    return result
+
+
+def evaluate_model(model_dir: str | os.PathLike[str], features: str | os.PathLike[str],
+                   card: str | os.PathLike[str], *, outcome: str, id_column: str = "patient_id",
+                   strata: Sequence[str] = ("population", "sex"), n_boot: int = 200, random_state: int = 0):
+    """Evaluate a saved model on held-out patients; write a model card (``.json`` and ``.html``).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The card's files.
+    """
+    from pgx.models import evaluate, feature_importance, load_model, model_card, write_model_card
+
+    model = load_model(model_dir)
+    table = read_table(features)
+    _require(table, outcome, features)
+    X = table.select(list(model.feature_names_in_))
+    y = table[outcome].to_numpy()
+    binary = hasattr(model, "classes_")
+    prediction = model.predict_proba(X)[:, 1] if binary else model.predict(X)
+    truth = (y == model.classes_[1]).astype(int) if binary else y
+    report_ = evaluate(
+        truth, prediction, task="binary" if binary else "regression",
+        strata={s: table[s].cast(pl.String).fill_null("missing").to_numpy() for s in strata if s in table.columns},
+        groups=table[id_column].to_numpy() if id_column in table.columns else None,
+        n_boot=n_boot, random_state=random_state)
+    return write_model_card(model_card(model, report_, name=Path(os.fspath(model_dir)).name,
+                                       feature_importance=feature_importance(model, X.head(5000))), card)

@@ -21,6 +21,7 @@ import pgx.exceptions
 import pgx.io
 import pgx.reference
 import pgx.calling
+import pgx.models
 import pgx.recommend
 import pgx.report
 import pgx.schema
@@ -31,7 +32,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 RST_FILES = sorted(DOCS.rglob("*.rst"))
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # pages that teach by example: each must hold examples, so none silently loses them
-PAGES_WITH_EXAMPLES = {"quickstart.rst", "guide/reading_vcfs.rst", "guide/calling.rst", "guide/recommendations.rst", "data_model.rst"}
+PAGES_WITH_EXAMPLES = {"quickstart.rst", "guide/reading_vcfs.rst", "guide/calling.rst", "guide/recommendations.rst", "guide/models.rst",
+                       "data_model.rst"}
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +142,7 @@ def _documented_names() -> set[str]:
 
 
 @pytest.mark.parametrize("module", [pgx, pgx.io, pgx.reference, pgx.exceptions, pgx.schema, pgx.calling,
-                                    sys.modules["pgx.recommend"], pgx.report, pgx.simulate],
+                                    sys.modules["pgx.recommend"], pgx.report, pgx.simulate, pgx.models],
                          ids=lambda m: m.__name__)
 def test_api_reference_lists_every_public_name(module):
     documented = _documented_names()

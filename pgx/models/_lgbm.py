@@ -1,0 +1,636 @@
+"""scikit-learn estimators on LightGBM: binary outcome classifiers and a dose regressor.
+
+This module imports scikit-learn and lightgbm at import time; :mod:`pgx.models` loads it
+only when one of its names is first used, so ``import pgx`` stays light.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any, Literal
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from pgx.models import _calibration
+from pgx.models._errors import CalibrationWarning, UnseenCategoryWarning
+from pgx.models._frame import TableEncoder, is_frame
+
+__all__ = ["ResponseClassifier", "AdverseReactionClassifier", "DoseRegressor"]
+
+EARLY_STOPPING_AUTO_MIN_SAMPLES = 1000
+
+
+def _check_choice(name: str, value: Any, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {list(choices)}, found {value!r}")
+
+
+def _check_number(name: str, value: Any, *, low: float, high: float | None = None,
+                  integer: bool = False, low_open: bool = False, high_open: bool = False) -> None:
+    kind = numbers.Integral if integer else numbers.Real
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (
+            high is None or (value < high if high_open else value <= high))
+    if not ok:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        what = "an integer" if integer else "a number"
+        raise ValueError(f"{name}: expected {what} in {lo}{low}, {high if high is not None else 'inf'}{hi}, "
+                         f"found {value!r}")
+
+
+def _binary_targets(name: str, y: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a binary target; return (classes, codes 0/1)."""
+    y = column_or_1d(np.asarray(y), warn=True)
+    if len(y) != n_samples:
+        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{n_samples}, {len(y)}]")
+    if y.dtype.kind == "f":
+        assert_all_finite(y, input_name="y")
+    check_classification_targets(y)
+    y_type = type_of_target(y, input_name="y", raise_unknown=True)
+    if y_type not in ("binary", "unknown") and len(np.unique(y)) > 2:
+        raise ValueError(f"Only binary classification is supported. The type of the target is {y_type}.")
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"{name} needs samples of 2 classes; the data contains only 1 class: {classes[0]!r}")
+    return classes, codes
+
+
+class _TableInput:
+    """Input handling shared by every pgx estimator: arrays and polars/pandas frames."""
+
+    _fitted_attr = "feature_spec_"
+
+    def _fit_X(self, X: Any) -> np.ndarray:
+        if is_frame(X):
+            encoder = TableEncoder()
+            matrix = encoder.fit_transform(X)
+            if matrix.shape[0] < 1:
+                raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+            if np.isinf(matrix).any():
+                raise ValueError("Input X contains infinity; use null or NaN for missing values.")
+            self.feature_spec_ = encoder.to_dict()
+            self.feature_names_in_ = np.asarray(encoder.names, dtype=object)
+            self.n_features_in_ = matrix.shape[1]
+            return matrix
+        matrix = validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite="allow-nan")
+        self.feature_spec_ = [{"name": f"x{j}", "kind": "numeric"} for j in range(matrix.shape[1])]
+        return matrix
+
+    def _encoder(self) -> TableEncoder:
+        return TableEncoder.from_dict(self.feature_spec_)
+
+    def _transform_X(self, X: Any, *, warn_unseen: bool = True) -> np.ndarray:
+        check_is_fitted(self, self._fitted_attr)
+        if hasattr(self, "feature_names_in_"):
+            matrix, unseen = self._encoder().transform(X)
+            if np.isinf(matrix).any():
+                raise ValueError("Input X contains infinity; use null or NaN for missing values.")
+            if unseen and warn_unseen:
+                detail = "; ".join(f"{k}: {v[:5]}{' ...' if len(v) > 5 else ''}" for k, v in unseen.items())
+                warnings.warn(
+                    f"categories not seen at fit time were treated as missing ({detail})",
+                    UnseenCategoryWarning, stacklevel=3)
+            return matrix
+        if is_frame(X):
+            from pgx.models._frame import frame_columns
+
+            cols = frame_columns(X)
+            kinds = {kind for _, kind, _ in cols}
+            if "categorical" in kinds:
+                raise TypeError("this model was fitted on a numeric array; found string columns")
+            X = np.column_stack([values for _, _, values in cols]) if cols else np.empty((len(X), 0))
+        return validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+
+    def unseen_categories(self, X: Any) -> dict[str, list[str]]:
+        """The values of each categorical column of X not seen at fit time.
+
+        Prediction treats them as missing (and warns with
+        :class:`~pgx.models.UnseenCategoryWarning`); this reports them without predicting.
+
+        Parameters
+        ----------
+        X : polars or pandas DataFrame, or array-like
+            Samples with the columns used at fit time.
+
+        Returns
+        -------
+        dict of str to list of str
+            Column name to sorted unseen values; empty when every value was seen.
+        """
+        check_is_fitted(self, self._fitted_attr)
+        if not hasattr(self, "feature_names_in_"):
+            return {}
+        return self._encoder().transform(X)[1]
+
+
+class _LGBMBase(_TableInput, BaseEstimator):
+    """Shared machinery: parameter checks, early stopping, training."""
+
+    _objective = "binary"
+    _fitted_attr = "booster_"
+
+    def _validate_params(self) -> None:
+        _check_number("n_estimators", self.n_estimators, low=1, integer=True)
+        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
+        _check_number("num_leaves", self.num_leaves, low=2, integer=True)
+        if self.max_depth != -1:
+            _check_number("max_depth", self.max_depth, low=1, integer=True)
+        _check_number("min_child_samples", self.min_child_samples, low=1, integer=True)
+        _check_number("reg_lambda", self.reg_lambda, low=0)
+        _check_number("subsample", self.subsample, low=0, high=1, low_open=True)
+        _check_number("colsample_bytree", self.colsample_bytree, low=0, high=1, low_open=True)
+        if self.early_stopping not in ("auto", True, False):
+            raise ValueError(f"early_stopping: expected one of ['auto', True, False], found {self.early_stopping!r}")
+        _check_number("validation_fraction", self.validation_fraction, low=0, high=1,
+                      low_open=True, high_open=True)
+        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
+        if self.n_jobs is not None:
+            _check_number("n_jobs", self.n_jobs, low=-1, integer=True)
+
+    def _lgb_params(self, seed: int) -> dict:
+        params = {
+            "objective": self._objective,
+            "learning_rate": float(self.learning_rate),
+            "num_leaves": int(self.num_leaves),
+            "max_depth": int(self.max_depth),
+            "min_data_in_leaf": int(self.min_child_samples),
+            "lambda_l2": float(self.reg_lambda),
+            "feature_fraction": float(self.colsample_bytree),
+            "bagging_fraction": float(self.subsample),
+            "bagging_freq": 1 if self.subsample < 1 else 0,
+            "seed": int(seed),
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbosity": -1,
+            "feature_pre_filter": False,
+            "num_threads": 0 if self.n_jobs in (None, -1) else int(self.n_jobs),
+        }
+        params.update(self._extra_params())
+        return params
+
+    def _extra_params(self) -> dict:
+        return {}
+
+    def _use_early_stopping(self, n_samples: int) -> bool:
+        if self.early_stopping == "auto":
+            return n_samples >= EARLY_STOPPING_AUTO_MIN_SAMPLES
+        return bool(self.early_stopping)
+
+    def _train(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int, rounds: int | None = None):
+        """One booster, early-stopped on a split of (X, y) unless ``rounds`` is given;
+        returns (booster, n_iterations)."""
+        import lightgbm as lgb
+
+        params = self._lgb_params(seed)
+        cat = [j for j, c in enumerate(self.feature_spec_) if c["kind"] == "categorical"]
+        names = [f"f{j}" for j in range(X.shape[1])]
+        n = X.shape[0]
+        if rounds is None and self._use_early_stopping(n):
+            from sklearn.model_selection import train_test_split
+
+            stratify = y if self._objective == "binary" and np.bincount(y.astype(int)).min() >= 2 else None
+            idx_train, idx_valid = train_test_split(
+                np.arange(n), test_size=self.validation_fraction, random_state=seed, stratify=stratify)
+            train = lgb.Dataset(X[idx_train], y[idx_train], weight=w[idx_train], feature_name=names,
+                                categorical_feature=cat, params={"verbosity": -1}, free_raw_data=True)
+            valid = lgb.Dataset(X[idx_valid], y[idx_valid], weight=w[idx_valid], reference=train)
+            booster = lgb.train(params, train, num_boost_round=int(self.n_estimators), valid_sets=[valid],
+                                callbacks=[lgb.early_stopping(int(self.n_iter_no_change), verbose=False)])
+            best = booster.best_iteration or booster.current_iteration()
+            return booster, int(best)
+        train = lgb.Dataset(X, y, weight=w, feature_name=names, categorical_feature=cat,
+                            params={"verbosity": -1}, free_raw_data=True)
+        booster = lgb.train(params, train, num_boost_round=int(self.n_estimators if rounds is None else rounds))
+        return booster, int(booster.current_iteration())
+
+    def _raw(self, X: np.ndarray, booster=None, n_iter: int | None = None) -> np.ndarray:
+        booster = self.booster_ if booster is None else booster
+        n_iter = self.n_estimators_ if n_iter is None else n_iter
+        return booster.predict(X, raw_score=True, num_iteration=n_iter)
+
+    def _more_lgb_tags(self, tags):
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class _BinaryLGBM(ClassifierMixin, _LGBMBase):
+    """Binary classifier on LightGBM with class weights and cross-validated calibration."""
+
+    _objective = "binary"
+
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 500,
+        learning_rate: float = 0.05,
+        num_leaves: int = 15,
+        max_depth: int = -1,
+        min_child_samples: int = 20,
+        reg_lambda: float = 1.0,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        class_weight: dict | Literal["balanced"] | None = None,
+        calibration: Literal["sigmoid", "isotonic", "none"] = "sigmoid",
+        cv: int = 3,
+        early_stopping: bool | Literal["auto"] = "auto",
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 30,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.reg_lambda = reg_lambda
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.cv = cv
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags = self._more_lgb_tags(tags)
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "_BinaryLGBM":
+        """Fit the booster (and its calibration) on X, y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), polars or pandas DataFrame
+            Features. Missing values (NaN, null) are allowed; string and categorical
+            frame columns are encoded internally.
+        y : array-like of shape (n_samples,)
+            Binary outcome, two distinct labels of any type.
+        sample_weight : array-like of shape (n_samples,), optional
+            Per-sample weights, multiplied by the class weights.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        _check_choice("calibration", self.calibration, ("sigmoid", "isotonic", "none"))
+        if isinstance(self.cv, numbers.Integral):
+            _check_number("cv", self.cv, low=2, integer=True)
+        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+            raise ValueError(f"class_weight: expected None, 'balanced' or a dict, found {self.class_weight!r}")
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        matrix = self._fit_X(X)
+        self.classes_, y_code = _binary_targets(type(self).__name__, y, matrix.shape[0])
+        y = self.classes_[y_code]
+        weight = _check_sample_weight(sample_weight, matrix, dtype=np.float64)
+        # the calibrator learns from the observed labels under sample_weight alone, so class
+        # weights shift the trees' scores but not the calibrated probabilities
+        calibration_weight = weight.copy()
+        if self.class_weight is not None:
+            from sklearn.utils.class_weight import compute_sample_weight
+
+            weight = weight * compute_sample_weight(self.class_weight, y)
+        weighted = np.unique(y_code[weight > 0])
+        if len(weighted) < 2:
+            raise ValueError("after sample_weight and class_weight, only 1 class has non-zero weight; "
+                             "a classifier needs 2 classes")
+        y_code = y_code.astype(np.float64)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        self.calibrator_, fold_rounds = self._fit_calibration(matrix, y_code, weight, calibration_weight, seed)
+        if fold_rounds and self._use_early_stopping(matrix.shape[0]):
+            # the calibration folds already early-stopped on their own internal splits; their
+            # median round count is a steadier choice than one more split, and lets the final
+            # model learn from every training row
+            self.booster_, self.n_estimators_ = self._train(
+                matrix, y_code, weight, seed, rounds=int(np.median(fold_rounds)))
+        else:
+            self.booster_, self.n_estimators_ = self._train(matrix, y_code, weight, seed)
+        return self
+
+    def _fit_calibration(self, X, y, w, w_calibration, seed) -> tuple[dict, list[int]]:
+        if self.calibration == "none":
+            return {"method": "none"}, []
+        from sklearn.model_selection import StratifiedKFold
+
+        counts = np.bincount(y.astype(int))
+        folds = min(int(self.cv), int(counts.min())) if isinstance(self.cv, numbers.Integral) else 2
+        if folds < 2:
+            warnings.warn(
+                f"calibration={self.calibration!r} needs at least 2 samples of each class; found "
+                f"class counts {counts.tolist()}; probabilities are left uncalibrated",
+                CalibrationWarning, stacklevel=3)
+            return {"method": "none"}, []
+        oof = np.full(len(y), np.nan)
+        if isinstance(self.cv, numbers.Integral):
+            splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y)
+        else:
+            from sklearn.model_selection import check_cv
+
+            splits = check_cv(self.cv, y, classifier=True).split(X, y)
+        rounds = []
+        for k, (tr, te) in enumerate(splits):
+            booster, n_iter = self._train(X[tr], y[tr], w[tr], seed + k + 1)
+            oof[te] = booster.predict(X[te], raw_score=True, num_iteration=n_iter)
+            rounds.append(n_iter)
+        done = ~np.isnan(oof)
+        if self.calibration == "sigmoid":
+            return _calibration.fit_sigmoid(oof[done], y[done], w_calibration[done]), rounds
+        return _calibration.fit_isotonic(oof[done], y[done], w_calibration[done]), rounds
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Calibrated probabilities, shape (n_samples, 2), columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+            Samples with the features used at fit time.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, 2)
+        """
+        matrix = self._transform_X(X)
+        p = _calibration.apply(self.calibrator_, self._raw(matrix))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The more probable class label of each sample.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+        """
+        p = self.predict_proba(X)[:, 1]
+        return self.classes_[(p > 0.5).astype(int)]
+
+
+class ResponseClassifier(_BinaryLGBM):
+    """Probability of therapy response from genotype, biomarker and treatment features.
+
+    A LightGBM gradient-boosted tree model with scikit-learn's API. Numpy arrays and polars
+    or pandas frames are accepted, with missing values (NaN, null) left for LightGBM to route,
+    and string or categorical columns encoded internally (categories are remembered from fit;
+    unseen ones become missing with an :class:`~pgx.models.UnseenCategoryWarning`).
+    Probabilities are calibrated by cross-validation inside the training data
+    (``calibration="sigmoid"`` or ``"isotonic"``), and early stopping uses internal
+    validation splits of the training data, never the data you evaluate on.
+
+    Parameters
+    ----------
+    n_estimators : int, default=500
+        Maximum number of boosting rounds (early stopping usually stops sooner).
+    learning_rate : float, default=0.05
+    num_leaves : int, default=15
+    max_depth : int, default=-1
+        -1 for no limit.
+    min_child_samples : int, default=20
+        Minimum samples in a leaf.
+    reg_lambda : float, default=1.0
+        L2 regularisation of leaf values.
+    subsample : float, default=1.0
+        Row fraction per round (bagging).
+    colsample_bytree : float, default=1.0
+        Feature fraction per round.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class label, multiplied into ``sample_weight`` for the trees. The
+        calibrator is fitted to the observed labels, so calibrated probabilities stay risks
+        (as with scikit-learn's ``CalibratedClassifierCV``); use ``calibration="none"`` for
+        class-weighted scores.
+    calibration : {"sigmoid", "isotonic", "none"}, default="sigmoid"
+        How raw scores become probabilities: a calibrator fitted on ``cv``-fold
+        out-of-fold scores of the training data.
+    cv : int, cross-validation splitter or iterable of splits, default=3
+        Folds for calibration (an int means stratified shuffled folds, reduced to the
+        smallest class count when that is smaller). With early stopping on, the final
+        model uses the median number of rounds the folds chose, trained on every row.
+    early_stopping : bool or "auto", default="auto"
+        "auto" enables it from 1,000 training samples.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=30
+    n_jobs : int or None, default=None
+        LightGBM threads; None uses LightGBM's default.
+    random_state : int, RandomState or None, default=None
+
+    Attributes
+    ----------
+    booster_ : lightgbm.Booster
+    n_estimators_ : int
+        Boosting rounds used (after early stopping).
+    classes_ : numpy.ndarray
+    calibrator_ : dict
+        The calibration as numbers (see :mod:`pgx.models`).
+    feature_spec_ : list of dict
+        Column names, kinds and categories seen at fit.
+    n_features_in_ : int
+    feature_names_in_ : numpy.ndarray
+        Only when fitted on a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import polars as pl
+    >>> from pgx.models import ResponseClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = pl.DataFrame({"age": rng.normal(60, 10, 300),
+    ...                   "cyp2c19": rng.choice(["PM", "IM", "NM"], 300)})
+    >>> y = (X["cyp2c19"] == "NM").to_numpy() ^ (rng.random(300) < 0.2)
+    >>> model = ResponseClassifier(n_estimators=50, n_jobs=1, random_state=0).fit(X, y)
+    >>> model.predict_proba(X.head(2)).shape
+    (2, 2)
+    """
+
+
+class AdverseReactionClassifier(_BinaryLGBM):
+    """Probability of an adverse drug reaction; the same model as :class:`ResponseClassifier`.
+
+    Rare outcomes are where ``class_weight="balanced"`` and ``calibration="isotonic"`` (with
+    enough events) are most useful; calibrated probabilities stay probabilities even with
+    class weights, because the calibrator is fitted on out-of-fold scores against the
+    observed labels.
+
+    Parameters
+    ----------
+    n_estimators, learning_rate, num_leaves, max_depth, min_child_samples, reg_lambda, \
+subsample, colsample_bytree, class_weight, calibration, cv, early_stopping, \
+validation_fraction, n_iter_no_change, n_jobs, random_state
+        As for :class:`ResponseClassifier`.
+
+    Attributes
+    ----------
+    booster_, n_estimators_, classes_, calibrator_, feature_spec_, n_features_in_, feature_names_in_
+        As for :class:`ResponseClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgx.models import AdverseReactionClassifier
+    >>> rng = np.random.default_rng(1)
+    >>> X = rng.normal(size=(400, 3))
+    >>> y = rng.random(400) < 1 / (1 + np.exp(-(X[:, 0] * 2 - 2)))
+    >>> model = AdverseReactionClassifier(n_estimators=50, n_jobs=1, random_state=0).fit(X, y)
+    >>> bool(((model.predict_proba(X)[:, 1] >= 0) & (model.predict_proba(X)[:, 1] <= 1)).all())
+    True
+    """
+
+
+class DoseRegressor(RegressorMixin, _LGBMBase):
+    """Stable dose (or any continuous outcome) from genotype and clinical features.
+
+    LightGBM regression with the same input handling and early stopping as
+    :class:`ResponseClassifier`.
+
+    Parameters
+    ----------
+    n_estimators : int, default=500
+    learning_rate : float, default=0.05
+    num_leaves : int, default=15
+    max_depth : int, default=-1
+    min_child_samples : int, default=20
+    reg_lambda : float, default=1.0
+    subsample : float, default=1.0
+    colsample_bytree : float, default=1.0
+    loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+    early_stopping : bool or "auto", default="auto"
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=30
+    n_jobs : int or None, default=None
+    random_state : int, RandomState or None, default=None
+
+    Attributes
+    ----------
+    booster_ : lightgbm.Booster
+    n_estimators_ : int
+    feature_spec_ : list of dict
+    n_features_in_ : int
+    feature_names_in_ : numpy.ndarray
+        Only when fitted on a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgx.models import DoseRegressor
+    >>> rng = np.random.default_rng(2)
+    >>> X = rng.normal(size=(300, 2))
+    >>> y = 30 + 5 * X[:, 0] + rng.normal(size=300)
+    >>> model = DoseRegressor(n_estimators=100, learning_rate=0.1, n_jobs=1, random_state=0).fit(X, y)
+    >>> model.score(X, y) > 0.8
+    True
+    """
+
+    _objective = "regression"
+    _LOSSES = {"squared_error": "regression", "absolute_error": "regression_l1", "huber": "huber"}
+
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 500,
+        learning_rate: float = 0.05,
+        num_leaves: int = 15,
+        max_depth: int = -1,
+        min_child_samples: int = 20,
+        reg_lambda: float = 1.0,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        loss: Literal["squared_error", "absolute_error", "huber"] = "squared_error",
+        early_stopping: bool | Literal["auto"] = "auto",
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 30,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.reg_lambda = reg_lambda
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.loss = loss
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        return self._more_lgb_tags(super().__sklearn_tags__())
+
+    def _extra_params(self) -> dict:
+        return {"objective": self._LOSSES[self.loss]}
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "DoseRegressor":
+        """Fit the booster on X, y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), polars or pandas DataFrame
+        y : array-like of shape (n_samples,)
+            Continuous target (for example weekly dose in mg).
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        _check_choice("loss", self.loss, tuple(self._LOSSES))
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        matrix = self._fit_X(X)
+        y = column_or_1d(np.asarray(y), warn=True)
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"y: expected numbers, found dtype {y.dtype}") from err
+        y = y.astype(np.float64)
+        if len(y) != matrix.shape[0]:
+            raise ValueError(f"Found input variables with inconsistent numbers of samples: "
+                             f"[{matrix.shape[0]}, {len(y)}]")
+        if not np.isfinite(y).all():
+            raise ValueError("Input y contains NaN or infinity; drop samples without an outcome")
+        weight = _check_sample_weight(sample_weight, matrix, dtype=np.float64)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        self.booster_, self.n_estimators_ = self._train(matrix, y, weight, seed)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted outcome of each sample.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+        """
+        matrix = self._transform_X(X)
+        return self._raw(matrix)
