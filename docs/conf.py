@@ -84,6 +84,15 @@ class VariantColumnsDirective(Directive):
         return row
 
 
+def _skip_sklearn_request_methods(app, what, name, obj, skip, options):
+    # scikit-learn adds set_*_request methods (metadata routing) to every estimator
+    # class; their docstrings point into scikit-learn's own docs
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
 def setup(app):  # noqa: D103 - Sphinx hook
     app.add_directive("pgx-variant-columns", VariantColumnsDirective)
+    app.connect("autodoc-skip-member", _skip_sklearn_request_methods)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
