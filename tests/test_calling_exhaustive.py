@@ -21,10 +21,11 @@ def _canonical(a: str, b: str | None) -> str:
     return "/".join(sorted((a, b), key=allele_sort_key))
 
 
+@pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
 @pytest.mark.parametrize("phased", [True, False], ids=["phased", "unphased"])
 @pytest.mark.parametrize("gene", GENES)
-def test_every_diplotype_comes_back(tmp_path, gene, phased):
-    model = gene_model(gene, "GRCh38")
+def test_every_diplotype_comes_back(tmp_path, gene, phased, build):
+    model = gene_model(gene, build)
     names = model.alleles.names
     if gene in HAPLOID:
         wanted = [(a, None) for a in names]
@@ -32,8 +33,8 @@ def test_every_diplotype_comes_back(tmp_path, gene, phased):
         wanted = list(combinations_with_replacement(names, 2))
     samples = [(f"S{k}", a, b) for k, (a, b) in enumerate(wanted)]
     path = tmp_path / f"{gene}.vcf"
-    path.write_text(diplotype_vcf(gene, samples, phased=phased))
-    calls = pgx.call(str(path), genes=[gene], genome_build="GRCh38")
+    path.write_text(diplotype_vcf(gene, samples, phased=phased, build=build))
+    calls = pgx.call(str(path), genes=[gene], genome_build=build)
     assert calls.height == len(samples)
     missed = []
     for (name, a, b), row in zip(samples, calls.iter_rows(named=True)):
