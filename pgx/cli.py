@@ -61,14 +61,62 @@ def _list(text: str | None) -> list[str] | None:
     return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
 
 
+def _privacy_options(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_argument_group("privacy")
+    group.add_argument("--pseudonymize", action="store_true",
+                       help="replace sample ids by keyed pseudonyms (key: $PGX_PSEUDONYM_KEY or --key-file)")
+    group.add_argument("--key-file", metavar="FILE",
+                       help="file holding the pseudonym key (chmod 600); the key itself is never an argument")
+    group.add_argument("--mapping-file", metavar="TSV",
+                       help="also write the id -> pseudonym table (0600; it re-identifies everyone)")
+    group.add_argument("--audit-log", metavar="PATH", default=None,
+                       help="append a hash-chained record of this run (default: $PGX_AUDIT_LOG when set)")
+
+
+def _pseudonyms(args: argparse.Namespace, sample_ids) -> dict[str, str] | None:
+    """Sample id -> pseudonym when --pseudonymize (or a mapping file) is asked for, else None."""
+    if not (args.pseudonymize or args.mapping_file):
+        return None
+    from pgx.privacy import Pseudonymizer, install_log_redaction, load_key, write_mapping
+
+    pseudonymizer = Pseudonymizer(load_key(args.key_file))
+    mapping = pseudonymizer.mapping(list(sample_ids), "sample")
+    install_log_redaction(list(sample_ids))
+    if args.mapping_file:
+        write_mapping(args.mapping_file, mapping, domain="sample")
+    return mapping
+
+
+def _audit(args: argparse.Namespace, command: str, *, inputs=(), outputs=(), samples=()) -> str | None:
+    """Append the run to the audit log (when one is configured); return the chain head."""
+    import os
+
+    path = getattr(args, "audit_log", None) or os.environ.get("PGX_AUDIT_LOG")
+    if not path:
+        return None
+    from pgx.privacy import AuditLog
+    from pgx.reference import reference_version
+
+    files = [f for f in outputs if os.path.isfile(f)]
+    record = AuditLog(path).append(command, inputs=[f for f in inputs if f and os.path.isfile(f)], outputs=files,
+                                   versions={"pgx": __version__, "reference_data": reference_version()},
+                                   samples=list(samples))
+    return record["hash"]
+
+
 def _call(args: argparse.Namespace) -> int:
     from pgx.io import read_vcf
-    from pgx.pipeline import call, write_calls_tsv
+    from pgx.pipeline import call, pseudonymize_samples, write_calls_tsv
 
     callset = read_vcf(args.vcf, samples=_list(args.samples), genome_build=args.genome_build)
     calls = call(callset, genes=_list(args.genes), genome_build=args.genome_build,
                  assume_reference=args.assume_reference, outside_calls=args.outside_calls)
+    pseudonyms = _pseudonyms(args, callset.sample_ids)
+    if pseudonyms is not None:
+        calls = pseudonymize_samples(calls, pseudonyms)
     write_calls_tsv(calls, args.output)
+    _audit(args, "call", inputs=[args.vcf, args.outside_calls], outputs=[args.output],
+           samples=sorted(pseudonyms.values()) if pseudonyms else [])
     if not args.quiet:
         print(f"pgx: wrote {calls.height} calls ({calls['sample_id'].n_unique()} samples) to {args.output}",
               file=sys.stderr)
@@ -102,15 +150,32 @@ def _report(args: argparse.Namespace) -> int:
         raise ValueError(f"--format: unknown format(s) {unknown}; choose from {', '.join(known)}")
     if args.from_calls and args.vcf:
         raise ValueError("give either a VCF or --from-calls, not both")
+    if args.somatic and not args.tumor_type:
+        raise ValueError("--somatic needs --tumor-type (an OncoTree code such as LUAD or MEL)")
     source = args.from_calls or args.vcf
     if source is None:
         raise ValueError("give a VCF or --from-calls CALLS.tsv")
     samples = [args.sample] if args.sample else None
+    pseudonyms = None
+    if args.pseudonymize or args.mapping_file:
+        from pgx.pipeline import input_sample_ids
+
+        pseudonyms = _pseudonyms(args, input_sample_ids(source, from_calls=bool(args.from_calls)))
     statuses = report(source, args.output, from_calls=bool(args.from_calls), medications=args.medications,
                       outside_calls=args.outside_calls, drugs=_list(args.drugs), samples=samples,
                       genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
                       assume_reference=args.assume_reference, force=args.force, threads=args.threads,
-                      progress=_Progress(not args.quiet))
+                      progress=_Progress(not args.quiet), pseudonyms=pseudonyms)
+    import os
+
+    written_files = [os.path.join(args.output, f) for st in statuses.values() for f in st.files]
+    if args.somatic:
+        from pgx.pipeline import write_somatic_section
+
+        written_files += write_somatic_section(args.somatic, args.output, tumor_type=args.tumor_type,
+                                               target_mb=args.target_mb, msi=args.msi)
+    _audit(args, "report", inputs=[source, args.medications, args.outside_calls], outputs=written_files,
+           samples=sorted(pseudonyms.values()) if pseudonyms else [])
     failed = {name: st for name, st in statuses.items() if st.status == "failed"}
     written = sum(st.status == "written" for st in statuses.values())
     skipped = sum(st.status == "skipped" for st in statuses.values())
@@ -152,6 +217,42 @@ def _evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _deidentify(args: argparse.Namespace) -> int:
+    from pgx.io import deidentify_vcf
+    from pgx.privacy import Pseudonymizer, load_key
+
+    mapping = deidentify_vcf(args.vcf, args.output, key=Pseudonymizer(load_key(args.key_file)),
+                             mapping_path=args.mapping_file)
+    _audit(args, "deidentify", inputs=[args.vcf], outputs=[args.output], samples=sorted(mapping.values()))
+    if not args.quiet:
+        print(f"pgx: wrote a de-identified copy with {len(mapping)} pseudonymised sample(s) to {args.output}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _phi_check(args: argparse.Namespace) -> int:
+    from pgx.privacy import phi_check, read_identifiers
+
+    identifiers = list(args.identifiers or [])
+    if args.identifiers_file:
+        identifiers += read_identifiers(args.identifiers_file)
+    names = read_identifiers(args.names_file) if args.names_file else []
+    findings = phi_check(args.paths, identifiers=identifiers, names=names)
+    for finding in findings:
+        print(finding)
+    if not args.quiet:
+        print(f"pgx: {len(findings)} possible identifier(s) found", file=sys.stderr)
+    return EXIT_PARTIAL if findings else EXIT_OK
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from pgx.privacy import verify_audit_log
+
+    summary = verify_audit_log(args.log, expected_head=args.expected_head)
+    print(f"pgx: audit log OK: {summary.records} record(s), chain head {summary.head}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``pgx`` argument parser (subcommands with their own ``--help``)."""
     parser = _Parser(
@@ -188,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     call_cmd.add_argument("--samples", help="comma-separated sample names (default: all)")
     common(call_cmd)
     call_cmd.add_argument("-o", "--output", required=True, metavar="CALLS.tsv", help="the calls table to write")
+    _privacy_options(call_cmd)
     call_cmd.set_defaults(handler=_call)
 
     report_cmd = commands.add_parser(
@@ -204,10 +306,16 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--sample", help="report this sample only")
     report_cmd.add_argument("--format", default="html,json", help="comma-separated: html, json, fhir, tsv")
     report_cmd.add_argument("--force", action="store_true", help="rewrite complete reports")
+    report_cmd.add_argument("--somatic", metavar="SOMATIC.vcf",
+                            help="a VEP- or SnpEff-annotated tumour VCF: targeted-therapy matches and TMB")
+    report_cmd.add_argument("--tumor-type", metavar="ONCOTREE", help="tumour type (OncoTree code), with --somatic")
+    report_cmd.add_argument("--target-mb", type=float, help="assay target size in Mb, for TMB")
+    report_cmd.add_argument("--msi", help="MSI status (MSI-H, MSS), with --somatic")
     report_cmd.add_argument("--threads", type=int, default=1,
                             help="parallel workers rendering and writing reports (default 1)")
     common(report_cmd)
     report_cmd.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder")
+    _privacy_options(report_cmd)
     report_cmd.set_defaults(handler=_report)
 
     def table_options(sub: argparse.ArgumentParser) -> None:
@@ -242,6 +350,33 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-o", "--output", required=True, metavar="CARD", help="card path (.json and .html written)")
     table_options(evaluate)
     evaluate.set_defaults(handler=_evaluate)
+
+    deid = commands.add_parser("deidentify", help="write a header-scrubbed copy of a VCF with pseudonymised samples",
+                               description="Drops ##source/##commandline/##fileDate/... lines, redacts paths and "
+                                           "dates, renames samples by keyed pseudonym. Records are unchanged.")
+    deid.add_argument("vcf", metavar="VCF")
+    deid.add_argument("-o", "--output", required=True, metavar="OUT.vcf[.gz]")
+    deid.add_argument("--quiet", action="store_true")
+    _privacy_options(deid)
+    deid.set_defaults(handler=_deidentify)
+
+    phi = commands.add_parser("phi-check", help="scan outputs for identifiers and HIPAA Safe Harbor patterns",
+                              description="Exit 1 when something is found, 0 when clean, 2 on error.")
+    phi.add_argument("paths", metavar="PATH", nargs="+", help="files or folders (searched recursively)")
+    ids = phi.add_mutually_exclusive_group()
+    ids.add_argument("--identifiers", metavar="ID", nargs="+", help="raw identifiers to look for")
+    ids.add_argument("--identifiers-file", metavar="F", help="identifiers, one a line (# comments)")
+    phi.add_argument("--names-file", metavar="F", help="person names to look for, one a line")
+    phi.add_argument("--quiet", action="store_true")
+    phi.set_defaults(handler=_phi_check)
+
+    audit = commands.add_parser("audit", help="audit trail tools")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    verify = audit_commands.add_parser("verify", help="check an audit log's hash chain",
+                                       description="Exit 0 when intact, 2 naming the first bad line.")
+    verify.add_argument("log", metavar="LOG")
+    verify.add_argument("--expected-head", metavar="HASH", help="a chain head a report carries (detects truncation)")
+    verify.set_defaults(handler=_audit_verify)
     return parser
 
 

@@ -24,7 +24,8 @@ from pgx.exceptions import PgxError, ReferenceDataError
 from pgx.reference import genes as reference_genes
 
 __all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
-           "train_model", "predict_model", "evaluate_model"]
+           "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
+           "write_somatic_section"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -300,6 +301,29 @@ def read_calls_tsv(path: str | os.PathLike[str], *, reference_dir: str | None = 
     return _annotate(merged, given, reference_dir)
 
 
+def input_sample_ids(source: str | os.PathLike[str], *, from_calls: bool = False) -> list[str]:
+    """The sample ids of a VCF (from its header) or of a calls table."""
+    if from_calls:
+        return list(dict.fromkeys(read_calls_tsv(source)["sample_id"].to_list()))
+    from pgx.io import read_header
+
+    return list(read_header(source).samples)
+
+
+def pseudonymize_samples(frame: pl.DataFrame, pseudonyms: dict[str, str]) -> pl.DataFrame:
+    """Replace ``sample_id`` values by their pseudonyms (every sample must have one).
+
+    Raises
+    ------
+    PgxError
+        If a sample has no pseudonym.
+    """
+    missing = set(frame["sample_id"].unique().to_list()) - set(pseudonyms)
+    if missing:
+        raise PgxError(f"{len(missing)} sample(s) have no pseudonym")
+    return frame.with_columns(pl.col("sample_id").replace_strict(pseudonyms, return_dtype=pl.String))
+
+
 def read_medications(path: str | os.PathLike[str]) -> pl.DataFrame:
     """Read a medications TSV with columns ``sample_id`` and ``drug`` (one row per drug taken).
 
@@ -336,6 +360,7 @@ def report(
     force: bool = False,
     threads: int = 1,
     progress=None,
+    pseudonyms: dict[str, str] | None = None,
     reference_dir: str | None = None,
 ) -> dict:
     """VCF (or a calls table) in, one report per sample out: the README's main job.
@@ -363,6 +388,10 @@ def report(
         this process).
     progress : callable, optional
         Called as ``progress(done, total)`` after each sample.
+    pseudonyms : dict of str to str, optional
+        Sample id -> pseudonym (:class:`pgx.privacy.Pseudonymizer`). Reports then carry
+        the pseudonyms (in their contents and file names), no input file name, and the
+        run date's year only.
     reference_dir : str, optional
 
     Returns
@@ -402,9 +431,13 @@ def report(
             raise PgxError("the genome build is unknown; pass genome_build")
     meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
     recommendations = recommend(calls, drugs=drugs, medications=meds, reference_dir=reference_dir)
+    if pseudonyms is not None:
+        calls = pseudonymize_samples(calls, pseudonyms)
+        recommendations = pseudonymize_samples(recommendations, pseudonyms)
     names = list(dict.fromkeys(calls["sample_id"].to_list()))
     meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
-                      input_name=os.path.basename(os.fspath(source)), cohort={"samples": len(names)})
+                      input_name=None if pseudonyms is not None else os.path.basename(os.fspath(source)),
+                      cohort={"samples": len(names)}, date_precision="day" if pseudonyms is None else "year")
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive whole number, found {threads!r}")
     step = max(1, len(names) // 100)
@@ -578,3 +611,30 @@ def evaluate_model(model_dir: str | os.PathLike[str], features: str | os.PathLik
         n_boot=n_boot, random_state=random_state)
     return write_model_card(model_card(model, report_, name=Path(os.fspath(model_dir)).name,
                                        feature_importance=feature_importance(model, X.head(5000))), card)
+
+
+def write_somatic_section(somatic: str | os.PathLike[str], outdir: str | os.PathLike[str], *, tumor_type: str,
+                          target_mb: float | None = None, msi: str | None = None) -> list[str]:
+    """Match a somatic VCF's biomarkers to therapies and write ``tumour_matches.tsv`` and
+    ``tumour_summary.json`` (tumour type, TMB, MSI, germline-toxicity drugs) into ``outdir``.
+
+    Returns
+    -------
+    list of str
+        The files written.
+    """
+    import json
+
+    from pgx.oncology._read import somatic_section
+
+    section = somatic_section(somatic, tumor_type=tumor_type, target_mb=target_mb, msi=msi)
+    matches = section["matches"]
+    table = matches.with_columns(
+        pl.col(c).list.join(";") for c, t in matches.schema.items() if t == pl.List(pl.String))
+    paths = [os.path.join(os.fspath(outdir), "tumour_matches.tsv"), os.path.join(os.fspath(outdir), "tumour_summary.json")]
+    _atomic_text(paths[0], table.write_csv(separator="\t"))
+    summary = {"tumor_type": section["tumor_type"], "tmb_mutations_per_mb": section["tmb"], "msi": section["msi"],
+               "therapy_matches": matches.height,
+               "germline_toxicity_drugs": section["germline_toxicity"]["drug"].to_list()}
+    _atomic_text(paths[1], json.dumps(summary, indent=2) + "\n")
+    return paths

@@ -25,7 +25,7 @@ LAYERS = {
     "_ext": 1, "callset": 1, "privacy": 1, "examples": 1,
     "io": 2, "reference": 2,
     "encode": 3, "calling": 3,
-    "phenotype": 4, "recommend": 4, "features": 4, "models": 4,
+    "phenotype": 4, "recommend": 4, "features": 4, "models": 4, "oncology": 4,
     "report": 5,
     "pipeline": 6, "simulate": 6,
     "cli": 7,

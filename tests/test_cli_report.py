@@ -143,3 +143,17 @@ def test_unwritable_output_folder_exits_2(tmp_path):
         locked.chmod(0o500)
         out = _run("report", pgx.example_vcf(), "-o", str(locked))
         assert out.returncode == 2 and "not writable" in out.stderr
+
+
+def test_report_with_a_somatic_vcf(tmp_path):
+    out = _run("report", pgx.example_vcf(), "--sample", "SAMPLE_A", "-o", str(tmp_path), "--format", "json",
+               "--somatic", pgx.example_vcf("somatic_vep.vcf"), "--tumor-type", "LUAD", "--target-mb", "1.5",
+               "--quiet")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads((tmp_path / "tumour_summary.json").read_text())
+    assert summary["tumor_type"] == "LUAD" and summary["tmb_mutations_per_mb"] == 6.0
+    matches = (tmp_path / "tumour_matches.tsv").read_text()
+    assert "EGFR" in matches and "osimertinib" in matches.lower()
+    bad = _run("report", pgx.example_vcf(), "-o", str(tmp_path / "b"), "--somatic",
+               pgx.example_vcf("somatic_unannotated.vcf"), "--tumor-type", "LUAD")
+    assert bad.returncode == 2 and "CSQ" in bad.stderr and "Traceback" not in bad.stderr

@@ -22,6 +22,8 @@ import pgx.io
 import pgx.reference
 import pgx.calling
 import pgx.models
+import pgx.oncology
+import pgx.privacy
 import pgx.recommend
 import pgx.report
 import pgx.schema
@@ -32,7 +34,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 RST_FILES = sorted(DOCS.rglob("*.rst"))
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # pages that teach by example: each must hold examples, so none silently loses them
-PAGES_WITH_EXAMPLES = {"quickstart.rst", "guide/reading_vcfs.rst", "guide/calling.rst", "guide/recommendations.rst", "guide/models.rst",
+PAGES_WITH_EXAMPLES = {"quickstart.rst", "guide/reading_vcfs.rst", "guide/calling.rst", "guide/recommendations.rst", "guide/models.rst", "guide/privacy.rst", "guide/oncology.rst",
                        "data_model.rst"}
 
 
@@ -142,7 +144,8 @@ def _documented_names() -> set[str]:
 
 
 @pytest.mark.parametrize("module", [pgx, pgx.io, pgx.reference, pgx.exceptions, pgx.schema, pgx.calling,
-                                    sys.modules["pgx.recommend"], pgx.report, pgx.simulate, pgx.models],
+                                    sys.modules["pgx.recommend"], pgx.report, pgx.simulate, pgx.models, pgx.privacy,
+                                    pgx.oncology],
                          ids=lambda m: m.__name__)
 def test_api_reference_lists_every_public_name(module):
     documented = _documented_names()

@@ -3,7 +3,8 @@
 ``read_vcf`` is eager, ``iter_vcf`` streams chunks; both return :class:`pgx.CallSet`.
 """
 
+from pgx.io._deidentify import deidentify_vcf
 from pgx.io._header import FieldDef, VcfHeader, detect_genome_build, parse_header
-from pgx.io._vcf import iter_vcf, read_vcf
+from pgx.io._vcf import iter_vcf, read_header, read_vcf
 
-__all__ = ["read_vcf", "iter_vcf", "VcfHeader", "FieldDef", "parse_header", "detect_genome_build"]
+__all__ = ["read_vcf", "iter_vcf", "read_header", "deidentify_vcf", "VcfHeader", "FieldDef", "parse_header", "detect_genome_build"]

@@ -27,7 +27,7 @@ from pgx.io._header import VcfHeader, detect_genome_build, parse_header
 from pgx.io._source import LineSource, open_bcf, open_source, sniff, text_size
 from pgx.reference import normalize_contig
 
-__all__ = ["read_vcf", "iter_vcf"]
+__all__ = ["read_vcf", "iter_vcf", "read_header"]
 
 _N_VAR, _LINE, _SITE_LEN, _OFFSET, _ERR_CODE, _ERR_COL, _ERR_KEY, _ERR_START, _ERR_STOP, _LINE_START = range(10)
 _COLUMN_NAMES = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")
@@ -810,5 +810,35 @@ def iter_vcf(
                      ploidy=ploidy, ad_width=ad_width, pure_python=pure_python)
     try:
         yield from reader.iter_chunks(chunk_size)
+    finally:
+        reader.close()
+
+
+def read_header(path: PathLike) -> VcfHeader:
+    """Read only the header of a VCF/BCF file (samples, contigs, INFO and FORMAT fields).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    VcfHeader
+
+    Raises
+    ------
+    VcfFormatError
+        If the file is not a VCF or its header is malformed.
+
+    Examples
+    --------
+    >>> import pgx
+    >>> read_header(pgx.example_vcf()).samples
+    ('SAMPLE_A', 'SAMPLE_B', 'SAMPLE_C', 'SAMPLE_D')
+    """
+    reader = _Reader(path, region=None, samples=None, fields=[], genome_build=None, ploidy=2, ad_width=4,
+                     pure_python=None)
+    try:
+        return reader.header
     finally:
         reader.close()

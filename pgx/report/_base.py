@@ -92,6 +92,8 @@ class ReportMeta:
         Version of pgx (default: the running one).
     cohort : mapping, optional
         A small cohort summary (for example ``{"samples": 2504}``), shown as given.
+    date_precision : {"day", "year"}, default "day"
+        How precisely reports print the run date (``"year"`` for pseudonymised reports).
 
     Raises
     ------
@@ -117,6 +119,13 @@ class ReportMeta:
     run_date: _dt.date = dataclasses.field(default_factory=_dt.date.today)
     pgx_version: str = _PGX_VERSION
     cohort: Mapping[str, Any] | None = None
+    date_precision: Literal["day", "year"] = "day"
+
+    @property
+    def run_date_text(self) -> str:
+        """The run date as reports print it: ISO date, or the year alone (``date_precision="year"``,
+        for pseudonymised reports: HIPAA Safe Harbor allows no date more precise than the year)."""
+        return str(self.run_date.year) if self.date_precision == "year" else self.run_date.isoformat()
 
     def __post_init__(self) -> None:
         for name in ("reference_version", "genome_build", "pgx_version"):
@@ -138,6 +147,8 @@ class ReportMeta:
             object.__setattr__(self, "run_date", self.run_date.date())
         elif not isinstance(self.run_date, _dt.date):
             raise ReportError(f"ReportMeta.run_date: expected a datetime.date, found {self.run_date!r}")
+        if self.date_precision not in ("day", "year"):
+            raise ReportError(f"ReportMeta.date_precision: expected 'day' or 'year', found {self.date_precision!r}")
         if self.cohort is not None:
             object.__setattr__(self, "cohort", dict(self.cohort))
 
@@ -160,7 +171,7 @@ class ReportMeta:
             "reference_data_version": self.reference_version,
             "genome_build": self.genome_build,
             "input_file": self.input_name,
-            "run_date": self.run_date.isoformat(),
+            "run_date": self.run_date_text,
         }
 
 

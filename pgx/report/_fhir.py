@@ -110,7 +110,7 @@ def _observation(resource_id: str, profile: str, code_key: str, report: SampleRe
         "category": _categories(),
         "code": _concept(code_key),
         "subject": _ref(ids["patient"]),
-        "effectiveDateTime": report.meta.run_date.isoformat(),
+        "effectiveDateTime": report.meta.run_date_text,
         "device": _ref(ids["device"]),
     }
 
@@ -235,7 +235,7 @@ def fhir_bundle(report: SampleReport) -> dict[str, Any]:
         task["description"] = (f"{drug.drug}: {drug.recommendation} [action: {drug.action}; "
                                f"source: {drug.source}; strength: {drug.classification}]")
         task["for"] = _ref(ids["patient"])
-        task["authoredOn"] = meta.run_date.isoformat()
+        task["authoredOn"] = meta.run_date_text
         task["reasonReference"] = _ref(iid)
         tasks.append(task)
 
@@ -261,7 +261,7 @@ def fhir_bundle(report: SampleReport) -> dict[str, Any]:
         "category": [_concept("genetics")],
         "code": _concept("genetic_analysis_report"),
         "subject": _ref(ids["patient"]),
-        "effectiveDateTime": meta.run_date.isoformat(),
+        "effectiveDateTime": meta.run_date_text,
         "result": results,
         "conclusion": " ".join(conclusion),
     })

@@ -84,7 +84,7 @@ class TsvFormat(Format):
     def render_report(self, report: SampleReport) -> str:
         m = report.meta
         stamp = {"pgx_version": m.pgx_version, "reference_data_version": m.reference_version,
-                 "genome_build": m.genome_build, "input_file": m.input_name, "run_date": m.run_date.isoformat()}
+                 "genome_build": m.genome_build, "input_file": m.input_name, "run_date": m.run_date_text}
         # the cells every row shares are formatted once
         base = [""] * len(TSV_COLUMNS)
         for column, value in {"sample_id": report.sample_id, **stamp}.items():

@@ -361,7 +361,7 @@ def _svg(freq: pl.DataFrame, meta: ReportMeta) -> str:
     y += 20
     out.append(f'<text x="{pad}" y="{y}" class="small">pgx {x(meta.pgx_version)}; reference data '
                f'{x(meta.reference_version)}; genome build {x(meta.genome_build)}; '
-               f'run {x(meta.run_date.isoformat())}</text>')
+               f'run {x(meta.run_date_text)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

@@ -1,0 +1,31 @@
+"""Precision oncology: tumour biomarkers to therapies, tumour mutational burden, germline cross-links.
+
+The knowledge is data: ``reference/oncology/biomarkers.tsv`` (biomarker -> therapy evidence with
+AMP/ASCO/CAP tier, the source's own level, source and date), ``tumor_types.tsv`` (OncoTree codes) and
+``germline_toxicity.tsv`` (pharmacogenes of the chemotherapy a tumour type commonly uses).
+"""
+
+from pgx.oncology._annotation import ANN_FIELDS, SomaticCalls, short_protein, somatic_variants
+from pgx.oncology._errors import AnnotationError, OncologyError, UnknownTumorTypeError
+from pgx.oncology._knowledge import biomarkers, germline_toxicity, tumor_types
+from pgx.oncology._match import MATCH_COLUMNS, MATCH_TYPES, NONSYNONYMOUS, match, tmb
+from pgx.oncology._read import read_somatic
+
+__all__ = [
+    "ANN_FIELDS",
+    "AnnotationError",
+    "MATCH_COLUMNS",
+    "MATCH_TYPES",
+    "NONSYNONYMOUS",
+    "OncologyError",
+    "SomaticCalls",
+    "UnknownTumorTypeError",
+    "biomarkers",
+    "germline_toxicity",
+    "match",
+    "read_somatic",
+    "short_protein",
+    "somatic_variants",
+    "tmb",
+    "tumor_types",
+]
