@@ -205,7 +205,7 @@ def phi_check(
         40 characters of punctuation or HTML tags: MRN, medical record, record number,
         patient (id/number), chart, account, member id, NHS number, health plan or
         beneficiary number. Bare numbers are never flagged, so genomic positions
-        (94781859), rsIDs (rs4244285) and star alleles (*17) pass. In TSV, every value
+        (94781859), rsIDs (rs4244285) and star alleles (``*17``) pass. In TSV, every value
         under a column headed by such a label (or ``ssn``, ``dob``, ``name``) is flagged.
     ``ssn``
         ``ddd-dd-dddd``.
