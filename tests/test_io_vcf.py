@@ -233,29 +233,3 @@ def test_pure_python_kernel_is_opt_in(monkeypatch, write_vcf):
     monkeypatch.setenv("PGX_PURE_PYTHON", "1")
     with pytest.warns(PurePythonKernelWarning, match="pure-Python VCF kernel"):
         pgx.read_vcf(path)
-
-
-@pytest.mark.parametrize("buffer", [300, 1000, 5000])
-def test_two_thread_parse_matches_truth(write_vcf, monkeypatch, buffer):
-    """Buffers parsed in two halves at once (large files) give the serial result, blank
-    lines and errors in the second half included."""
-    monkeypatch.setattr(vcf_module, "_BUFFER", buffer)
-    monkeypatch.setattr(vcf_module, "_PARALLEL_MIN", 64)
-    spec = make_vcf_text(seed=31, n_samples=5, n_records=120)
-    path = write_vcf(spec.text, compression="bgzip")
-    cs = pgx.read_vcf(path, fields=["DP"])
-    _check_against_truth(cs, spec)
-    np.testing.assert_array_equal(cs.dp, spec.dp)
-    lines = spec.text.splitlines()
-    first_data = next(i for i, ln in enumerate(lines) if not ln.startswith("#"))
-    with_blanks = lines[: first_data + 7] + ["", ""] + lines[first_data + 7 :]
-    cs = pgx.read_vcf(write_vcf("\n".join(with_blanks) + "\n", "blank.vcf"))
-    _check_against_truth(cs, spec)
-    assert cs.variants["pos"].to_list() == spec.pos
-    broken = list(lines)
-    broken[first_data + 100] = broken[first_data + 100].replace("\t", "\tX", 1)
-    with pytest.raises(VcfFormatError) as info:
-        pgx.read_vcf(write_vcf("\n".join(broken) + "\n", "broken.vcf"))
-    assert info.value.line == first_data + 101 and info.value.field == "POS"
-    chunks = list(pgx.iter_vcf(path, chunk_size=17))
-    np.testing.assert_array_equal(np.concatenate([c.genotypes for c in chunks]), spec.genotypes)

@@ -33,7 +33,6 @@ _N_VAR, _LINE, _SITE_LEN, _OFFSET, _ERR_CODE, _ERR_COL, _ERR_KEY, _ERR_START, _E
 _COLUMN_NAMES = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")
 _CALLDATA = ("DP", "GQ", "AD", "PS")
 _BUFFER = 8 << 20
-_PARALLEL_MIN = 2 << 20  # buffers at least this large are parsed in two halves at once
 _SITE_SCHEMA = {
     "chrom": pl.String, "pos": pl.String, "id": pl.String, "ref": pl.String,
     "alt": pl.String, "qual": pl.String, "filter": pl.String, "info": pl.String,
@@ -127,8 +126,6 @@ class _Reader:
         self._seen_chroms: set[str] = set()
         self._last_key: tuple | None = None
         self._site_pool: ThreadPoolExecutor | None = None
-        # False: never split the parse (the pure-Python twin is the oracle and stays serial)
-        self._parse_pool: ThreadPoolExecutor | None | bool = None if self.kernel.__name__.endswith("._vcf") else False
         self._site_parts: list = []
         self._sites_handed = 0
         kind = sniff(self.path)
@@ -302,14 +299,6 @@ class _Reader:
         """Parse into ``arrays`` until ``limit`` rows or the end; return True at the end."""
         kernel = self.kernel.parse_records
         while True:
-            status = self._parse_in_two(arrays, limit)
-            if status is not None:
-                if status == STATUS["need_data"]:
-                    if self.eof and self.offset >= self.filled:
-                        return True
-                    self._hand_off_sites(arrays)
-                    self._fill()
-                continue
             status = kernel(
                 self.buf, self.offset, self.filled, self.eof, self.state, self.sample_map,
                 self.header.has_format, arrays.gt, arrays.phased, arrays.dp, arrays.gq, arrays.ps, arrays.ad,
@@ -333,72 +322,6 @@ class _Reader:
                 return True
             self._hand_off_sites(arrays)
             self._fill()
-
-    def _parse_in_two(self, arrays: _Arrays, limit: int) -> int | None:
-        """Parse the buffer's two halves on two threads (the kernel releases the GIL).
-
-        The second half's first row is known from the first half's line count, so both
-        write straight into their own rows; rows left empty by blank lines are closed up
-        afterwards. Returns None (and parses nothing) when the buffer is small, the
-        arrays could fill up, or the pure-Python kernel is in use.
-        """
-        start, stop = self.offset, self.filled
-        if self._parse_pool is False or stop - start < _PARALLEL_MIN:
-            return None
-        mid = start + (stop - start) // 2
-        newline = np.flatnonzero(self.buf[mid:stop] == 10)
-        if not newline.size:
-            return None
-        split = mid + int(newline[0]) + 1
-        n_a = int(np.count_nonzero(self.buf[start:split] == 10))
-        n_b = int(np.count_nonzero(self.buf[split:stop] == 10)) + (1 if self.eof else 0)
-        v0 = int(self.state[_N_VAR])
-        if split >= stop or v0 + n_a + n_b > min(limit, arrays.capacity):
-            return None
-        site_len = int(self.state[_SITE_LEN])
-        need = site_len + (stop - start) + n_a + n_b + 1
-        if need > arrays.sites.shape[0]:
-            arrays.sites.resize(max(need, arrays.sites.shape[0] * 2), refcheck=False)
-        if self._parse_pool is None:
-            self._parse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgx-parse")
-        columns = 8 if self.info_fields else 7
-        state_b = self.state.copy()
-        state_b[_N_VAR] = v0 + n_a
-        state_b[_LINE] = self.state[_LINE] + n_a
-        state_b[_SITE_LEN] = 0
-        sites_b = np.empty(stop - split + n_b + 1, dtype=np.uint8)
-        kernel = self.kernel.parse_records
-        second = self._parse_pool.submit(
-            kernel, self.buf, split, stop, self.eof, state_b, self.sample_map, self.header.has_format,
-            arrays.gt, arrays.phased, arrays.dp, arrays.gq, arrays.ps, arrays.ad, arrays.pos, arrays.end,
-            arrays.lines, sites_b, v0 + n_a + n_b, columns)
-        status_a = kernel(
-            self.buf, start, split, False, self.state, self.sample_map, self.header.has_format,
-            arrays.gt, arrays.phased, arrays.dp, arrays.gq, arrays.ps, arrays.ad, arrays.pos, arrays.end,
-            arrays.lines, arrays.sites, v0 + n_a, columns)
-        status_b = second.result()
-        if status_a == STATUS["error"]:
-            raise self._error()
-        if status_b == STATUS["error"]:
-            self.state[:] = state_b
-            raise self._error()
-        rows_a = int(self.state[_N_VAR]) - v0
-        rows_b = int(state_b[_N_VAR]) - (v0 + n_a)
-        if rows_a < n_a and rows_b:
-            # blank lines in the first half: close the gap before the second half's rows
-            for name in ("gt", "phased", "dp", "gq", "ps", "ad", "pos", "end", "lines"):
-                array = getattr(arrays, name)
-                if array.shape[0]:
-                    array[v0 + rows_a : v0 + rows_a + rows_b] = array[v0 + n_a : v0 + n_a + rows_b].copy()
-        len_a = int(self.state[_SITE_LEN])
-        len_b = int(state_b[_SITE_LEN])
-        arrays.sites[len_a : len_a + len_b] = sites_b[:len_b]
-        self.state[_N_VAR] = v0 + rows_a + rows_b
-        self.state[_SITE_LEN] = len_a + len_b
-        self.state[_LINE] = state_b[_LINE]
-        self.state[_OFFSET] = state_b[_OFFSET]
-        self.offset = int(state_b[_OFFSET])
-        return int(status_b)
 
     def _initial_capacity(self) -> int:
         """Estimate the record count from the text size and the first buffer's line length.
@@ -449,9 +372,6 @@ class _Reader:
         if self._site_pool is not None:
             self._site_pool.shutdown(wait=True, cancel_futures=True)
             self._site_pool = None
-        if isinstance(self._parse_pool, ThreadPoolExecutor):
-            self._parse_pool.shutdown(wait=True)
-            self._parse_pool = None
 
     # -- results ------------------------------------------------------------------------
     def _finish(self, arrays: _Arrays) -> CallSet:
