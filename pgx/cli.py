@@ -253,6 +253,25 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from pgx.pipeline import simulate
+
+    files = simulate(args.output, n_patients=args.n, seed=args.seed, format=args.format, vcf=not args.no_vcf)
+    if not args.quiet:
+        print(f"pgx: simulated {args.n} patients into {args.output} ({len(files)} files)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _features(args: argparse.Namespace) -> int:
+    from pgx.pipeline import build_features
+
+    table = build_features(args.cohort, args.output, spec=args.spec, write_spec=args.write_spec,
+                           outcome=args.outcome)
+    if not args.quiet:
+        print(f"pgx: {table.height} patients x {table.width} columns written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``pgx`` argument parser (subcommands with their own ``--help``)."""
     parser = _Parser(
@@ -321,6 +340,28 @@ def build_parser() -> argparse.ArgumentParser:
     def table_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--id-column", default="patient_id", help="the patient id column (not a feature)")
         sub.add_argument("--quiet", action="store_true", help="no summary on stderr")
+
+    sim = commands.add_parser("simulate", help="simulate a cohort with known outcome mechanisms",
+                              description="Patients, diplotypes (and a VCF), biomarkers, treatments and outcomes "
+                                          "with published effect sizes; deterministic given --seed.")
+    sim.add_argument("--n", type=int, required=True, help="number of patients")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--format", choices=["parquet", "tsv"], default="parquet")
+    sim.add_argument("--no-vcf", action="store_true", help="do not write the genotypes as VCF")
+    sim.add_argument("-o", "--output", required=True, metavar="DIR")
+    sim.add_argument("--quiet", action="store_true")
+    sim.set_defaults(handler=_simulate)
+
+    feats = commands.add_parser("features", help="build one feature row per patient from a cohort folder",
+                                description="Genotype, biomarker, treatment-history and demographic blocks, using "
+                                            "only what was known before each patient's index date.")
+    feats.add_argument("cohort", metavar="COHORT_DIR")
+    feats.add_argument("--spec", metavar="SPEC.json", help="a saved feature spec (columns of a trained model)")
+    feats.add_argument("--write-spec", metavar="SPEC.json", help="save the spec used")
+    feats.add_argument("--outcome", help="join this simulated outcome as a column (for training)")
+    feats.add_argument("-o", "--output", required=True, metavar="FEATURES.parquet")
+    feats.add_argument("--quiet", action="store_true")
+    feats.set_defaults(handler=_features)
 
     train = commands.add_parser("train", help="fit a response, adverse-reaction or dose model on a feature table",
                                 description="Fit a LightGBM model (calibrated) and save it without pickle.")

@@ -25,7 +25,7 @@ from pgx.reference import genes as reference_genes
 
 __all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
            "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
-           "write_somatic_section"]
+           "write_somatic_section", "simulate", "build_features"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -638,3 +638,82 @@ def write_somatic_section(somatic: str | os.PathLike[str], outdir: str | os.Path
                "germline_toxicity_drugs": section["germline_toxicity"]["drug"].to_list()}
     _atomic_text(paths[1], json.dumps(summary, indent=2) + "\n")
     return paths
+
+
+def simulate(out_dir: str | os.PathLike[str], *, n_patients: int, seed: int = 0, format: str = "parquet",
+             vcf: bool = True) -> dict:
+    """Simulate a cohort with known outcome mechanisms and write it to ``out_dir``.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The files written (patients, diplotypes, biomarkers, treatments, outcomes, VCF).
+    """
+    from pgx.simulate import simulate_cohort
+
+    return simulate_cohort(n_patients, seed=seed).write(out_dir, format=format, vcf=vcf)
+
+
+def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                   spec: str | os.PathLike[str] | None = None, write_spec: str | os.PathLike[str] | None = None,
+                   outcome: str | None = None) -> pl.DataFrame:
+    """Build one feature row per patient from a simulated (or same-layout) cohort folder.
+
+    Parameters
+    ----------
+    cohort_dir : path
+        Holds ``patients``, ``diplotypes``, ``biomarkers`` and ``treatments`` tables (Parquet
+        or TSV), as :func:`simulate` writes them; ``patients`` has ``index_date``.
+    out : path
+        The feature table to write (``.parquet``, ``.tsv`` or ``.csv``).
+    spec : path, optional
+        A saved feature spec (JSON) so the columns match a trained model's; inferred
+        from the data otherwise.
+    write_spec : path, optional
+        Save the spec used.
+    outcome : str, optional
+        Keep the patients with this outcome (from ``outcomes``) and add it as a column (its
+        ``event`` as 0/1, or its ``value``), for training.
+
+    Returns
+    -------
+    polars.DataFrame
+    """
+    from pgx.features import FeatureSpec, build, infer_spec
+
+    folder = os.fspath(cohort_dir)
+
+    def table(name: str) -> pl.DataFrame:
+        for suffix in (".parquet", ".tsv"):
+            path = os.path.join(folder, name + suffix)
+            if os.path.exists(path):
+                return read_table(path)
+        raise PgxError(f"{folder}: no {name}.parquet or {name}.tsv")
+
+    patients, calls = table("patients"), table("diplotypes")
+    biomarkers, treatments = table("biomarkers"), table("treatments")
+    if spec is not None:
+        with open(os.fspath(spec), encoding="utf-8") as handle:
+            feature_spec = FeatureSpec.from_json(handle.read())
+    else:
+        feature_spec = infer_spec(calls=calls, biomarkers=biomarkers, treatments=treatments, patients=patients)
+    features = build(calls=calls, biomarkers=biomarkers, treatments=treatments,
+                     index_dates=patients.select("patient_id", "index_date"), patients=patients, spec=feature_spec)
+    if outcome is not None:
+        outcomes = table("outcomes").filter(pl.col("outcome") == outcome)
+        if outcomes.height == 0:
+            raise PgxError(f"{folder}: no outcome {outcome!r} in outcomes")
+        binary = outcomes["event"].null_count() < outcomes.height
+        value = pl.col("event").cast(pl.Int8) if binary else pl.col("value")
+        # keep the patients the outcome was observed in
+        features = features.join(outcomes.select("patient_id", value.alias(outcome)), on="patient_id", how="inner")
+    target = os.fspath(out)
+    if target.endswith(".parquet"):
+        tmp = target + f".{os.getpid()}.tmp"
+        features.write_parquet(tmp)
+        os.replace(tmp, target)
+    else:
+        _atomic_text(target, features.write_csv(separator="\t" if target.endswith(".tsv") else ","))
+    if write_spec is not None:
+        _atomic_text(os.fspath(write_spec), feature_spec.to_json())
+    return features

@@ -74,3 +74,23 @@ def test_model_commands_fail_cleanly(tmp_path, tables):
     assert out.returncode == 2 and "no column 'nope'" in out.stderr and "Traceback" not in out.stderr
     out = _run("predict", str(tmp_path / "missing_model"), str(train), "-o", str(tmp_path / "p.tsv"))
     assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_simulate_features_train_predict_chain(tmp_path):
+    cohort = tmp_path / "cohort"
+    assert _run("simulate", "--n", "3000", "--seed", "5", "-o", str(cohort), "--quiet").returncode == 0
+    features, spec = tmp_path / "features.parquet", tmp_path / "spec.json"
+    out = _run("features", str(cohort), "-o", str(features), "--write-spec", str(spec),
+               "--outcome", "thiopurine_myelosuppression", "--quiet")
+    assert out.returncode == 0, out.stderr
+    table = pl.read_parquet(features)
+    assert table.height > 100 and "thiopurine_myelosuppression" in table.columns
+    assert any(c.startswith("tpmt") or "TPMT" in c for c in table.columns)
+    model = tmp_path / "model"
+    out = _run("train", str(features), "--outcome", "thiopurine_myelosuppression", "--kind", "adverse",
+               "-o", str(model), "--quiet")
+    assert out.returncode == 0, out.stderr
+    same = tmp_path / "again.parquet"
+    assert _run("features", str(cohort), "-o", str(same), "--spec", str(spec), "--quiet").returncode == 0
+    out = _run("predict", str(model), str(same), "-o", str(tmp_path / "p.tsv"), "--quiet")
+    assert out.returncode == 0, out.stderr
