@@ -157,3 +157,39 @@ def test_report_with_a_somatic_vcf(tmp_path):
     bad = _run("report", pgx.example_vcf(), "-o", str(tmp_path / "b"), "--somatic",
                pgx.example_vcf("somatic_unannotated.vcf"), "--tumor-type", "LUAD")
     assert bad.returncode == 2 and "CSQ" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_some_samples_failing_exits_1_and_writes_the_others(tmp_path):
+    # a folder squatting on one sample's report name makes that sample fail to write
+    (tmp_path / "SAMPLE_B.json").mkdir()
+    out = _run("report", pgx.example_vcf(), "-o", str(tmp_path), "--format", "json", "--quiet")
+    assert out.returncode == 1, out.stderr
+    assert "SAMPLE_B" in out.stderr and "Traceback" not in out.stderr
+    for name in ("SAMPLE_A", "SAMPLE_C", "SAMPLE_D"):
+        assert json.loads((tmp_path / f"{name}.json").read_text())["sample_id"] == name
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.run(_cmd("report", pgx.example_vcf(), "-o", str(tmp_path / "t"), "--format", "json"),
+                          stdout=subprocess.DEVNULL, stderr=slave, timeout=300)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.returncode == 0
+    assert "4/4 samples" in b"".join(chunks).decode(errors="replace")
+    piped = _run("report", pgx.example_vcf(), "-o", str(tmp_path / "p"), "--format", "json")
+    assert "4/4 samples" not in piped.stderr
+    quiet = subprocess.run(_cmd("report", pgx.example_vcf(), "-o", str(tmp_path / "q"), "--quiet"),
+                           capture_output=True, text=True, timeout=300)
+    assert quiet.stderr == ""
