@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -45,7 +46,7 @@ from pgx.privacy import (
 KEY = b"test key: 0123456789abcdef"
 OTHER_KEY = b"another test key, 0123456789"
 ROOT = Path(pgx.__file__).resolve().parent.parent
-EXAMPLE_VCF = ROOT / "pgx" / "examples" / "example.vcf"
+EXAMPLE_VCF = Path(pgx.example_vcf())
 RAW_SAMPLES = ["SAMPLE_A", "SAMPLE_B", "SAMPLE_C", "SAMPLE_D"]
 
 
@@ -318,10 +319,12 @@ def test_phi_check_errors(tmp_path):
 @pytest.fixture(scope="module")
 def clean_report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # the installed `pgx` command (CI) or this interpreter's pgx, run outside the source tree
+    exe = shutil.which("pgx")
+    cmd = [exe] if exe else [sys.executable, "-m", "pgx.cli"]
     result = subprocess.run(
-        [sys.executable, "-m", "pgx.cli", "report", str(EXAMPLE_VCF), "-o", str(out), "--format", "html,json,fhir,tsv"],
-        capture_output=True, text=True, env=env, timeout=120,
+        [*cmd, "report", str(EXAMPLE_VCF), "-o", str(out), "--format", "html,json,fhir,tsv"],
+        capture_output=True, text=True, timeout=120, cwd=str(out),
     )
     assert result.returncode == 0, result.stderr
     return out

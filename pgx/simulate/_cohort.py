@@ -260,7 +260,7 @@ def simulate_cohort(
         Mean number of therapies before the index therapy.
     format : {"parquet", "tsv"}, default "parquet"
     write_vcf : bool, default True
-        With ``out_dir``, also write the genotypes as ``genotypes.vcf``. CYP2D6 *5 (a gene
+        With ``out_dir``, also write the genotypes as ``genotypes.vcf``. CYP2D6 ``*5`` (a gene
         deletion) is not visible in VCF records, as in real short-read VCFs; the truth keeps it.
     reference_dir : path, optional
         Another reference folder laid out like pgx's own.
