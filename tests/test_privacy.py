@@ -45,7 +45,6 @@ from pgx.privacy import (
 
 KEY = b"test key: 0123456789abcdef"
 OTHER_KEY = b"another test key, 0123456789"
-ROOT = Path(pgx.__file__).resolve().parent.parent
 EXAMPLE_VCF = Path(pgx.example_vcf())
 RAW_SAMPLES = ["SAMPLE_A", "SAMPLE_B", "SAMPLE_C", "SAMPLE_D"]
 
