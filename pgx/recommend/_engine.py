@@ -329,13 +329,14 @@ def recommend(
     for sample, sample_calls in by_sample.items():
         effects = converter.effects(meds.get(sample, ()))
         effects_key = tuple(sorted(effects.items()))
+        gene_keys = {gene: _call_key(call) for gene, call in sample_calls.items()}
         for drug in wanted:
             for source in sources:
                 drug_rules = rules.get((drug, source))
                 if not drug_rules:
                     continue
                 # samples with the same gene states and co-medications get the same answer
-                key = (drug, source, effects_key, tuple(_call_key(sample_calls.get(g)) for g in drug_rules[0]["genes"]))
+                key = (drug, source, effects_key, tuple(gene_keys.get(g, ()) for g in drug_rules[0]["genes"]))
                 result = cache.get(key)
                 if result is None:
                     result = cache[key] = _recommend_one(sample, drug, source, drug_rules, sample_calls, effects,
