@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+from polars.testing import assert_frame_equal
 import pytest
 
 from pgx import CallSet
@@ -54,7 +55,7 @@ def test_future_values_are_ignored(cohort):
     planted = build(calls=cohort.diplotypes, patients=cohort.patients, index_dates=idx, spec=spec,
                     biomarkers=pl.concat([cohort.biomarkers, future_bm]),
                     treatments=pl.concat([cohort.treatments, future_tx.select(cohort.treatments.columns)]))
-    assert planted.equals(clean)
+    assert_frame_equal(planted, clean, check_exact=False)  # a leaked 1e6 would not be close
 
 
 def test_biomarker_stats_by_hand():
@@ -96,7 +97,9 @@ def test_spec_json_round_trip(cohort):
     spec = infer_spec(**{k: v for k, v in _inputs(cohort).items() if k != "index_dates"})
     again = FeatureSpec.from_json(spec.to_json())
     assert again == spec
-    assert build(**_inputs(cohort), spec=again).equals(build(**_inputs(cohort), spec=spec))
+    # polars aggregates in parallel, so float sums may differ in the last bits between runs
+    assert_frame_equal(build(**_inputs(cohort), spec=again), build(**_inputs(cohort), spec=spec),
+                       check_exact=False)
     with pytest.raises(FeatureSpecError, match="unknown keys"):
         FeatureSpec.from_dict({"colour": 1})
     with pytest.raises(FeatureSpecError, match="genotype_encoding"):
