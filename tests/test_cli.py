@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 
 import pytest
 
+from pgxcli import run_pgx
 import pgx
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    exe = shutil.which("pgx")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "pgx.cli", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return run_pgx(*args, timeout=120)
 
 
 def test_version_and_help():

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 
 import numpy as np
 import polars as pl
+from pgxcli import run_pgx
 import pytest
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    exe = shutil.which("pgx")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "pgx.cli", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    return run_pgx(*args)
 
 
 @pytest.fixture

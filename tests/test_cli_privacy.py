@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from pgxcli import run_pgx
 import pgx
 
 RAW_IDS = ["SAMPLE_A", "SAMPLE_B", "SAMPLE_C", "SAMPLE_D"]
 
 
 def _run(*args: str, env=None) -> subprocess.CompletedProcess:
-    exe = shutil.which("pgx")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "pgx.cli", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    return run_pgx(*args, env=env)
 
 
 def _key(tmp_path: Path) -> Path:

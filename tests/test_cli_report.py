@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from pgxcli import pgx_command, run_pgx
 import pgx
 from pgx.simulate import simulate_pgx_vcf
 
 
-def _cmd(*args: str) -> list[str]:
-    exe = shutil.which("pgx")
-    return [exe, *args] if exe else [sys.executable, "-m", "pgx.cli", *args]
+_cmd = pgx_command
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(_cmd(*args), capture_output=True, text=True, timeout=300)
+    return run_pgx(*args)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

@@ -6,16 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from pgxcli import run_pgx
 import pgx
 from pgx.privacy import (
     GENESIS,
@@ -319,12 +316,8 @@ def test_phi_check_errors(tmp_path):
 def clean_report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report")
     # the installed `pgx` command (CI) or this interpreter's pgx, run outside the source tree
-    exe = shutil.which("pgx")
-    cmd = [exe] if exe else [sys.executable, "-m", "pgx.cli"]
-    result = subprocess.run(
-        [*cmd, "report", str(EXAMPLE_VCF), "-o", str(out), "--format", "html,json,fhir,tsv"],
-        capture_output=True, text=True, timeout=120, cwd=str(out),
-    )
+    result = run_pgx("report", str(EXAMPLE_VCF), "-o", str(out), "--format", "html,json,fhir,tsv",
+                     timeout=120, cwd=str(out))
     assert result.returncode == 0, result.stderr
     return out
 

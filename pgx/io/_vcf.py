@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import polars as pl
@@ -606,6 +606,16 @@ class _Reader:
                               path=self.path, line=line, field=where)
 
 
+@contextmanager
+def _opened(path: PathLike, **options) -> Iterator[_Reader]:
+    """A reader whose file (and worker threads) are closed however the caller leaves."""
+    reader = _Reader(path, **options)
+    try:
+        yield reader
+    finally:
+        reader.close()
+
+
 def read_vcf(
     path: PathLike,
     *,
@@ -675,12 +685,9 @@ def read_vcf(
     >>> cs.variants.columns[:8]
     ['chrom', 'pos', 'id', 'ref', 'alt', 'qual', 'filter', 'end']
     """
-    reader = _Reader(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
-                     ploidy=ploidy, ad_width=ad_width, pure_python=pure_python)
-    try:
+    with _opened(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
+                 ploidy=ploidy, ad_width=ad_width, pure_python=pure_python) as reader:
         return reader.read_all()
-    finally:
-        reader.close()
 
 
 def iter_vcf(
@@ -726,12 +733,9 @@ def iter_vcf(
     """
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive whole number, found {chunk_size!r}")
-    reader = _Reader(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
-                     ploidy=ploidy, ad_width=ad_width, pure_python=pure_python)
-    try:
+    with _opened(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
+                 ploidy=ploidy, ad_width=ad_width, pure_python=pure_python) as reader:
         yield from reader.iter_chunks(chunk_size)
-    finally:
-        reader.close()
 
 
 def read_header(path: PathLike) -> VcfHeader:
@@ -756,9 +760,6 @@ def read_header(path: PathLike) -> VcfHeader:
     >>> read_header(pgx.example_vcf()).samples
     ('SAMPLE_A', 'SAMPLE_B', 'SAMPLE_C', 'SAMPLE_D')
     """
-    reader = _Reader(path, region=None, samples=None, fields=[], genome_build=None, ploidy=2, ad_width=4,
-                     pure_python=None)
-    try:
+    with _opened(path, region=None, samples=None, fields=[], genome_build=None, ploidy=2, ad_width=4,
+                 pure_python=None) as reader:
         return reader.header
-    finally:
-        reader.close()
