@@ -43,14 +43,20 @@ def main() -> None:
     base = [exe] if exe else [sys.executable, "-m", "pgx.cli"]
     times = []
     files = 0
-    for _ in range(args.repeats):
-        out = Path(tempfile.mkdtemp(prefix="pgx-bench-report-"))
-        t = time.perf_counter()
-        subprocess.run([*base, "report", str(vcf), "-o", str(out), "--format", args.formats, "--quiet",
-                        "--threads", str(args.threads)], check=True)
-        times.append(time.perf_counter() - t)
-        files = sum(1 for _ in out.iterdir())
-        shutil.rmtree(out)
+    # every repeat writes into its own new folder; all are removed after the last run,
+    # because ext4 slows down creating files right after thousands were deleted (it skips
+    # recently freed inodes), which a user writing a new report folder does not meet
+    scratch = Path(tempfile.mkdtemp(prefix="pgx-bench-report-"))
+    try:
+        for repeat in range(args.repeats):
+            out = scratch / f"run{repeat}"
+            t = time.perf_counter()
+            subprocess.run([*base, "report", str(vcf), "-o", str(out), "--format", args.formats, "--quiet",
+                            "--threads", str(args.threads)], check=True)
+            times.append(time.perf_counter() - t)
+            files = sum(1 for _ in out.iterdir())
+    finally:
+        shutil.rmtree(scratch)
     median = statistics.median(times)
     rate = args.samples / median
     print(f"pgx report on {args.samples} samples, formats {args.formats}: {files} files per run")

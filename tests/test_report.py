@@ -26,6 +26,8 @@ from pgx.report import (
     TSV_COLUMNS, check_fhir_bundle, report_schema, write_cohort_summary, write_reports,
 )
 from pgx.report import _write as report_write
+from pgx.report._base import build_sample_report
+from pgx.report._json import report_document
 
 EVIL = '<img src=x onerror="alert(1)">&co'
 RUN_DATE = datetime.date(2026, 1, 31)
@@ -399,6 +401,49 @@ def test_write_reports_every_format(frames, meta, tmp_path):
             check_fhir_bundle(json.loads(text))
         elif name.endswith(".json"):
             assert not list(validator.iter_errors(json.loads(text)))
+
+
+def _repeated_cohort() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Many samples sharing gene results and recommendations, some rows differing only
+    in a list item, a null list or an item holding the list separator."""
+    calls, recs = [], []
+    for i in range(12):
+        sample = f"P{i}"
+        calls.append(_call(sample, "CYP2C19", "*1/*2" if i % 2 else "*1/*1", "Intermediate Metabolizer",
+                           alternatives=["*2/*17"] if i % 3 == 0 else []))
+        calls.append(_call(sample, "TPMT", "*1/*3A", "Intermediate Metabolizer",
+                           missing=[f"chr10:{94000000 + i % 4}"], warnings=["missing_positions"]))
+        recs.append(_rec(sample, "clopidogrel", "CPIC", ["CYP2C19"], ["CYP2C19: Intermediate Metabolizer"],
+                         "consider_alternative", reasons=["a\x1fb"] if i % 4 == 0 else ["a", "b"]))
+        recs.append(_rec(sample, "azathioprine", "CPIC", ["TPMT"], ["TPMT: Intermediate Metabolizer"],
+                         "adjust_dose", reasons=[] if i % 2 else [""]))
+    frame = pl.DataFrame(calls, schema=CALL_SCHEMA)
+    frame = frame.with_columns(pl.when(pl.col("sample_id") == "P5").then(None).otherwise(pl.col("alternatives"))
+                               .alias("alternatives"))
+    return frame, pl.DataFrame(recs, schema=REC_SCHEMA)
+
+
+@pytest.mark.parametrize("name", ["html", "json", "fhir", "tsv"])
+def test_cohort_files_equal_each_sample_rendered_alone(name, meta, tmp_path):
+    # write_reports shares one result object among equal rows and renders repeated
+    # pieces once; every file must still be exactly what rendering that sample alone gives
+    calls, recs = _repeated_cohort()
+    status = write_reports(tmp_path, calls, recs, meta, formats=(name,), threads=1)
+    fmt = FORMATS[name]
+    for sample, done in status.items():
+        assert done.status == "written"
+        expected = fmt.render(sample, calls, recs, meta)
+        found = (tmp_path / done.files[0]).read_bytes()
+        assert found == (expected if isinstance(expected, bytes) else expected.encode("utf-8")), sample
+
+
+def test_json_text_is_the_document_encoded(frames, meta):
+    calls, recs = frames
+    for sample in ("S1", "S2", EVIL):
+        report = build_sample_report(sample, calls, recs, meta)
+        text = JsonFormat().render_report(report)
+        assert text == json.dumps(report_document(report), ensure_ascii=False, allow_nan=False,
+                                  separators=(",", ":")) + "\n"
 
 
 def test_rerun_skips_complete_samples_and_force_rewrites(frames, meta, tmp_path):

@@ -324,25 +324,30 @@ def recommend(
     for call in calls.iter_rows(named=True):
         by_sample.setdefault(call["sample_id"], {})[call["gene"]] = call
 
-    out: list[dict] = []
-    cache: dict[tuple, dict] = {}
+    # samples with the same gene states and co-medications get the same answer: each
+    # distinct answer is worked out once and the output gathers them by index
+    tasks = [(drug, source, rules[(drug, source)]) for drug in wanted for source in sources
+             if rules.get((drug, source))]
+    unique: list[dict] = []
+    index_of: dict[tuple, int] = {}
+    picked: list[int] = []
+    samples: list[str] = []
     for sample, sample_calls in by_sample.items():
         effects = converter.effects(meds.get(sample, ()))
         effects_key = tuple(sorted(effects.items()))
         gene_keys = {gene: _call_key(call) for gene, call in sample_calls.items()}
-        for drug in wanted:
-            for source in sources:
-                drug_rules = rules.get((drug, source))
-                if not drug_rules:
-                    continue
-                # samples with the same gene states and co-medications get the same answer
-                key = (drug, source, effects_key, tuple(gene_keys.get(g, ()) for g in drug_rules[0]["genes"]))
-                result = cache.get(key)
-                if result is None:
-                    result = cache[key] = _recommend_one(sample, drug, source, drug_rules, sample_calls, effects,
-                                                         converter)
-                out.append({**result, "sample_id": sample})
-    return _frame(out)
+        for drug, source, drug_rules in tasks:
+            key = (drug, source, effects_key, tuple(gene_keys.get(g, ()) for g in drug_rules[0]["genes"]))
+            index = index_of.get(key)
+            if index is None:
+                index = index_of[key] = len(unique)
+                unique.append(_recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter))
+            picked.append(index)
+        samples.extend([sample] * len(tasks))
+    frame = _frame(unique)
+    if not picked:
+        return frame
+    return frame[picked].with_columns(pl.Series("sample_id", samples, dtype=pl.String))
 
 
 _LIST_SEP = "\x1f"

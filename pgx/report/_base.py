@@ -358,14 +358,62 @@ _ACTION_RANK = {action: i for i, action in enumerate(ACTIONS)}
 def report_from_rows(sample_id: str, gene_rows: Sequence[Mapping[str, Any]],
                      drug_rows: Sequence[Mapping[str, Any]], meta: ReportMeta) -> SampleReport:
     """Build a :class:`SampleReport` from one sample's rows (dicts of checked frames)."""
+    return report_from_results(sample_id, [_gene(r) for r in gene_rows], [_drug(r) for r in drug_rows], meta)
+
+
+def report_from_results(sample_id: str, genes: Sequence[GeneResult], drugs: Sequence[DrugResult],
+                        meta: ReportMeta) -> SampleReport:
+    """Build a :class:`SampleReport` from one sample's results, put in display order."""
     if not isinstance(meta, ReportMeta):
         raise ReportError(f"meta: expected a pgx.report.ReportMeta, found {type(meta).__name__}")
-    if not gene_rows:
+    if not genes:
         raise ReportError(f"sample {sample_id!r} has no rows in calls")
-    genes = sorted((_gene(r) for r in gene_rows), key=lambda g: g.gene)
-    drugs = sorted((_drug(r) for r in drug_rows),
-                   key=lambda d: (_ACTION_RANK[d.action], d.drug.lower(), d.source))
-    return SampleReport(sample_id=sample_id, genes=tuple(genes), drugs=tuple(drugs), meta=meta)
+    return SampleReport(
+        sample_id=sample_id, genes=tuple(sorted(genes, key=lambda g: g.gene)),
+        drugs=tuple(sorted(drugs, key=lambda d: (_ACTION_RANK[d.action], d.drug.lower(), d.source))), meta=meta)
+
+
+_JOIN = "\x1f"
+
+
+def results_by_sample(frame: pl.DataFrame, kind: Literal["calls", "recommendations"]) -> dict[str, list[Any]]:
+    """Each sample's :class:`GeneResult` (``kind="calls"``) or :class:`DrugResult` objects.
+
+    A cohort repeats the same gene call and the same recommendation across many
+    samples, so each distinct row becomes one (shared, immutable) result object: rows
+    are compared exactly, list cells by their items, and only the first of equal rows
+    is converted. ``frame`` is a checked frame with a ``sample_id`` column.
+    """
+    build = _gene if kind == "calls" else _drug
+    columns = [c for c in frame.columns if c != "sample_id"]
+    lists = [c for c in columns if isinstance(frame.schema[c], pl.List)]
+    # a list cell as (joined items, item count): hashable, exact, and null apart from []
+    keyed = frame.select(
+        pl.col("sample_id").cast(pl.String),
+        *(pl.col(c).cast(pl.List(pl.String)).list.join(_JOIN).alias(c) if c in lists else pl.col(c)
+          for c in columns),
+        *(pl.col(c).list.len().alias(f"{c}\x00len") for c in lists),
+    )
+    made: dict[tuple, Any] = {}
+    by_sample: dict[str, list[Any]] = {}
+    for number, row in enumerate(keyed.iter_rows()):
+        sample, key = row[0], row[1:]
+        if sample is None:
+            continue
+        result = made.get(key)
+        if result is None:
+            values = dict(zip(keyed.columns, row))
+            for c in lists:
+                count, text = values.pop(f"{c}\x00len"), values[c]
+                if count is None:
+                    values[c] = None
+                else:
+                    items = text.split(_JOIN) if count else []
+                    # an item holding the separator itself: take the cell as it is
+                    values[c] = items if len(items) == count else frame[c][number].to_list()
+            result = made[key] = build(values)
+        by_sample.setdefault(sample, []).append(result)
+    return by_sample
 
 
 # --------------------------------------------------------------------------- interface

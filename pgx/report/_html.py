@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from html import escape
-from typing import Iterable
 
 from pgx.report._base import ACTION_GROUPS, DrugResult, Format, GeneResult, SampleReport, format_score
 
@@ -95,26 +94,22 @@ def _functions(gene: GeneResult) -> str:
     return _e(" / ".join(parts)) if parts else "&#8212;"
 
 
-def _rows(cells: Iterable[Iterable[str]]) -> str:
-    return "".join("<tr>" + "".join(row) + "</tr>\n" for row in cells)
+@lru_cache(maxsize=1 << 14)
+def _gene_row(g: GeneResult) -> str:
+    # a cohort repeats gene results (shared objects): each row is rendered once
+    diplotype = (_e(g.diplotype) if g.called
+                 else '<span class="not-called">not called</span>')
+    notes = ", ".join(_e(w.replace("_", " ")) for w in g.warnings) or ""
+    return (f"<tr><td>{_e(g.gene)}</td><td>{diplotype}</td><td>{_or_dash(g.phenotype)}</td>"
+            f'<td class="num">{_score(g.activity_score)}</td><td>{_functions(g)}</td><td>{notes}</td></tr>\n')
 
 
 def _genes_section(report: SampleReport) -> str:
-    rows = []
-    for g in report.genes:
-        diplotype = (_e(g.diplotype) if g.called
-                     else '<span class="not-called">not called</span>')
-        notes = ", ".join(_e(w.replace("_", " ")) for w in g.warnings) or ""
-        rows.append([
-            f"<td>{_e(g.gene)}</td>", f"<td>{diplotype}</td>", f"<td>{_or_dash(g.phenotype)}</td>",
-            f'<td class="num">{_score(g.activity_score)}</td>', f"<td>{_functions(g)}</td>",
-            f"<td>{notes}</td>",
-        ])
     return (
         '<section id="genes"><h2>Genes tested</h2>\n'
         '<table id="genes-table"><thead><tr><th>Gene</th><th>Diplotype</th><th>Phenotype</th>'
         "<th>Activity score</th><th>Allele functions</th><th>Notes</th></tr></thead><tbody>\n"
-        + _rows(rows) + "</tbody></table></section>\n"
+        + "".join(map(_gene_row, report.genes)) + "</tbody></table></section>\n"
     )
 
 
@@ -133,6 +128,17 @@ def _source(drug: DrugResult) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 14)
+def _drug_row(d: DrugResult) -> str:
+    return (
+        f"<tr><td>{_e(d.drug)}</td><td>{_source(d)}</td><td>{_e(d.classification)}</td><td>{_phenotypes(d)}</td>"
+        f"<td>{_e(d.recommendation)}"
+        + (f'<div class="muted">{_e(d.implication)}</div>' if d.implication else "")
+        + ('<div class="muted">Possible diplotypes disagree: the most cautious action is shown.</div>'
+           if d.ambiguous else "") + "</td></tr>\n"
+    )
+
+
 def _recommendations_section(report: SampleReport) -> str:
     parts = ['<section id="recommendations"><h2>Drug recommendations</h2>\n']
     if not report.drugs:
@@ -141,19 +147,12 @@ def _recommendations_section(report: SampleReport) -> str:
         drugs = [d for d in report.drugs if d.action in actions]
         if not drugs:
             continue
-        rows = [[
-            f"<td>{_e(d.drug)}</td>", f"<td>{_source(d)}</td>",
-            f"<td>{_e(d.classification)}</td>", f"<td>{_phenotypes(d)}</td>",
-            f"<td>{_e(d.recommendation)}"
-            + (f'<div class="muted">{_e(d.implication)}</div>' if d.implication else "")
-            + ('<div class="muted">Possible diplotypes disagree: the most cautious action is shown.</div>'
-               if d.ambiguous else "") + "</td>",
-        ] for d in drugs]
         parts.append(
             f'<div class="group group-{group_id}" id="group-{group_id}">'
             f"<h3>{_e(heading)} ({len(drugs)})</h3>\n"
             "<table><thead><tr><th>Drug</th><th>Source</th><th>Strength</th><th>Phenotype</th>"
-            "<th>Recommendation</th></tr></thead><tbody>\n" + _rows(rows) + "</tbody></table></div>\n"
+            "<th>Recommendation</th></tr></thead><tbody>\n" + "".join(map(_drug_row, drugs))
+            + "</tbody></table></div>\n"
         )
     parts.append("</section>\n")
     return "".join(parts)

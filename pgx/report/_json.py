@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pgx.report._base import Format, SampleReport
+from pgx.report._base import DrugResult, Format, GeneResult, SampleReport
 
 __all__ = ["JsonFormat", "SCHEMA_VERSION", "report_schema", "report_document"]
 
@@ -40,9 +40,8 @@ def report_schema() -> dict[str, Any]:
     return json.loads(_schema_text())
 
 
-def report_document(report: SampleReport) -> dict[str, Any]:
-    """The JSON-ready dictionary of one :class:`~pgx.report._base.SampleReport`."""
-    genes = [{
+def _gene_document(g: GeneResult) -> dict[str, Any]:
+    return {
         "gene": g.gene,
         "called": g.called,
         "diplotype": g.diplotype,
@@ -57,8 +56,11 @@ def report_document(report: SampleReport) -> dict[str, Any]:
         "missing_positions": list(g.missing_positions),
         "novel_positions": list(g.novel_positions),
         "warnings": list(g.warnings),
-    } for g in report.genes]
-    drugs = [{
+    }
+
+
+def _drug_document(d: DrugResult) -> dict[str, Any]:
+    return {
         "drug": d.drug,
         "source": d.source,
         "guideline_version": d.guideline_version,
@@ -72,16 +74,31 @@ def report_document(report: SampleReport) -> dict[str, Any]:
         "action": d.action,
         "ambiguous": d.ambiguous,
         "reasons": list(d.reasons),
-    } for d in report.drugs]
+    }
+
+
+def _head(report: SampleReport) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "report_type": "pgx-sample-report", **report.meta.stamp(),
+            "sample_id": report.sample_id}
+
+
+def report_document(report: SampleReport) -> dict[str, Any]:
+    """The JSON-ready dictionary of one :class:`~pgx.report._base.SampleReport`."""
     return {
-        "schema_version": SCHEMA_VERSION,
-        "report_type": "pgx-sample-report",
-        **report.meta.stamp(),
-        "sample_id": report.sample_id,
-        "genes": genes,
-        "recommendations": drugs,
+        **_head(report),
+        "genes": [_gene_document(g) for g in report.genes],
+        "recommendations": [_drug_document(d) for d in report.drugs],
         "cohort": None if report.meta.cohort is None else dict(report.meta.cohort),
     }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+# a cohort repeats gene results and recommendations (shared objects): each is encoded once
+_gene_json = lru_cache(maxsize=1 << 14)(lambda g: _dumps(_gene_document(g)))
+_drug_json = lru_cache(maxsize=1 << 14)(lambda d: _dumps(_drug_document(d)))
 
 
 class JsonFormat(Format):
@@ -105,4 +122,8 @@ class JsonFormat(Format):
     suffix = ".json"
 
     def render_report(self, report: SampleReport) -> str:
-        return json.dumps(report_document(report), ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+        # the text of json.dumps(report_document(report)) built from encoded pieces
+        cohort = None if report.meta.cohort is None else dict(report.meta.cohort)
+        return (_dumps(_head(report))[:-1] + ',"genes":[' + ",".join(map(_gene_json, report.genes))
+                + '],"recommendations":[' + ",".join(map(_drug_json, report.drugs))
+                + '],"cohort":' + _dumps(cohort) + "}\n")

@@ -4,9 +4,10 @@ row per (drug, source), told apart by the ``record`` column."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
-from pgx.report._base import Format, SampleReport, format_score
+from pgx.report._base import DrugResult, Format, GeneResult, SampleReport, format_score
 
 __all__ = ["TsvFormat", "TSV_COLUMNS", "LIST_SEPARATOR"]
 
@@ -26,31 +27,16 @@ TSV_COLUMNS: tuple[str, ...] = (
 #: joins the items of list columns
 LIST_SEPARATOR = ";"
 _CONTROL = re.compile(r"[\t\r\n]")
-_INDEX = {column: i for i, column in enumerate(TSV_COLUMNS)}
-_TUPLE_CELLS: dict[tuple, str] = {}  # list cells repeat across a cohort: format each once
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if type(value) is tuple:
-        cached = _TUPLE_CELLS.get(value)
-        if cached is None:
-            cached = _TUPLE_CELLS[value] = _cell(LIST_SEPARATOR.join(str(v) for v in value))
-            if len(_TUPLE_CELLS) > 1 << 16:
-                _TUPLE_CELLS.clear()
-        return cached
-    if type(value) is str:
-        if "\t" in value or "\n" in value or "\r" in value:
-            return value.replace("\r", " ").replace("\t", " ").replace("\n", " ")
-        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, (list, tuple)):
         value = LIST_SEPARATOR.join(str(v) for v in value)
-    return str(value).replace("\r", " ").replace("\t", " ").replace("\n", " ")
+    return _CONTROL.sub(" ", str(value))
 
 
 class TsvFormat(Format):
@@ -83,38 +69,45 @@ class TsvFormat(Format):
 
     def render_report(self, report: SampleReport) -> str:
         m = report.meta
-        stamp = {"pgx_version": m.pgx_version, "reference_data_version": m.reference_version,
-                 "genome_build": m.genome_build, "input_file": m.input_name, "run_date": m.run_date_text}
-        # the cells every row shares are formatted once
-        base = [""] * len(TSV_COLUMNS)
-        for column, value in {"sample_id": report.sample_id, **stamp}.items():
-            if value is not None:
-                base[_INDEX[column]] = _cell(value)
+        stamp = [m.pgx_version, m.reference_version, m.genome_build, m.input_name, m.run_date_text]
+        # a row is: record, sample_id, the gene or drug cells (rendered once per distinct
+        # result across a cohort), then the stamps every row shares
+        head = "\t" + _cell(report.sample_id) + "\t"
+        tail = "\t" + "\t".join("" if v is None else _cell(v) for v in stamp)
         lines = ["\t".join(TSV_COLUMNS)]
-
-        def add(record: str, values: dict) -> None:
-            cells = base.copy()
-            cells[_INDEX["record"]] = record
-            for column, value in values.items():
-                if value is not None:
-                    cells[_INDEX[column]] = _cell(value)
-            lines.append("\t".join(cells))
-
-        for g in report.genes:
-            add("gene", {
-                "gene": g.gene, "called": g.called,
-                "diplotype": g.diplotype, "haplotype_1": g.haplotype_1, "haplotype_2": g.haplotype_2,
-                "alternatives": g.alternatives, "function_1": g.function_1, "function_2": g.function_2,
-                "activity_score": format_score(g.activity_score), "phenotype": g.phenotype, "phased": g.phased,
-                "missing_positions": g.missing_positions, "novel_positions": g.novel_positions,
-                "warnings": g.warnings,
-            })
-        for d in report.drugs:
-            add("drug", {
-                "drug": d.drug, "source": d.source, "guideline_version": d.guideline_version,
-                "genes": d.genes, "phenotypes": d.phenotypes, "effective_phenotypes": d.effective_phenotypes,
-                "phenoconverted": d.phenoconverted, "classification": d.classification, "action": d.action,
-                "ambiguous": d.ambiguous,
-                "recommendation": d.recommendation, "implication": d.implication, "reasons": d.reasons,
-            })
+        lines += ["gene" + head + _gene_cells(g) + tail for g in report.genes]
+        lines += ["drug" + head + _drug_cells(d) + tail for d in report.drugs]
         return "\n".join(lines) + "\n"
+
+
+_GENE_COLUMNS = TSV_COLUMNS[2:TSV_COLUMNS.index("drug")]
+_DRUG_COLUMNS = TSV_COLUMNS[TSV_COLUMNS.index("drug"):TSV_COLUMNS.index("pgx_version")]
+
+
+def _cells(columns: tuple[str, ...], values: dict[str, Any]) -> str:
+    return "\t".join("" if values.get(c) is None else _cell(values[c]) for c in columns)
+
+
+@lru_cache(maxsize=1 << 14)
+def _gene_cells(g: GeneResult) -> str:
+    """The gene columns of a gene row, then the (empty) drug columns."""
+    return _cells(_GENE_COLUMNS + _DRUG_COLUMNS, {
+        "gene": g.gene, "called": g.called,
+        "diplotype": g.diplotype, "haplotype_1": g.haplotype_1, "haplotype_2": g.haplotype_2,
+        "alternatives": g.alternatives, "function_1": g.function_1, "function_2": g.function_2,
+        "activity_score": format_score(g.activity_score), "phenotype": g.phenotype, "phased": g.phased,
+        "missing_positions": g.missing_positions, "novel_positions": g.novel_positions,
+        "warnings": g.warnings,
+    })
+
+
+@lru_cache(maxsize=1 << 14)
+def _drug_cells(d: DrugResult) -> str:
+    """The (empty) gene columns of a drug row, then the drug columns."""
+    return _cells(_GENE_COLUMNS + _DRUG_COLUMNS, {
+        "drug": d.drug, "source": d.source, "guideline_version": d.guideline_version,
+        "genes": d.genes, "phenotypes": d.phenotypes, "effective_phenotypes": d.effective_phenotypes,
+        "phenoconverted": d.phenoconverted, "classification": d.classification, "action": d.action,
+        "ambiguous": d.ambiguous,
+        "recommendation": d.recommendation, "implication": d.implication, "reasons": d.reasons,
+    })

@@ -18,7 +18,8 @@ import polars as pl
 
 from pgx._typing import PathLike
 from pgx.report._base import (
-    Format, ReportError, ReportMeta, check_calls, check_recommendations, report_from_rows, unique_in_order,
+    Format, ReportError, ReportMeta, check_calls, check_recommendations, report_from_results, results_by_sample,
+    unique_in_order,
 )
 from pgx.report._fhir import FhirFormat
 from pgx.report._html import HtmlFormat
@@ -158,7 +159,7 @@ def write_reports(
     formats: Sequence[Union[str, Format]] = ("html", "json"),
     samples: Sequence[str] | None = None,
     force: bool = False,
-    threads: int = 4,
+    threads: int = 1,
 ) -> dict[str, SampleStatus]:
     """Write one report file per sample and format, atomically and restartably.
 
@@ -185,9 +186,11 @@ def write_reports(
         Samples to write (default: every sample in ``calls``, in order of appearance).
     force : bool, default False
         Rewrite samples whose outputs are complete.
-    threads : int, default 4
-        Threads writing files while the next samples render (each file is fsynced,
-        which waits on the disk rather than the CPU). ``1`` writes in the calling thread.
+    threads : int, default 1
+        Threads writing files while the next samples render. Files are not fsynced one
+        by one (one folder fsync ends the batch), so writing is cheap and extra threads
+        mostly compete with rendering for the interpreter; use processes (as
+        :func:`pgx.pipeline.report` does) to go faster. ``1`` writes in the calling thread.
 
     Returns
     -------
@@ -227,16 +230,8 @@ def write_reports(
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
 
-    calls = calls.with_columns(pl.col("sample_id").cast(pl.String))
-    gene_rows: dict[str, list[dict]] = {}
-    for row in calls.to_dicts():
-        if row["sample_id"] is not None:
-            gene_rows.setdefault(row["sample_id"], []).append(row)
-    drug_rows: dict[str, list[dict]] = {}
-    if recommendations.height:
-        recommendations = recommendations.with_columns(pl.col("sample_id").cast(pl.String))
-        for row in recommendations.to_dicts():
-            drug_rows.setdefault(row["sample_id"], []).append(row)
+    gene_rows = results_by_sample(calls, "calls")
+    drug_rows = results_by_sample(recommendations, "recommendations") if recommendations.height else {}
     wanted = list(gene_rows) if samples is None else [str(s) for s in samples]
 
     if not isinstance(threads, int) or threads < 1:
@@ -244,7 +239,8 @@ def write_reports(
     status: dict[str, SampleStatus | Future] = {}
     stems: dict[str, str] = {}
     leftovers: dict[str, list[str]] = {}
-    for entry in os.listdir(outdir):
+    existing = set(os.listdir(outdir))
+    for entry in existing:
         if entry.startswith(".") and entry.endswith(".tmp"):
             leftovers.setdefault(entry[1:].rsplit(".", 2)[0], []).append(entry)
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
@@ -260,11 +256,11 @@ def write_reports(
             for name in names:  # temporary files left by an interrupted run of this sample
                 for stale in leftovers.pop(name, ()):
                     (outdir / stale).unlink(missing_ok=True)
-            if not force and all((outdir / name).is_file() for name in names):
+            if not force and all(name in existing and (outdir / name).is_file() for name in names):
                 status[sample] = SampleStatus("skipped", names)
                 continue
             try:
-                report = report_from_rows(sample, gene_rows.get(sample, []), drug_rows.get(sample, []), meta)
+                report = report_from_results(sample, gene_rows.get(sample, []), drug_rows.get(sample, []), meta)
                 documents = [(outdir / name, fmt.render_report(report)) for name, fmt in zip(names, resolved)]
             except Exception as error:  # one bad sample must not stop the cohort; reported, not hidden
                 status[sample] = SampleStatus("failed", names, f"{type(error).__name__}: {error}")
