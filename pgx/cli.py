@@ -91,7 +91,7 @@ def _audit(args: argparse.Namespace, command: str, *, inputs=(), outputs=(), sam
     """Append the run to the audit log (when one is configured); return the chain head."""
     import os
 
-    path = getattr(args, "audit_log", None) or os.environ.get("PGX_AUDIT_LOG")
+    path = _audit_path(args)
     if not path:
         return None
     from pgx.privacy import AuditLog
@@ -102,6 +102,23 @@ def _audit(args: argparse.Namespace, command: str, *, inputs=(), outputs=(), sam
                                    versions={"pgx": __version__, "reference_data": reference_version()},
                                    samples=list(samples))
     return record["hash"]
+
+
+def _audit_path(args: argparse.Namespace) -> str | None:
+    """The audit log of this run: --audit-log, else $PGX_AUDIT_LOG, else None."""
+    import os
+
+    return getattr(args, "audit_log", None) or os.environ.get("PGX_AUDIT_LOG") or None
+
+
+def _audit_head(args: argparse.Namespace) -> str | None:
+    """The audit log's head before this run (reports carry it), or None when not audited."""
+    path = _audit_path(args)
+    if not path:
+        return None
+    from pgx.privacy import chain_head
+
+    return chain_head(path)
 
 
 def _call(args: argparse.Namespace) -> int:
@@ -152,6 +169,8 @@ def _report(args: argparse.Namespace) -> int:
         raise ValueError("give either a VCF or --from-calls, not both")
     if args.somatic and not args.tumor_type:
         raise ValueError("--somatic needs --tumor-type (an OncoTree code such as LUAD or MEL)")
+    if args.min_cell_count is not None and args.min_cell_count < 1:
+        raise ValueError(f"--min-cell-count: expected a whole number of at least 1, found {args.min_cell_count}")
     source = args.from_calls or args.vcf
     if source is None:
         raise ValueError("give a VCF or --from-calls CALLS.tsv")
@@ -165,7 +184,8 @@ def _report(args: argparse.Namespace) -> int:
                       outside_calls=args.outside_calls, drugs=_list(args.drugs), samples=samples,
                       genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
                       assume_reference=args.assume_reference, force=args.force, threads=args.threads,
-                      progress=_Progress(not args.quiet), pseudonyms=pseudonyms)
+                      progress=_Progress(not args.quiet), pseudonyms=pseudonyms, min_count=args.min_cell_count,
+                      audit_chain_head=_audit_head(args))
     import os
 
     written_files = [os.path.join(args.output, f) for st in statuses.values() for f in st.files]
@@ -332,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--msi", help="MSI status (MSI-H, MSS), with --somatic")
     report_cmd.add_argument("--threads", type=int, default=1,
                             help="parallel workers rendering and writing reports (default 1)")
+    report_cmd.add_argument("--min-cell-count", type=int, metavar="K", default=None,
+                            help="cohort summary shows counts under K as '<K' (default 11 with "
+                                 "--pseudonymize, else every count)")
     common(report_cmd)
     report_cmd.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder")
     _privacy_options(report_cmd)

@@ -362,6 +362,8 @@ def report(
     progress=None,
     pseudonyms: dict[str, str] | None = None,
     reference_dir: str | None = None,
+    min_count: int | None = None,
+    audit_chain_head: str | None = None,
 ) -> dict:
     """VCF (or a calls table) in, one report per sample out: the README's main job.
 
@@ -393,6 +395,13 @@ def report(
         the pseudonyms (in their contents and file names), no input file name, and the
         run date's year only.
     reference_dir : str, optional
+    min_count : int, optional
+        Smallest count the cohort summary shows (smaller ones appear as ``"<min_count"``;
+        see :func:`pgx.privacy.suppress_small_counts`). Default: 11 with ``pseudonyms``,
+        else 1 (every count shown).
+    audit_chain_head : str, optional
+        The audit log's head when the run began (:func:`pgx.privacy.chain_head`),
+        stamped into every report.
 
     Returns
     -------
@@ -437,7 +446,8 @@ def report(
     names = list(dict.fromkeys(calls["sample_id"].to_list()))
     meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
                       input_name=None if pseudonyms is not None else os.path.basename(os.fspath(source)),
-                      cohort={"samples": len(names)}, date_precision="day" if pseudonyms is None else "year")
+                      cohort={"samples": len(names)}, date_precision="day" if pseudonyms is None else "year",
+                      audit_chain_head=audit_chain_head)
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive whole number, found {threads!r}")
     step = max(1, len(names) // 100)
@@ -456,7 +466,8 @@ def report(
         if progress is not None:
             progress(done, len(names))
     if len(names) > 1:
-        write_cohort_summary(outdir, calls, meta)
+        write_cohort_summary(outdir, calls, meta,
+                             min_count=min_count if min_count is not None else (1 if pseudonyms is None else 11))
     return statuses
 
 

@@ -8,7 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from pgxcli import run_pgx
+from pgxcli import run_pgx, write_key_file
 import pgx
 
 RAW_IDS = ["SAMPLE_A", "SAMPLE_B", "SAMPLE_C", "SAMPLE_D"]
@@ -19,10 +19,7 @@ def _run(*args: str, env=None) -> subprocess.CompletedProcess:
 
 
 def _key(tmp_path: Path) -> Path:
-    key = tmp_path / "key"
-    key.write_bytes(os.urandom(32))
-    key.chmod(0o600)
-    return key
+    return Path(write_key_file(tmp_path))
 
 
 def test_pseudonymised_reports_pass_phi_check_in_every_format(tmp_path):

@@ -241,6 +241,33 @@ def test_small_cell_suppression():
         suppress_small_counts(frame.with_columns(pl.col("n").cast(pl.Float64)), "n")
 
 
+def test_small_cells_hidden_per_group_are_not_recoverable_from_the_total():
+    rows = [("TPMT", "NM", 180), ("TPMT", "IM", 15), ("TPMT", "PM", 2), ("TPMT", "UM", 4),
+            ("CYP2C19", "NM", 120), ("CYP2C19", "IM", 70), ("CYP2C19", "PM", 7), ("CYP2C19", "UM", 0),
+            ("DPYD", "NM", 5), ("NUDT15", "NM", 100), ("NUDT15", "IM", 40)]
+    frame = pl.DataFrame(rows, schema=["gene", "phenotype", "n"], orient="row")
+    frame = frame.with_columns(pl.col("n").sum().over("gene").alias("total"))
+    out = suppress_small_counts(frame, "n", k=11, by="gene", total_column="total")
+    got = {(g, p): (n, t) for g, p, n, t in out.iter_rows()}
+    # two small cells hide each other; the others stay
+    assert [got[("TPMT", p)][0] for p in ("NM", "IM", "PM", "UM")] == ["180", "15", "<11", "<11"]
+    # one small cell: 197 - 120 - 70 would give it away, so the next smallest (70) goes too; zero stays
+    assert [got[("CYP2C19", p)][0] for p in ("NM", "IM", "PM", "UM")] == ["120", "<11", "<11", "0"]
+    # a group smaller than k hides its total as well
+    assert got[("DPYD", "NM")] == ("<11", "<11")
+    assert got[("NUDT15", "IM")] == ("40", "140")
+    for gene in ("TPMT", "CYP2C19", "DPYD", "NUDT15"):  # never exactly one hidden cell beside a shown total
+        cells = [v for (g, _), v in got.items() if g == gene]
+        hidden = sum(n.startswith("<") for n, _ in cells)
+        assert hidden != 1 or cells[0][1].startswith("<")
+    assert suppress_small_counts(frame, "n", k=1, by="gene", total_column="total")["n"].to_list() == [
+        str(n) for n in frame["n"]]
+    with pytest.raises(PrivacyError, match="group column"):
+        suppress_small_counts(frame, "n", by="nope")
+    with pytest.raises(PrivacyError, match="at least 1"):
+        suppress_small_counts(frame, "n", k=0)
+
+
 # ---------------------------------------------------------------- PHI checks
 
 PLANTED = {

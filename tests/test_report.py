@@ -594,6 +594,45 @@ def test_cohort_summary(frames, meta, tmp_path):
     assert "href" not in svg and "<script" not in svg and "https:" not in svg
 
 
+def test_cohort_summary_suppresses_small_cells_in_table_and_plot(tmp_path, meta):
+    calls = pl.DataFrame(
+        [_call(f"P{i}", "CYP2C19", "*2/*2" if i < 3 else "*1/*1", "Poor Metabolizer" if i < 3 else "Normal Metabolizer")
+         for i in range(40)], schema=CALL_SCHEMA)
+    paths = write_cohort_summary(tmp_path, calls, meta, min_count=11)
+    text = paths["table"].read_text()
+    assert "# min_count=11\n" in text
+    table = pl.read_csv(paths["table"], separator="\t", comment_prefix="#", infer_schema=False)
+    assert sorted(table["count"].to_list()) == ["<11", "<11"]  # 3 hidden, so 37 is hidden too
+    assert table["frequency"].null_count() == 2
+    svg = paths["plot"].read_text()
+    assert "37" not in svg.replace("GRCh38", "") and "3 / 40" not in svg
+    assert '<rect class="bar"' not in svg and "&lt;11 / 40 (hidden: small count)" in svg
+
+
+HEAD = "ab" * 32
+
+
+def test_reports_carry_the_audit_chain_head(frames, tmp_path):
+    calls, recs = frames
+    stamped = ReportMeta(reference_version="r", genome_build="GRCh38", run_date=RUN_DATE, audit_chain_head=HEAD)
+    doc = json.loads(_render(JsonFormat(), "S1", frames, stamped))
+    assert doc["audit_chain_head"] == HEAD and doc["schema_version"] == "1.1"
+    assert not list(_validator().iter_errors(doc))
+    plain = json.loads(_render(JsonFormat(), "S1", frames, ReportMeta(reference_version="r", genome_build="GRCh38")))
+    assert "audit_chain_head" not in plain and not list(_validator().iter_errors(plain))
+    doc["audit_chain_head"] = "not-a-hash"
+    assert list(_validator().iter_errors(doc))
+    assert f'<td id="audit-chain-head"><code>{HEAD}</code></td>' in _render(HtmlFormat(), "S1", frames, stamped)
+    table = pl.read_csv(io.StringIO(_render(TsvFormat(), "S1", frames, stamped)), separator="\t", infer_schema=False)
+    assert set(table["audit_chain_head"]) == {HEAD}
+    bundle = json.loads(_render(FhirFormat(), "S1", frames, stamped))
+    check_fhir_bundle(bundle)
+    report = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DiagnosticReport")
+    assert report["meta"]["tag"][0]["code"] == HEAD
+    with pytest.raises(ReportError, match="audit_chain_head"):
+        ReportMeta(reference_version="r", genome_build="GRCh38", audit_chain_head="ABC")
+
+
 # --------------------------------------------------------------------------- headless browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -169,13 +169,17 @@ def collapse_ages(frame: pl.DataFrame, columns: Sequence[str] = ("age",), *, thr
     )
 
 
-def suppress_small_counts(frame: pl.DataFrame, count_column: str, *, k: int = 5) -> pl.DataFrame:
+def suppress_small_counts(frame: pl.DataFrame, count_column: str, *, k: int = 5, by: str | None = None,
+                          total_column: str | None = None) -> pl.DataFrame:
     """Show counts from 1 to ``k - 1`` as ``"<k"`` (small-cell suppression).
 
     Zero stays ``"0"`` (it describes nobody) and counts of ``k`` or more are shown as they
-    are; the column becomes a string column. Complementary suppression (a small cell
-    recoverable from a total) is the caller's concern: do not publish totals next to a
-    suppressed row.
+    are; the column becomes a string column. Without ``by``, complementary suppression
+    (a small cell recoverable from a total) is the caller's concern: do not publish
+    totals next to a suppressed row. With ``by``, rows are groups of cells that add up
+    to a published total: where a group would hide a single cell, its next smallest cell
+    is hidden too, so no hidden count can be worked out by subtraction; and
+    ``total_column`` (the group's total) is hidden where it is itself under ``k``.
 
     Parameters
     ----------
@@ -185,6 +189,11 @@ def suppress_small_counts(frame: pl.DataFrame, count_column: str, *, k: int = 5)
         The integer count column.
     k : int
         The smallest count shown, default 5.
+    by : str, optional
+        The column naming each row's group (for example the gene of a phenotype count).
+    total_column : str, optional
+        With ``by``: the integer column holding the group's total, shown as ``"<k"``
+        when under ``k`` (the column becomes a string column).
 
     Returns
     -------
@@ -193,7 +202,7 @@ def suppress_small_counts(frame: pl.DataFrame, count_column: str, *, k: int = 5)
     Raises
     ------
     PrivacyError
-        If the column is missing or not an integer column, or ``k < 1``.
+        If a column is missing or not an integer column, or ``k < 1``.
 
     Examples
     --------
@@ -201,14 +210,34 @@ def suppress_small_counts(frame: pl.DataFrame, count_column: str, *, k: int = 5)
     >>> frame = pl.DataFrame({"phenotype": ["PM", "IM", "NM", "UM"], "n": [0, 3, 12, 5]})
     >>> suppress_small_counts(frame, "n")["n"].to_list()
     ['0', '<5', '12', '5']
+    >>> genes = pl.DataFrame({"gene": ["TPMT"] * 3, "n": [180, 15, 2], "total": [197] * 3})
+    >>> suppress_small_counts(genes, "n", k=11, by="gene", total_column="total")["n"].to_list()
+    ['180', '<11', '<11']
     """
-    if k < 1:
-        raise PrivacyError(f"k must be at least 1, found {k}")
-    if count_column not in frame.columns:
-        raise PrivacyError(f"count column {count_column!r} not in the table; found {frame.columns}")
-    if not frame.schema[count_column].is_integer():
-        raise PrivacyError(f"count column {count_column!r}: expected an integer dtype, found {frame.schema[count_column]}")
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise PrivacyError(f"k must be a whole number of at least 1, found {k!r}")
+    for column in (count_column, total_column):
+        if column is None:
+            continue
+        if column not in frame.columns:
+            raise PrivacyError(f"count column {column!r} not in the table; found {frame.columns}")
+        if not frame.schema[column].is_integer():
+            raise PrivacyError(f"count column {column!r}: expected an integer dtype, found {frame.schema[column]}")
+    if by is not None and by not in frame.columns:
+        raise PrivacyError(f"group column {by!r} not in the table; found {frame.columns}")
     col = pl.col(count_column)
-    return frame.with_columns(
-        pl.when((col > 0) & (col < k)).then(pl.lit(f"<{k}")).otherwise(col.cast(pl.String)).alias(count_column)
+    hide = (col > 0) & (col < k)
+    if by is not None:
+        # a lone hidden cell is recoverable from the group's total: hide the next smallest
+        hidden = hide.sum().over(by)
+        rank = col.rank("ordinal").over(by)
+        hide = hide | ((hidden == 1) & (rank == (col == 0).sum().over(by) + 2) & (col > 0))
+    out = frame.with_columns(
+        pl.when(hide).then(pl.lit(f"<{k}")).otherwise(col.cast(pl.String)).alias(count_column)
     )
+    if by is not None and total_column is not None:
+        total = pl.col(total_column)
+        out = out.with_columns(
+            pl.when((total > 0) & (total < k)).then(pl.lit(f"<{k}")).otherwise(total.cast(pl.String))
+            .alias(total_column))
+    return out

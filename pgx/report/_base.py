@@ -7,6 +7,7 @@ import abc
 import dataclasses
 import datetime as _dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -73,6 +74,9 @@ class ReportError(PgxError, ValueError):
     __module__ = "pgx.report"
 
 
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
 @dataclasses.dataclass(frozen=True)
 class ReportMeta:
     """What every report stamps: code and data versions, genome build, input, date.
@@ -94,6 +98,10 @@ class ReportMeta:
         A small cohort summary (for example ``{"samples": 2504}``), shown as given.
     date_precision : {"day", "year"}, default "day"
         How precisely reports print the run date (``"year"`` for pseudonymised reports).
+    audit_chain_head : str, optional
+        The hash of the audit log's last record when the run began (64 hex digits), so
+        a report can be tied to the log: the run's own record carries it as
+        ``prev_hash`` and lists the report's sha256 among its outputs.
 
     Raises
     ------
@@ -120,6 +128,7 @@ class ReportMeta:
     pgx_version: str = _PGX_VERSION
     cohort: Mapping[str, Any] | None = None
     date_precision: Literal["day", "year"] = "day"
+    audit_chain_head: str | None = None
 
     @property
     def run_date_text(self) -> str:
@@ -151,6 +160,10 @@ class ReportMeta:
             raise ReportError(f"ReportMeta.date_precision: expected 'day' or 'year', found {self.date_precision!r}")
         if self.cohort is not None:
             object.__setattr__(self, "cohort", dict(self.cohort))
+        if self.audit_chain_head is not None and not (
+                isinstance(self.audit_chain_head, str) and _HASH.fullmatch(self.audit_chain_head)):
+            raise ReportError(
+                f"ReportMeta.audit_chain_head: expected 64 lowercase hex digits, found {self.audit_chain_head!r}")
 
     def stamp(self) -> dict[str, Any]:
         """The fields every output carries, as JSON-ready values.
@@ -159,7 +172,7 @@ class ReportMeta:
         -------
         dict
             ``pgx_version``, ``reference_data_version``, ``genome_build``,
-            ``input_file``, ``run_date`` (ISO date).
+            ``input_file``, ``run_date`` (ISO date), and ``audit_chain_head`` when set.
 
         Examples
         --------
@@ -172,6 +185,7 @@ class ReportMeta:
             "genome_build": self.genome_build,
             "input_file": self.input_name,
             "run_date": self.run_date_text,
+            **({} if self.audit_chain_head is None else {"audit_chain_head": self.audit_chain_head}),
         }
 
 

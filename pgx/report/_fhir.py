@@ -26,6 +26,8 @@ from pgx.report._base import DrugResult, Format, GeneResult, ReportError, Sample
 
 __all__ = ["FhirFormat", "MissingDependencyError", "check_fhir_bundle", "fhir_bundle", "fhir_terminology"]
 
+#: system of the DiagnosticReport ``meta.tag`` carrying the audit chain head
+AUDIT_CHAIN_HEAD_SYSTEM = "urn:pgx:audit-chain-head"
 _NAMESPACE = uuid.UUID("6f1c8f0e-4a4b-5c7e-9a51-0c1f2d3e4b5a")
 _UUID_URL = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -252,6 +254,9 @@ def fhir_bundle(report: SampleReport) -> dict[str, Any]:
         "id": ids["report"],
         "meta": {"profile": [_terms()["profiles"]["genomic_report"]]},
     }
+    if meta.audit_chain_head:  # ties the report to the audit log (the run's record has it as prev_hash)
+        diagnostic_report["meta"]["tag"] = [{"system": AUDIT_CHAIN_HEAD_SYSTEM, "code": meta.audit_chain_head,
+                                             "display": "pgx audit chain head at the start of the run"}]
     if tasks:
         diagnostic_report["extension"] = [
             {"url": _terms()["profiles"]["recommended_action"], "valueReference": _ref(task["id"])}

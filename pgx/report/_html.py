@@ -231,7 +231,9 @@ def _methods_section(report: SampleReport) -> str:
         f"<tr><th>Genome build</th><td>{_e(m.genome_build)}</td></tr>"
         f"<tr><th>Input file</th><td>{_or_dash(m.input_name)}</td></tr>"
         f"<tr><th>Run date</th><td>{_e(m.run_date_text)}</td></tr>"
-        "</tbody></table></section>\n"
+        + (f'<tr><th>Audit chain head</th><td id="audit-chain-head"><code>{_e(m.audit_chain_head)}</code>'
+           "</td></tr>" if m.audit_chain_head else "")
+        + "</tbody></table></section>\n"
     )
 
 

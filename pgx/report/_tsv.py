@@ -22,7 +22,7 @@ TSV_COLUMNS: tuple[str, ...] = (
     "drug", "source", "guideline_version", "genes", "phenotypes", "effective_phenotypes", "phenoconverted",
     "classification", "action", "ambiguous", "recommendation", "implication", "reasons",
     # stamps, on every row so concatenated files stay self-describing
-    "pgx_version", "reference_data_version", "genome_build", "input_file", "run_date",
+    "pgx_version", "reference_data_version", "genome_build", "input_file", "run_date", "audit_chain_head",
 )
 #: joins the items of list columns
 LIST_SEPARATOR = ";"
@@ -45,8 +45,8 @@ class TsvFormat(Format):
     Layout: a header row of :data:`TSV_COLUMNS`, then one ``record=gene`` row per gene
     and one ``record=drug`` row per (drug, source). Empty cells are missing values;
     list cells join items with ``;``; booleans are ``true``/``false``. Every row
-    carries the pgx version, reference data version, genome build, input file name
-    and run date, so
+    carries the pgx version, reference data version, genome build, input file name,
+    run date and (when the run was audited) the audit chain head, so
     files of a cohort can be concatenated (drop the repeated header lines).
 
     Examples
@@ -69,7 +69,8 @@ class TsvFormat(Format):
 
     def render_report(self, report: SampleReport) -> str:
         m = report.meta
-        stamp = [m.pgx_version, m.reference_version, m.genome_build, m.input_name, m.run_date_text]
+        stamp = [m.pgx_version, m.reference_version, m.genome_build, m.input_name, m.run_date_text,
+                 m.audit_chain_head]
         # a row is: record, sample_id, the gene or drug cells (rendered once per distinct
         # result across a cohort), then the stamps every row shares
         head = "\t" + _cell(report.sample_id) + "\t"

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape as _xml_escape
 import polars as pl
 
 from pgx._typing import PathLike
+from pgx.privacy import suppress_small_counts
 from pgx.report._base import (
     Format, ReportError, ReportMeta, check_calls, check_recommendations, report_from_results, results_by_sample,
     unique_in_order,
@@ -347,9 +348,14 @@ def _svg(freq: pl.DataFrame, meta: ReportMeta) -> str:
         out.append(f'<text x="{pad}" y="{y + 14}" class="gene">{x(gene)}</text>')
         y += 26
         for row in (r for r in rows if r["gene"] == gene):
-            length = max(1.0, bar_w * row["frequency"]) if row["count"] else 0.0
-            cls = "nc" if row["phenotype"] == NOT_CALLED else "bar"
             out.append(f'<text x="{pad + 12}" y="{y + 13}">{x(row["phenotype"])}</text>')
+            if row["suppressed"]:  # no bar: its length would give the hidden count away
+                out.append(f'<text x="{label_w}" y="{y + 13}" class="small">'
+                           f'{x(row["count"])} / {row["samples"]} (hidden: small count)</text>')
+                y += row_h
+                continue
+            length = max(1.0, bar_w * row["frequency"])
+            cls = "nc" if row["phenotype"] == NOT_CALLED else "bar"
             out.append(f'<rect class="{cls}" x="{label_w}" y="{y + 3}" width="{length:.1f}" height="{row_h - 6}"/>')
             out.append(f'<text x="{label_w + length + 6:.1f}" y="{y + 13}">'
                        f'{row["count"]} / {row["samples"]} ({100 * row["frequency"]:.1f}%)</text>')
@@ -362,14 +368,16 @@ def _svg(freq: pl.DataFrame, meta: ReportMeta) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_cohort_summary(outdir: PathLike, calls: pl.DataFrame, meta: ReportMeta) -> dict[str, Path]:
+def write_cohort_summary(outdir: PathLike, calls: pl.DataFrame, meta: ReportMeta, *,
+                         min_count: int = 1) -> dict[str, Path]:
     """Write phenotype frequencies per gene as a TSV table and an SVG bar plot.
 
     Writes ``phenotype_frequencies.tsv`` (the columns of :func:`phenotype_frequencies`,
     after ``#`` comment lines stamping the pgx version, reference data version, genome
     build and run date) and ``phenotype_frequencies.svg`` (a self-contained plot, no
-    external fonts or scripts), both atomically. Counts are shown as they are; small
-    counts are not suppressed.
+    external fonts or scripts), both atomically. With ``min_count`` above 1, counts
+    under it are shown as ``"<min_count"`` with no frequency or bar, with
+    complementary suppression per gene (see :func:`pgx.privacy.suppress_small_counts`).
 
     Parameters
     ----------
@@ -379,6 +387,9 @@ def write_cohort_summary(outdir: PathLike, calls: pl.DataFrame, meta: ReportMeta
         The calls of the cohort.
     meta : ReportMeta
         Stamped into both files.
+    min_count : int, default 1
+        Smallest count shown; ``1`` shows every count. ``pgx report --pseudonymize``
+        uses 11.
 
     Returns
     -------
@@ -403,13 +414,20 @@ def write_cohort_summary(outdir: PathLike, calls: pl.DataFrame, meta: ReportMeta
     """
     if not isinstance(meta, ReportMeta):
         raise ReportError(f"meta: expected a pgx.report.ReportMeta, found {type(meta).__name__}")
-    freq = phenotype_frequencies(calls)
+    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
+        raise ReportError(f"min_count: expected a whole number of at least 1, found {min_count!r}")
+    freq = suppress_small_counts(phenotype_frequencies(calls), "count", k=min_count, by="gene",
+                                 total_column="samples")
+    hidden = pl.col("count").str.starts_with("<")
+    freq = freq.with_columns(pl.when(hidden).then(None).otherwise(pl.col("frequency")).alias("frequency"),
+                             hidden.alias("suppressed"))
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    header = "".join(f"# {key}={'' if value is None else value}\n" for key, value in meta.stamp().items())
-    lines = ["\t".join(freq.columns)]
-    for gene, phenotype, count, samples, frequency in freq.rows():
-        lines.append(f"{gene}\t{phenotype}\t{count}\t{samples}\t{frequency:.6g}")
+    stamp = {**meta.stamp(), **({"min_count": min_count} if min_count > 1 else {})}
+    header = "".join(f"# {key}={'' if value is None else value}\n" for key, value in stamp.items())
+    lines = ["\t".join(freq.columns[:5])]
+    for gene, phenotype, count, samples, frequency, _ in freq.rows():
+        lines.append(f"{gene}\t{phenotype}\t{count}\t{samples}\t{'' if frequency is None else f'{frequency:.6g}'}")
     paths = {"table": outdir / "phenotype_frequencies.tsv", "plot": outdir / "phenotype_frequencies.svg"}
     atomic_write(paths["table"], header + "\n".join(lines) + "\n")
     atomic_write(paths["plot"], _svg(freq, meta))
