@@ -180,12 +180,17 @@ def _report(args: argparse.Namespace) -> int:
         from pgx.pipeline import input_sample_ids
 
         pseudonyms = _pseudonyms(args, input_sample_ids(source, from_calls=bool(args.from_calls)))
+    tumor = None
+    if args.somatic:  # read before any report is written: a bad somatic VCF leaves nothing half done
+        from pgx.pipeline import tumor_report_section
+
+        tumor = tumor_report_section(args.somatic, tumor_type=args.tumor_type, target_mb=args.target_mb, msi=args.msi)
     statuses = report(source, args.output, from_calls=bool(args.from_calls), medications=args.medications,
                       outside_calls=args.outside_calls, drugs=_list(args.drugs), samples=samples,
                       genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
                       assume_reference=args.assume_reference, force=args.force, threads=args.threads,
                       progress=_Progress(not args.quiet), pseudonyms=pseudonyms, min_count=args.min_cell_count,
-                      audit_chain_head=_audit_head(args))
+                      audit_chain_head=_audit_head(args), tumor=tumor)
     import os
 
     written_files = [os.path.join(args.output, f) for st in statuses.values() for f in st.files]

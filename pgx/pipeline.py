@@ -25,7 +25,7 @@ from pgx.reference import genes as reference_genes
 
 __all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
            "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
-           "write_somatic_section", "simulate", "build_features"]
+           "write_somatic_section", "tumor_report_section", "simulate", "build_features"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -364,6 +364,7 @@ def report(
     reference_dir: str | None = None,
     min_count: int | None = None,
     audit_chain_head: str | None = None,
+    tumor=None,
 ) -> dict:
     """VCF (or a calls table) in, one report per sample out: the README's main job.
 
@@ -402,6 +403,9 @@ def report(
     audit_chain_head : str, optional
         The audit log's head when the run began (:func:`pgx.privacy.chain_head`),
         stamped into every report.
+    tumor : pgx.report.TumorSection, optional
+        One patient's tumour section (:func:`tumor_report_section`), added to the report
+        of the only sample reported (a multi-sample input needs ``samples`` narrowed to one).
 
     Returns
     -------
@@ -444,6 +448,10 @@ def report(
         calls = pseudonymize_samples(calls, pseudonyms)
         recommendations = pseudonymize_samples(recommendations, pseudonyms)
     names = list(dict.fromkeys(calls["sample_id"].to_list()))
+    if tumor is not None and len(names) != 1:
+        raise PgxError(f"a tumour section belongs to one patient, but the report covers {len(names)} samples; "
+                       "choose the patient's sample (pgx report --sample)")
+    tumors = None if tumor is None else {names[0]: tumor}
     meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
                       input_name=None if pseudonyms is not None else os.path.basename(os.fspath(source)),
                       cohort={"samples": len(names)}, date_precision="day" if pseudonyms is None else "year",
@@ -455,11 +463,11 @@ def report(
     statuses: dict = {}
     done = 0
     if threads > 1 and len(blocks) > 1:
-        results = _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, threads)
+        results = _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, threads, tumors)
     else:
         results = (write_reports(outdir, calls.filter(pl.col("sample_id").is_in(block)),
                                  recommendations.filter(pl.col("sample_id").is_in(block)), meta,
-                                 formats=formats, samples=block, force=force) for block in blocks)
+                                 formats=formats, samples=block, force=force, tumor=tumors) for block in blocks)
     for block, result in zip(blocks, results):
         statuses.update(result)
         done += len(block)
@@ -474,10 +482,10 @@ def report(
 _WORKER: dict = {}
 
 
-def _init_report_worker(folder: str, outdir: str, meta, formats, force: bool) -> None:
+def _init_report_worker(folder: str, outdir: str, meta, formats, force: bool, tumors) -> None:
     _WORKER.update(calls=pl.read_parquet(os.path.join(folder, "calls.parquet")),
                    recommendations=pl.read_parquet(os.path.join(folder, "recommendations.parquet")),
-                   outdir=outdir, meta=meta, formats=formats, force=force)
+                   outdir=outdir, meta=meta, formats=formats, force=force, tumors=tumors)
 
 
 def _report_block(block: list[str]) -> dict:
@@ -486,10 +494,10 @@ def _report_block(block: list[str]) -> dict:
     w = _WORKER
     return write_reports(w["outdir"], w["calls"].filter(pl.col("sample_id").is_in(block)),
                          w["recommendations"].filter(pl.col("sample_id").is_in(block)), w["meta"],
-                         formats=w["formats"], samples=block, force=w["force"])
+                         formats=w["formats"], samples=block, force=w["force"], tumor=w["tumors"])
 
 
-def _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, workers):
+def _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, workers, tumors):
     """Render and write sample blocks in worker processes (spawned: polars must not be forked)."""
     import multiprocessing
     import tempfile
@@ -500,7 +508,7 @@ def _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, f
         recommendations.write_parquet(os.path.join(folder, "recommendations.parquet"))
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_init_report_worker,
-                                 initargs=(folder, outdir, meta, list(formats), force)) as pool:
+                                 initargs=(folder, outdir, meta, list(formats), force, tumors)) as pool:
             yield from pool.map(_report_block, blocks)
 
 
@@ -622,6 +630,33 @@ def evaluate_model(model_dir: str | os.PathLike[str], features: str | os.PathLik
         n_boot=n_boot, random_state=random_state)
     return write_model_card(model_card(model, report_, name=Path(os.fspath(model_dir)).name,
                                        feature_importance=feature_importance(model, X.head(5000))), card)
+
+
+def tumor_report_section(somatic: str | os.PathLike[str], *, tumor_type: str, target_mb: float | None = None,
+                         msi: str | None = None, fusions=None, cna=None):
+    """The tumour section of a patient report from an annotated somatic VCF.
+
+    Therapy matches (:func:`pgx.oncology.match`), TMB when ``target_mb`` is given, MSI,
+    and the chemotherapy of the tumour type whose germline genes the report cross-links
+    (:func:`pgx.oncology.germline_toxicity`).
+
+    Returns
+    -------
+    pgx.report.TumorSection
+
+    Examples
+    --------
+    >>> import pgx
+    >>> section = tumor_report_section(pgx.example_vcf("somatic_vep.vcf"), tumor_type="COAD", target_mb=1.5)
+    >>> section.tmb, [link.drug for link in section.toxicity]
+    (6.0, ['fluorouracil', 'capecitabine', 'irinotecan'])
+    """
+    from pgx.oncology._read import somatic_section
+    from pgx.report import tumor_section
+
+    found = somatic_section(somatic, tumor_type=tumor_type, target_mb=target_mb, msi=msi, fusions=fusions, cna=cna)
+    return tumor_section(tumor_type=found["tumor_type"], matches=found["matches"], toxicity=found["germline_toxicity"],
+                         tmb=found["tmb"], msi=found["msi"])
 
 
 def write_somatic_section(somatic: str | os.PathLike[str], outdir: str | os.PathLike[str], *, tumor_type: str,

@@ -23,10 +23,10 @@ import pytest
 import pgx
 from pgx.report import (
     FORMATS, FhirFormat, Format, HtmlFormat, JsonFormat, ReportError, ReportMeta, TsvFormat,
-    TSV_COLUMNS, check_fhir_bundle, report_schema, write_cohort_summary, write_reports,
+    TSV_COLUMNS, check_fhir_bundle, report_schema, tumor_section, write_cohort_summary, write_reports,
 )
 from pgx.report import _write as report_write
-from pgx.report._base import build_sample_report
+from pgx.report._base import build_sample_report, report_from_results
 from pgx.report._json import report_document
 
 EVIL = '<img src=x onerror="alert(1)">&co'
@@ -631,6 +631,50 @@ def test_reports_carry_the_audit_chain_head(frames, tmp_path):
     assert report["meta"]["tag"][0]["code"] == HEAD
     with pytest.raises(ReportError, match="audit_chain_head"):
         ReportMeta(reference_version="r", genome_build="GRCh38", audit_chain_head="ABC")
+
+
+def _matches(**overrides) -> pl.DataFrame:
+    row = {"gene": "BRAF", "alteration": "V600E", "therapy": "dabrafenib + trametinib", "tumor_type": "MEL",
+           "tier": "I-A", "evidence_level": "FDA", "source": "FDA label", "match_type": "exact", "resistance": False}
+    return pl.DataFrame([{**row, **overrides}])
+
+
+def test_tumour_section_inputs_are_checked():
+    with pytest.raises(ReportError, match="missing column"):
+        tumor_section(tumor_type="MEL", matches=_matches().drop("tier"))
+    with pytest.raises(ReportError, match="tmb"):
+        tumor_section(tumor_type="MEL", tmb=-1.0)
+    with pytest.raises(ReportError, match="tumor_type"):
+        tumor_section(tumor_type=" ")
+
+
+def test_tumour_section_fhir_codes_msi_by_its_answer_and_mmr_as_text(frames, meta):
+    calls, recs = frames
+    for status, code in (("MSI-H", "LA26203-2"), ("MSS", "LA14122-8"), ("dMMR", None)):
+        section = tumor_section(tumor_type="MEL", matches=pl.concat([_matches(resistance=True), _matches()]),
+                                msi=status)
+        report = report_from_results("S1", [_gene_result()], [], meta, section)
+        bundle = json.loads(FhirFormat().render_report(report))
+        check_fhir_bundle(bundle)
+        codes = [e["resource"]["code"]["coding"][0]["code"] for e in bundle["entry"]
+                 if e["resource"]["resourceType"] == "Observation"]
+        assert "94076-7" not in codes  # no TMB given, no TMB Observation
+        msi = next(e["resource"] for e in bundle["entry"]
+                   if e["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "81695-9")
+        assert msi["valueCodeableConcept"]["text"] == status
+        assert [c["code"] for c in msi["valueCodeableConcept"].get("coding", [])] == ([code] if code else [])
+        assert [m.resistance for m in section.matches] == [False, True]
+    broken = json.loads(FhirFormat().render_report(report))
+    for entry in broken["entry"]:
+        if entry["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "81695-9":
+            entry["resource"]["valueCodeableConcept"]["coding"] = [{"system": "http://loinc.org", "code": "LA6576-8"}]
+    with pytest.raises(ReportError, match="MSI needs"):
+        check_fhir_bundle(broken)
+
+
+def _gene_result():
+    from pgx.report._base import _gene
+    return _gene(_call("S1", "CYP2C19", "*1/*2", "Intermediate Metabolizer"))
 
 
 # --------------------------------------------------------------------------- headless browser

@@ -22,6 +22,7 @@ from pgx.report._fhir import FhirFormat, MissingDependencyError, check_fhir_bund
 from pgx.report._html import HtmlFormat
 from pgx.report._json import SCHEMA_VERSION, JsonFormat, report_schema
 from pgx.report._tsv import TSV_COLUMNS, TsvFormat
+from pgx.report._tumor import TherapyMatch, ToxicityLink, TumorSection, tumor_section
 from pgx.report._write import (
     FORMATS,
     SampleStatus,
@@ -58,4 +59,8 @@ __all__ = [
     "CLASSIFICATIONS",
     "CALL_COLUMNS",
     "RECOMMENDATION_COLUMNS",
+    "TumorSection",
+    "TherapyMatch",
+    "ToxicityLink",
+    "tumor_section",
 ]

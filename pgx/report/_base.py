@@ -9,12 +9,15 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
 from pgx._version import __version__ as _PGX_VERSION
 from pgx.exceptions import PgxError
+
+if TYPE_CHECKING:  # the tumour section's module imports this one
+    from pgx.report._tumor import TumorSection
 
 __all__ = [
     "ReportError",
@@ -313,6 +316,7 @@ class SampleReport:
     genes: tuple[GeneResult, ...]
     drugs: tuple[DrugResult, ...]
     meta: ReportMeta
+    tumor: TumorSection | None = None
 
 
 def _gene(row: Mapping[str, Any]) -> GeneResult:
@@ -376,7 +380,7 @@ def report_from_rows(sample_id: str, gene_rows: Sequence[Mapping[str, Any]],
 
 
 def report_from_results(sample_id: str, genes: Sequence[GeneResult], drugs: Sequence[DrugResult],
-                        meta: ReportMeta) -> SampleReport:
+                        meta: ReportMeta, tumor: TumorSection | None = None) -> SampleReport:
     """Build a :class:`SampleReport` from one sample's results, put in display order."""
     if not isinstance(meta, ReportMeta):
         raise ReportError(f"meta: expected a pgx.report.ReportMeta, found {type(meta).__name__}")
@@ -384,7 +388,8 @@ def report_from_results(sample_id: str, genes: Sequence[GeneResult], drugs: Sequ
         raise ReportError(f"sample {sample_id!r} has no rows in calls")
     return SampleReport(
         sample_id=sample_id, genes=tuple(sorted(genes, key=lambda g: g.gene)),
-        drugs=tuple(sorted(drugs, key=lambda d: (_ACTION_RANK[d.action], d.drug.lower(), d.source))), meta=meta)
+        drugs=tuple(sorted(drugs, key=lambda d: (_ACTION_RANK[d.action], d.drug.lower(), d.source))), meta=meta,
+        tumor=tumor)
 
 
 _JOIN = "\x1f"

@@ -162,6 +162,44 @@ def _drug_note(drug: DrugResult) -> str:
     return " ".join(parts)
 
 
+def _biomarker(resource_id: str, code_key: str, report: SampleReport, ids: dict[str, str]) -> dict[str, Any]:
+    """A molecular-biomarker Observation (TMB, MSI) without its value."""
+    obs = _observation(resource_id, "molecular_biomarker", code_key, report, ids)
+    obs["category"] = [_concept("laboratory"), _concept("biomarker_category"), _concept("genetics")]
+    obs["component"] = [{"code": _concept("biomarker_category"), "valueCodeableConcept": _concept("molgen")}]
+    return obs
+
+
+def _tumor_observations(report: SampleReport, ids: dict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """TMB (94076-7) and MSI (81695-9) Observations, and conclusion sentences on the tumour."""
+    tumor = report.tumor
+    if tumor is None:
+        return [], []
+    terms, sid = _terms(), report.sample_id
+    out = []
+    if tumor.tmb is not None:
+        obs = _biomarker(_uuid(sid, "tmb"), "tmb", report, ids)
+        obs["valueQuantity"] = {"value": round(tumor.tmb, 4), "unit": "mutations/Mb",
+                                "system": terms["systems"]["ucum"], "code": terms["tmb_unit"]}
+        out.append(obs)
+    if tumor.msi is not None:
+        obs = _biomarker(_uuid(sid, "msi"), "msi", report, ids)
+        answer = terms["msi_answers"].get(tumor.msi.upper())
+        value: dict[str, Any] = {"text": tumor.msi}
+        if answer:
+            value["coding"] = [{"system": terms["systems"]["loinc"], "code": answer[0], "display": answer[1]}]
+        obs["valueCodeableConcept"] = value
+        out.append(obs)
+    sensitive = [m for m in tumor.matches if not m.resistance]
+    resistant = [m for m in tumor.matches if m.resistance]
+    text = [f"Tumour ({tumor.tumor_type}): {len(sensitive)} therapy match(es)"
+            + (": " + "; ".join(f"{m.gene} {m.alteration} -> {m.therapy} ({m.tier or 'no tier'})" for m in sensitive)
+               if sensitive else "")
+            + ("; resistance: " + "; ".join(f"{m.gene} {m.alteration} -> {m.therapy}" for m in resistant)
+               if resistant else "") + "."]
+    return out, text
+
+
 def fhir_bundle(report: SampleReport) -> dict[str, Any]:
     """Build the FHIR Bundle (a JSON-ready dict) of one sample's report.
 
@@ -241,11 +279,16 @@ def fhir_bundle(report: SampleReport) -> dict[str, Any]:
         task["reasonReference"] = _ref(iid)
         tasks.append(task)
 
+    tumor_results, tumor_text = _tumor_observations(report, ids)
+    resources_ += tumor_results
+    results += [_ref(r["id"]) for r in tumor_results]
+
     conclusion = [f"{len(genotype_ids)} of {len(report.genes)} genes called."]
     if not_called:
         conclusion.append(f"Not called: {'; '.join(not_called)}.")
     if skipped:
         conclusion.append(f"Recommendations without a called genotype (not coded here): {'; '.join(skipped)}.")
+    conclusion += tumor_text
     conclusion.append(f"pgx {meta.pgx_version}; reference data {meta.reference_version}; "
                       f"genome build {meta.genome_build}"
                       + (f"; input {meta.input_name}." if meta.input_name else "."))
@@ -309,6 +352,26 @@ def _has_coding(concept: Any, system: str, code: str) -> bool:
         c.get("system") == system and c.get("code") == code for c in concept.get("coding", []))
 
 
+def _biomarker_problems(resource: dict[str, Any], where: str, terms: dict[str, Any]) -> list[str]:
+    systems, problems = terms["systems"], []
+    system, code, _ = terms["codes"]["biomarker_category"]
+    if sum(_has_coding(c, systems[system], code) for c in resource.get("category", [])) != 1:
+        problems.append(f"{where}: expected category biomarker-category once")
+    loinc = systems["loinc"]
+    if _has_coding(resource.get("code"), loinc, "94076-7"):
+        quantity = resource.get("valueQuantity") or {}
+        if not isinstance(quantity.get("value"), (int, float)) or quantity.get("code") != terms["tmb_unit"]:
+            problems.append(f"{where}: TMB needs valueQuantity in {terms['tmb_unit']}")
+    elif _has_coding(resource.get("code"), loinc, "81695-9"):
+        value = resource.get("valueCodeableConcept") or {}
+        allowed = {code for code, _ in terms["msi_answers"].values()}
+        if not value or any(c.get("code") not in allowed for c in value.get("coding", [])):
+            problems.append(f"{where}: MSI needs a valueCodeableConcept from the MSI answers")
+    else:
+        problems.append(f"{where}: a molecular biomarker must be TMB (94076-7) or MSI (81695-9)")
+    return problems
+
+
 def check_fhir_bundle(bundle: dict[str, Any]) -> None:
     """Check the Genomics Reporting IG rules a pgx FHIR bundle relies on.
 
@@ -319,7 +382,9 @@ def check_fhir_bundle(bundle: dict[str, Any]) -> None:
     implications have no value, derive from genotypes or haplotypes and name the
     medication assessed (51963-7), and their coded phenotypes come from
     genetic-therapeutic-implications-vs; Tasks are ``requested``/``proposal`` with an
-    LL4049-4 code if any and a reason that is an implication; the single
+    LL4049-4 code if any and a reason that is an implication; molecular-biomarker
+    Observations (tumour section) are TMB (94076-7, valueQuantity in 1/1000000{Base}) or
+    MSI (81695-9, a LOINC MSI answer) with the biomarker-category category; the single
     DiagnosticReport (51969-4, category GE) lists every finding in ``result`` and every
     Task as a recommended action.
 
@@ -388,8 +453,13 @@ def check_fhir_bundle(bundle: dict[str, Any]) -> None:
                     problems.append(f"{where}: expected category {code} once, found {count}")
             if resource.get("status") != "final":
                 problems.append(f"{where}: expected status 'final', found {resource.get('status')!r}")
+            if profile == profiles["molecular_biomarker"]:
+                finding_urls.add(url)
+                problems += _biomarker_problems(resource, where, terms)
+                continue
             if profile not in findings:
-                problems.append(f"{where}: expected a genotype, haplotype or therapeutic-implication profile")
+                problems.append(f"{where}: expected a genotype, haplotype, therapeutic-implication or "
+                                "molecular-biomarker profile")
                 continue
             finding_urls.add(url)
             code, system = findings[profile]
@@ -452,7 +522,8 @@ def check_fhir_bundle(bundle: dict[str, Any]) -> None:
         report = reports[0]
         listed = [r.get("reference") for r in report.get("result", [])]
         if set(listed) != finding_urls or len(listed) != len(set(listed)):
-            problems.append("DiagnosticReport.result must list every genotype, haplotype and implication once")
+            problems.append("DiagnosticReport.result must list every genotype, haplotype, implication and "
+                            "biomarker once")
         actions = [e.get("valueReference", {}).get("reference") for e in report.get("extension", [])
                    if e.get("url") == profiles["recommended_action"]]
         if sorted(actions) != sorted(tasks):

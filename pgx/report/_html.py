@@ -158,6 +158,58 @@ def _recommendations_section(report: SampleReport) -> str:
     return "".join(parts)
 
 
+def _tmb_text(value: float | None) -> str:
+    return "&#8212;" if value is None else f"{value:.1f} mutations/Mb"
+
+
+def _tumor_section(report: SampleReport) -> str:
+    """Therapy matches of the tumour, TMB and MSI, and the germline guidance of the
+    chemotherapy the tumour type commonly uses."""
+    tumor = report.tumor
+    if tumor is None:
+        return ""
+    parts = [
+        '<section id="tumour"><h2>Tumour biomarkers</h2>\n<dl class="meta" id="tumour-summary">'
+        f"<dt>Tumour type</dt><dd>{_e(tumor.tumor_type)}</dd>"
+        f'<dt>TMB</dt><dd id="tumour-tmb">{_tmb_text(tumor.tmb)}</dd>'
+        f'<dt>MSI</dt><dd id="tumour-msi">{_or_dash(tumor.msi)}</dd></dl>\n'
+    ]
+    for table_id, heading, resistance in (("tumour-therapies", "Therapy matches", False),
+                                          ("tumour-resistance", "Resistance markers", True)):
+        rows = [m for m in tumor.matches if m.resistance is resistance]
+        if not rows and resistance:
+            continue
+        parts.append(f"<h3>{heading} ({len(rows)})</h3>\n")
+        if not rows:
+            parts.append('<p class="muted">No biomarker in the tumour matched a therapy for this tumour type.</p>\n')
+            continue
+        parts.append(
+            f'<table id="{table_id}"><thead><tr><th>Gene</th><th>Alteration</th><th>Therapy</th><th>Evidence</th>'
+            "<th>Matched by</th></tr></thead><tbody>\n"
+            + "".join(
+                f"<tr><td>{_e(m.gene)}</td><td>{_e(m.alteration)}</td><td>{_e(m.therapy)}</td>"
+                f"<td>{_or_dash(m.tier)} ({_or_dash(m.evidence_level)})"
+                f'<div class="muted">{_or_dash(m.source)}</div></td><td>{_e(m.match_type)}</td></tr>\n'
+                for m in rows)
+            + "</tbody></table>\n")
+    if tumor.toxicity:
+        rows = []
+        for link in tumor.toxicity:
+            guidance = [d for d in report.drugs if d.drug == link.drug]
+            text = "<br>".join(
+                f"{_e(d.source)}: <strong>{_e(d.action.replace('_', ' '))}</strong> &#8212; "
+                f"{_e(d.recommendation)}" for d in guidance
+            ) or '<span class="muted">not assessed in this report (drug not requested)</span>'
+            rows.append(f"<tr><td>{_e(link.drug)}</td><td>{_or_dash(link.regimen)}</td>"
+                        f"<td>{_e(', '.join(link.genes))}</td><td>{_or_dash(link.toxicity)}</td><td>{text}</td></tr>\n")
+        parts.append(
+            "<h3>Germline risks of this tumour type's chemotherapy</h3>\n"
+            '<table id="tumour-germline"><thead><tr><th>Drug</th><th>Regimens</th><th>Genes</th><th>Risk</th>'
+            "<th>This patient's germline guidance</th></tr></thead><tbody>\n" + "".join(rows) + "</tbody></table>\n")
+    parts.append("</section>\n")
+    return "".join(parts)
+
+
 def _gene_issues(gene: GeneResult) -> list[str]:
     issues = []
     for warning in gene.warnings:
@@ -292,6 +344,7 @@ class HtmlFormat(Format):
             + "<main>\n"
             + _genes_section(report)
             + _recommendations_section(report)
+            + _tumor_section(report)
             + _not_called_section(report)
             + _phenoconversion_section(report)
             + _methods_section(report)

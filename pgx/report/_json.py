@@ -3,6 +3,7 @@ shipped in the package (``pgx/report/schema/report.schema.json``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import lru_cache
 from importlib import resources
@@ -82,6 +83,23 @@ def _head(report: SampleReport) -> dict[str, Any]:
             "sample_id": report.sample_id}
 
 
+def _tumor_document(report: SampleReport) -> dict[str, Any]:
+    tumor = report.tumor
+    assert tumor is not None
+    return {
+        "tumor_type": tumor.tumor_type,
+        "tmb_mutations_per_mb": tumor.tmb,
+        "msi": tumor.msi,
+        "therapy_matches": [dataclasses.asdict(m) for m in tumor.matches],
+        "germline_toxicity": [{
+            "drug": link.drug, "genes": list(link.genes), "regimen": link.regimen, "toxicity": link.toxicity,
+            "germline_guidance": [{"source": d.source, "action": d.action, "classification": d.classification,
+                                   "recommendation": d.recommendation}
+                                  for d in report.drugs if d.drug == link.drug],
+        } for link in tumor.toxicity],
+    }
+
+
 def report_document(report: SampleReport) -> dict[str, Any]:
     """The JSON-ready dictionary of one :class:`~pgx.report._base.SampleReport`."""
     return {
@@ -89,6 +107,7 @@ def report_document(report: SampleReport) -> dict[str, Any]:
         "genes": [_gene_document(g) for g in report.genes],
         "recommendations": [_drug_document(d) for d in report.drugs],
         "cohort": None if report.meta.cohort is None else dict(report.meta.cohort),
+        **({} if report.tumor is None else {"tumor": _tumor_document(report)}),
     }
 
 
@@ -126,4 +145,5 @@ class JsonFormat(Format):
         cohort = None if report.meta.cohort is None else dict(report.meta.cohort)
         return (_dumps(_head(report))[:-1] + ',"genes":[' + ",".join(map(_gene_json, report.genes))
                 + '],"recommendations":[' + ",".join(map(_drug_json, report.drugs))
-                + '],"cohort":' + _dumps(cohort) + "}\n")
+                + '],"cohort":' + _dumps(cohort)
+                + ("" if report.tumor is None else ',"tumor":' + _dumps(_tumor_document(report))) + "}\n")

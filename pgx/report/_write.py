@@ -9,7 +9,7 @@ import re
 import tempfile
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Union
 from xml.sax.saxutils import escape as _xml_escape
@@ -26,6 +26,7 @@ from pgx.report._fhir import FhirFormat
 from pgx.report._html import HtmlFormat
 from pgx.report._json import JsonFormat
 from pgx.report._tsv import TsvFormat
+from pgx.report._tumor import TumorSection
 
 __all__ = ["FORMATS", "SampleStatus", "write_reports", "write_cohort_summary", "report_file_stem",
            "phenotype_frequencies",
@@ -161,6 +162,7 @@ def write_reports(
     samples: Sequence[str] | None = None,
     force: bool = False,
     threads: int = 1,
+    tumor: Mapping[str, TumorSection] | None = None,
 ) -> dict[str, SampleStatus]:
     """Write one report file per sample and format, atomically and restartably.
 
@@ -192,6 +194,9 @@ def write_reports(
         by one (one folder fsync ends the batch), so writing is cheap and extra threads
         mostly compete with rendering for the interpreter; use processes (as
         :func:`pgx.pipeline.report` does) to go faster. ``1`` writes in the calling thread.
+    tumor : mapping of str to TumorSection, optional
+        Per sample, a tumour section (:func:`pgx.report.tumor_section`) to add to its
+        report.
 
     Returns
     -------
@@ -261,7 +266,8 @@ def write_reports(
                 status[sample] = SampleStatus("skipped", names)
                 continue
             try:
-                report = report_from_results(sample, gene_rows.get(sample, []), drug_rows.get(sample, []), meta)
+                report = report_from_results(sample, gene_rows.get(sample, []), drug_rows.get(sample, []), meta,
+                                             (tumor or {}).get(sample))
                 documents = [(outdir / name, fmt.render_report(report)) for name, fmt in zip(names, resolved)]
             except Exception as error:  # one bad sample must not stop the cohort; reported, not hidden
                 status[sample] = SampleStatus("failed", names, f"{type(error).__name__}: {error}")
