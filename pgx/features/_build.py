@@ -176,11 +176,13 @@ def _warn_unseen(what: str, values: pl.Series, known: Sequence[str]) -> None:
             f"their indicator columns are 0", UnseenCategoryWarning, stacklevel=3)
 
 
-def _genotype_block(spec: FeatureSpec, calls: pl.DataFrame, mapping: pl.DataFrame | None) -> pl.DataFrame:
-    frame = _calls_by_patient(calls, mapping)
+def _genotype_block(spec: FeatureSpec, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame``: the calls by patient (:func:`_calls_by_patient`)."""
     out = None
+    empty = frame.clear()
+    by_gene = frame.partition_by("gene", as_dict=True)
     for gene in spec.genes:
-        g = frame.filter(pl.col("gene") == gene)
+        g = by_gene.get((gene,), empty)
         phenos, alleles = spec.phenotypes.get(gene, []), spec.alleles.get(gene, [])
         if gene in spec.phenotypes:
             _warn_unseen(f"{gene} phenotype", g["phenotype"], phenos)
@@ -229,47 +231,71 @@ def _variant_block(spec: FeatureSpec, callset: CallSet, mapping: pl.DataFrame | 
 
 
 def _biomarker_block(spec: FeatureSpec, biomarkers: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
+    """Per patient and biomarker, window statistics over the measurements strictly before the
+    index date. Rows are gathered with polars, then reduced per (patient, biomarker) cell with
+    numpy scatter reductions (``bincount`` and ``ufunc.at``): one pass per statistic, no
+    group-by; a cell with no measurement in the longest window is null throughout."""
     longest = max(spec.windows)
-    lf = (biomarkers.lazy()
-          .filter(pl.col("name").is_in(spec.biomarkers))
-          .select(pl.col("patient_id").cast(pl.String), "time", "name", pl.col("value").cast(pl.Float64))
-          .join(index.lazy(), on="patient_id", how="inner")
-          .with_columns(((pl.col("index_date") - pl.col("time")).dt.total_days()).alias("dt"))
-          # strictly before the index date: a value measured on or after it is never used
-          .filter((pl.col("dt") > 0) & (pl.col("dt") <= longest) & pl.col("value").is_not_null())
-          .with_columns((-pl.col("dt") / 365.25).alias("t")))
-    aggs = []
+    names = list(spec.biomarkers)
+    n_names, n_patients = len(names), index.height
+    codes = pl.DataFrame({"name": names, "_nk": pl.Series(range(n_names), dtype=pl.Int64)})
+    rows = (biomarkers.lazy()
+            .select(pl.col("patient_id").cast(pl.String), "time", pl.col("name").cast(pl.String),
+                    pl.col("value").cast(pl.Float64))
+            .join(codes.lazy(), on="name", how="inner")
+            .join(index.lazy().with_row_index("_pk").with_columns(pl.col("_pk").cast(pl.Int64)),
+                  on="patient_id", how="inner")
+            .with_columns(((pl.col("index_date") - pl.col("time")).dt.total_days()).alias("dt"))
+            # strictly before the index date: a value measured on or after it is never used
+            .filter((pl.col("dt") > 0) & (pl.col("dt") <= longest) & pl.col("value").is_not_null()
+                    & pl.col("value").is_not_nan())
+            .select((pl.col("_pk") * n_names + pl.col("_nk")).alias("key"), "dt", "value")
+            .collect())
+    size = n_patients * n_names
+    key = rows["key"].to_numpy()
+    dt = rows["dt"].to_numpy()
+    value = rows["value"].to_numpy()
+    t = -dt / 365.25
+    # the latest measurement of each cell (smallest dt) and its value
+    latest = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(latest, key, dt)
+    at_latest = dt == latest[key]
+    last_value = np.full(size, np.nan)
+    last_value[key[at_latest]] = value[at_latest]
+    present = latest <= longest
+    columns: dict[str, np.ndarray] = {}
     for w in spec.windows:
-        inside = pl.col("dt") <= w
-        v, t = pl.col("value").filter(inside), pl.col("t").filter(inside)
-        n = v.count()
-        for stat in spec.stats:
-            name = f"{stat}_{w}d"
-            if stat == "last":
-                aggs.append(v.sort_by(t).last().alias(name))
-            elif stat == "min":
-                aggs.append(v.min().alias(name))
-            elif stat == "max":
-                aggs.append(v.max().alias(name))
-            elif stat == "mean":
-                aggs.append(v.mean().alias(name))
-            elif stat == "count":
-                aggs.append(n.cast(pl.Float64).alias(name))
-            else:
-                num = n * (t * v).sum() - t.sum() * v.sum()
-                den = n * (t * t).sum() - t.sum() ** 2
-                aggs.append(pl.when((n >= 2) & (den.abs() > 1e-12)).then(num / den).otherwise(None).alias(name))
-    grouped = lf.group_by("patient_id", "name").agg(aggs).collect()
-    value_cols = [c for c in grouped.columns if c not in ("patient_id", "name")]
-    wide = grouped.pivot(on="name", index="patient_id", values=value_cols, separator="@")
-    rename = {}
-    for col in wide.columns:
-        if "@" in col:
-            stat, name = col.split("@", 1)
-            rename[col] = f"bm_{slug(name)}_{stat}"
-        elif len(spec.biomarkers) == 1 and col != "patient_id":
-            rename[col] = f"bm_{slug(spec.biomarkers[0])}_{col}"
-    return wide.rename(rename)
+        inside = dt <= w
+        k, v, tw = key[inside], value[inside], t[inside]
+        n = np.bincount(k, minlength=size).astype(np.float64)
+        some = n > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for stat in spec.stats:
+                if stat == "last":
+                    out = np.where(latest <= w, last_value, np.nan)
+                elif stat in ("min", "max"):
+                    out = np.full(size, np.inf if stat == "min" else -np.inf)
+                    (np.minimum if stat == "min" else np.maximum).at(out, k, v)
+                    out[~some] = np.nan
+                elif stat == "mean":
+                    out = np.bincount(k, weights=v, minlength=size) / n
+                elif stat == "count":
+                    out = np.where(present, n, np.nan)
+                else:  # least-squares slope of value on time (per year)
+                    st, sv = np.bincount(k, weights=tw, minlength=size), np.bincount(k, weights=v, minlength=size)
+                    stv = np.bincount(k, weights=tw * v, minlength=size)
+                    stt = np.bincount(k, weights=tw * tw, minlength=size)
+                    num, den = n * stv - st * sv, n * stt - st * st
+                    out = np.where((n >= 2) & (np.abs(den) > 1e-12), num / den, np.nan)
+                columns[f"{stat}_{w}d"] = np.where(present, out, np.nan).reshape(n_patients, n_names)
+    seen = present.reshape(n_patients, n_names).any(axis=0)
+    data: dict[str, object] = {"patient_id": index["patient_id"]}
+    for j, name in enumerate(names):
+        if not seen[j]:  # no measurement of this biomarker at all: its columns are absent
+            continue
+        for label, table in columns.items():
+            data[f"bm_{slug(name)}_{label}"] = pl.Series(table[:, j]).fill_nan(None)
+    return pl.DataFrame(data)
 
 
 def _active_comedications(treatments: pl.DataFrame, index: pl.DataFrame) -> pl.LazyFrame:
@@ -439,19 +465,21 @@ def build(*, calls: pl.DataFrame | None = None, callset: CallSet | None = None,
     if not spec.columns:
         spec.columns = _columns(spec)
     mapping = _sample_map(patients)
+    by_patient = (_calls_by_patient(calls, mapping)
+                  if calls is not None and (spec.genes or spec.phenoconvert) else None)
     blocks: list[pl.DataFrame] = []
     missing: list[str] = []
     if spec.genes:
         if calls is None:
             missing.append("genotype (calls)")
         else:
-            blocks.append(_genotype_block(spec, calls, mapping))
+            blocks.append(_genotype_block(spec, by_patient))
     if spec.phenoconvert:
         if calls is None or treatments is None:
             missing.append("phenoconversion (calls and treatments)")
         else:
             pc = _phenoconversion(treatments, index)
-            as_frame = _calls_by_patient(calls, mapping).filter(pl.col("gene") == "CYP2D6").select(
+            as_frame = by_patient.filter(pl.col("gene") == "CYP2D6").select(
                 "patient_id", pl.col("activity_score").cast(pl.Float64).fill_nan(None))
             blocks.append(as_frame.join(pc, on="patient_id", how="left").select(
                 "patient_id", (pl.col("activity_score") * pl.col("multiplier").fill_null(1.0))
