@@ -16,6 +16,7 @@ from pgx.calling import (
     allele_sort_key,
     call_diplotypes,
     outside_frame,
+    proxy_phenotypes,
     read_outside_calls,
 )
 from pgx.io import read_vcf
@@ -158,8 +159,10 @@ def call(
     callset : CallSet or path
         Calls read with :func:`pgx.read_vcf`, or a VCF/BCF path to read.
     genes : sequence of str, optional
-        Genes to call (default: every gene with definition positions, plus the genes
-        named in ``outside_calls``).
+        Genes to call (default: every gene with definition positions, HLA-B from its
+        tag-SNP proxy, plus the genes named in ``outside_calls``). A proxy row gives
+        carrier statuses (``phenotype`` ``"HLA-B*57:01 positive"``) and the warning
+        ``hla_tag_proxy``; an outside call for the same sample and gene replaces it.
     genome_build : {"GRCh38", "GRCh37"}, optional
         Defaults to the build of the calls.
     assume_reference : bool, default False
@@ -191,9 +194,11 @@ def call(
         callset = read_vcf(callset, genome_build=genome_build)
     calls = call_diplotypes(callset, genes=genes, genome_build=genome_build,
                             assume_reference=assume_reference, reference_dir=reference_dir)
-    given: dict = {}
+    # HLA tag-SNP proxies carry their allele statuses as phenotypes; outside calls replace them
+    given: dict = {key: (status, None) for key, status in proxy_phenotypes(calls).items()}
     if outside_calls is not None:
-        calls, given = _merge_outside(calls, outside_calls, callset.sample_ids)
+        calls, outside_given = _merge_outside(calls, outside_calls, callset.sample_ids)
+        given.update(outside_given)
     return _annotate(calls, given, reference_dir)
 
 

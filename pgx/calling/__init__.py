@@ -1,8 +1,9 @@
-"""Haplotype matching, diplotype ranking, ambiguity, phasing use, outside calls."""
+"""Haplotype matching, diplotype ranking, ambiguity, phasing use, outside calls, HLA tag-SNP proxies."""
 
 from pgx.calling._call import DIPLOTYPE_SCHEMA, call_diplotypes, callable_genes
 from pgx.calling._match import AlleleModel, Match, allele_sort_key
 from pgx.calling._model import GeneModel, gene_model
+from pgx.calling._proxy import HLA_TAG_PROXY, call_proxy_gene, proxy_genes, proxy_phenotypes
 from pgx.calling._outside import OutsideCall, OutsideCallError, outside_frame, read_outside_calls
 
 __all__ = [
@@ -18,4 +19,8 @@ __all__ = [
     "OutsideCallError",
     "read_outside_calls",
     "outside_frame",
+    "HLA_TAG_PROXY",
+    "proxy_genes",
+    "proxy_phenotypes",
+    "call_proxy_gene",
 ]

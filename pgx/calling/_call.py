@@ -11,6 +11,7 @@ from pgx import reference
 from pgx.callset import CallSet
 from pgx.calling._match import AlleleModel, Match, match_haploid, match_lowest_function, match_phased, match_unphased
 from pgx.calling._model import GeneModel, gene_model
+from pgx.calling._proxy import call_proxy_gene, proxy_genes
 from pgx.encode import PAD, GeneGenotypes, encode_gene, region_rows
 from pgx.exceptions import GenomeBuildError
 
@@ -194,7 +195,9 @@ def call_diplotypes(
     ----------
     callset : CallSet
     genes : sequence of str, optional
-        Genes to call; every gene with definition positions by default.
+        Genes to call; every gene with definition positions by default, and the genes
+        with tag-SNP proxies (HLA-B: rs2395029 for HLA-B*57:01), whose rows carry the
+        ``hla_tag_proxy`` warning (see :func:`proxy_genes`).
     genome_build : {"GRCh38", "GRCh37"}, optional
         Defaults to the CallSet's build; required when that is unknown.
     assume_reference : bool, default False
@@ -218,9 +221,17 @@ def call_diplotypes(
         raise GenomeBuildError(
             f"genome_build={genome_build!r} but the calls were read as {callset.genome_build}"
         )
-    wanted = list(genes) if genes is not None else callable_genes(reference_dir=reference_dir)
+    proxies = set(proxy_genes(reference_dir=reference_dir))
+    wanted = list(genes) if genes is not None else callable_genes(reference_dir=reference_dir) + sorted(proxies)
     frames = []
     for gene in wanted:
+        if gene in proxies:
+            rows = call_proxy_gene(callset, gene, build, assume_reference=assume_reference,
+                                   reference_dir=reference_dir)
+            for name in _LIST_COLUMNS:
+                rows[name] = [LIST_SEP.join(v) for v in rows[name]]
+            frames.append(pl.DataFrame(rows, schema=_TEXT_SCHEMA))
+            continue
         model = gene_model(gene, build, reference_dir)
         lo = min(p for p, _ in model.sites.positions) - PAD
         hi = max(p for p, _ in model.sites.positions) + PAD

@@ -10,12 +10,14 @@ import difflib
 import itertools
 import math
 import os
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import polars as pl
 
+from pgx.calling import HLA_TAG_PROXY
 from pgx.recommend._errors import RecommendationError, UnknownDrugError, UnknownMedicationWarning
 from pgx.recommend._tables import (
     SOURCES,
@@ -58,18 +60,32 @@ class _State:
         return f"{self.gene}: {text}"
 
 
+_STATUS_WORDS = re.compile(r"\b(positive|negative)\b")
+
+
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _is_status_text(text: str) -> bool:
+    """Whether a diplotype is written as allele statuses (an HLA tag-SNP proxy), not allele names."""
+    return _STATUS_WORDS.search(text.lower()) is not None
+
+
 def _allele_status(state: _State, allele: str) -> bool | None:
-    """Whether ``state`` carries an HLA allele: from the diplotype, else from the phenotype words."""
-    if state.diplotype:
+    """Whether ``state`` carries an HLA allele: from the diplotype, else from the status words
+    of the phenotype (or of a diplotype written as statuses, as tag-SNP proxies are).
+
+    A proxy covers only its tagged alleles: any other allele has no status (None), so a
+    rule about it does not match."""
+    if state.diplotype and not _is_status_text(state.diplotype):
         haplotypes = [h.strip() for h in state.diplotype.split("/")]
         haplotypes = [h if h.startswith("*") else "*" + h.split("*", 1)[-1] for h in haplotypes]
         return any(h == allele or h.startswith(allele + ":") for h in haplotypes)
-    if state.phenotype:
-        text = _norm(state.phenotype)
+    for source in (state.phenotype, state.diplotype):
+        if not source:
+            continue
+        text = _norm(source)
         for word, positive in (("positive", True), ("negative", False)):
             if f"{state.gene.lower()}{allele} {word}" in text or text.startswith(f"{allele} {word}") \
                     or f" {allele} {word}" in f" {text}" or f";{allele} {word}" in text.replace("; ", ";"):
@@ -176,6 +192,9 @@ def _gene_states(call: dict | None, gene: str) -> tuple[list[_State] | None, lis
     activity = None if activity is None or (isinstance(activity, float) and math.isnan(activity)) else float(activity)
     states = [_State(gene, phenotype, activity, diplotype)]
     reasons = []
+    if HLA_TAG_PROXY in call_warnings:
+        reasons.append(f"{gene}: tag-SNP proxy ({diplotype}), not an HLA typing: other {gene} alleles are "
+                       "unknown; confirm with HLA typing")
     alternatives = list(call.get("alternatives") or [])
     if alternatives:
         alt_phenotypes = call.get("alternative_phenotypes")
@@ -249,7 +268,9 @@ def recommend(
         ``alternative_phenotypes`` (``list[str]`` parallel to ``alternatives``) and
         ``warnings``. HLA genes may give the diplotype (``"*57:01/*08:01"``) and leave the
         phenotype null, or give allele statuses as phenotype (``"HLA-B*57:01 positive"``,
-        several joined by ``"; "``).
+        several joined by ``"; "``). Tag-SNP proxy rows (warning ``hla_tag_proxy``) give
+        statuses for their tagged alleles only; rules about other alleles do not match them,
+        and their reasons say the call is a proxy.
     drugs : sequence of str, optional
         Drug names (case-insensitive). Default: every drug of the chosen sources.
     medications : polars.DataFrame, optional

@@ -13,6 +13,7 @@ from pgx.reference._tables import (
     genes,
     phenotype_rules,
     positions,
+    tag_snps,
 )
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "positions",
     "reference_dir",
     "reference_version",
+    "tag_snps",
     "verify_manifest",
 ]

@@ -2,8 +2,9 @@
 
 Each gene has a folder with ``gene.tsv`` (key/value facts and handling flags),
 ``alleles.tsv``, ``positions.tsv``, ``definitions.tsv`` and ``phenotypes.tsv``; genes
-called only from outside calls (HLA-A, HLA-B) have ``gene.tsv`` and ``alleles.tsv``.
-Positions are 1-based VCF positions in the requested genome build.
+called only from outside calls (HLA-A, HLA-B) have ``gene.tsv`` and ``alleles.tsv``, and
+may have ``tag_snps.tsv``: tag-SNP proxies of some of their alleles. Positions are 1-based
+VCF positions in the requested genome build.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import polars as pl
 from pgx.exceptions import ReferenceDataError
 from pgx.reference._paths import reference_dir as _reference_dir
 
-__all__ = ["allele_definitions", "allele_table", "gene_info", "genes", "phenotype_rules", "positions"]
+__all__ = ["allele_definitions", "allele_table", "gene_info", "genes", "phenotype_rules", "positions",
+           "tag_snps"]
 
 GenomeBuild = Literal["GRCh38", "GRCh37"]
 _BUILDS = ("GRCh38", "GRCh37")
@@ -39,6 +41,9 @@ _SCHEMAS: dict[str, dict[str, str]] = {
     "alleles.tsv": {"allele": "text", "function": "any", "activity_value": "number_or_empty",
                     "is_reference": "bool", "structural": "bool"},
     "gene.tsv": {"key": "text", "value": "any"},
+    "tag_snps.tsv": {"allele": "text", "rsid": "rsid", "chrom": "chrom", "pos_grch38": "int", "pos_grch37": "int",
+                     "ref": "bases", "alt": "bases", "tag_allele": "bases", "validated_in": "text",
+                     "performance": "text", "source": "text"},
 }
 _RULE_COLUMNS = {
     "activity_score": {"min_score": "number", "max_score": "number", "phenotype": "text"},
@@ -216,7 +221,30 @@ def _load_gene(folder: str, gene: str) -> dict:
             raise _fail(path, i + 1, "pos_grch37", f"{p37} as in positions.tsv", defs["pos_grch37"][i])
         if defs["allele"][i] not in named:
             raise _fail(path, i + 1, "allele", "an allele listed in alleles.tsv", defs["allele"][i])
-    return {"info": info, "alleles": alleles, "positions": pos, "definitions": defs, "kind": kind, "rules": rules}
+    tags = _load_tags(base / "tag_snps.tsv", named)
+    return {"info": info, "alleles": alleles, "positions": pos, "definitions": defs, "kind": kind, "rules": rules,
+            "tags": tags}
+
+
+def _load_tags(path: Path, named: set) -> dict[str, list]:
+    """The optional tag-SNP table: checked columns, one tag per allele, the tag allele the ALT."""
+    schema = _SCHEMAS["tag_snps.tsv"]
+    if not path.is_file():
+        return {c: [] for c in schema}
+    _, tags = _read_tsv(path, schema)
+    seen: set[str] = set()
+    for i, allele in enumerate(tags["allele"]):
+        if allele not in named:
+            raise _fail(path, i + 1, "allele", "an allele listed in alleles.tsv", allele)
+        if allele in seen:
+            raise _fail(path, i + 1, "allele", "one tag SNP per allele", allele)
+        seen.add(allele)
+        if len(tags["ref"][i]) != 1 or len(tags["alt"][i]) != 1:
+            raise _fail(path, i + 1, "alt", "a single-base REF and ALT (tag SNPs are SNVs)",
+                        f"{tags['ref'][i]}>{tags['alt'][i]}")
+        if tags["tag_allele"][i] != tags["alt"][i]:
+            raise _fail(path, i + 1, "tag_allele", f"the ALT allele {tags['alt'][i]!r}", tags["tag_allele"][i])
+    return tags
 
 
 def _build(genome_build: str) -> str:
@@ -425,3 +453,54 @@ def gene_info(gene: str, *, reference_dir: str | os.PathLike[str] | None = None)
     """
     folder, _ = _gene_folder(gene, reference_dir)
     return dict(_load_gene(folder, gene)["info"])
+
+
+def tag_snps(gene: str, *, genome_build: GenomeBuild = "GRCh38",
+             reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:
+    """Return the tag SNPs that stand in for some of a gene's alleles (HLA proxies).
+
+    A tag SNP is a variant in linkage disequilibrium with an HLA allele: carrying its
+    ``tag_allele`` marks a probable carrier of the allele. It is a proxy, not an HLA
+    typing, and its accuracy depends on the population; the table records where each tag
+    was validated and what the studies report. Only tags with a citable source are listed
+    (``HLA-B*57:01``: rs2395029); genes without ``tag_snps.tsv`` give an empty frame.
+
+    Parameters
+    ----------
+    gene : str
+        A gene symbol as listed by :func:`genes`, e.g. ``"HLA-B"``.
+    genome_build : {"GRCh38", "GRCh37"}, default "GRCh38"
+        The build of the returned positions.
+    reference_dir : path, optional
+        Read this reference folder instead of the shipped one (or ``$PGX_REFERENCE_DIR``).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per tagged allele: ``gene``, ``allele`` (``HLA-B*57:01``), ``rsid``,
+        ``chrom``, ``pos`` (1-based VCF position in ``genome_build``), ``ref``, ``alt``
+        (plus strand, as in a normalised VCF), ``tag_allele`` (the allele that marks a
+        carrier), ``validated_in``, ``performance`` and ``source`` (free text with DOIs).
+
+    Raises
+    ------
+    ReferenceDataError
+        If the gene or build is unknown or the table is malformed (file, row and column).
+
+    Examples
+    --------
+    >>> tags = tag_snps("HLA-B")
+    >>> tags.select("allele", "rsid", "chrom", "pos", "ref", "alt", "tag_allele").row(0)
+    ('HLA-B*57:01', 'rs2395029', 'chr6', 31464003, 'T', 'G', 'G')
+    >>> tag_snps("HLA-B", genome_build="GRCh37")["pos"][0]
+    31431780
+    >>> tag_snps("CYP2C19").height
+    0
+    """
+    build = _build(genome_build)
+    folder, _ = _gene_folder(gene, reference_dir)
+    t = _load_gene(folder, gene)["tags"]
+    columns = ["allele", "rsid", "chrom", "pos", "ref", "alt", "tag_allele", "validated_in", "performance", "source"]
+    data = {c: (t[f"pos_{build}"] if c == "pos" else t[c]) for c in columns}
+    return pl.DataFrame({"gene": [gene] * len(t["allele"]), **data},
+                        schema={"gene": pl.String, **{c: (pl.Int64 if c == "pos" else pl.String) for c in columns}})
