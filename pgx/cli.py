@@ -52,6 +52,7 @@ def _summary(args: argparse.Namespace) -> int:
     print("per contig: " + (", ".join(f"{c} {n}" for c, n in chroms.items()) or "none"))
     rate = missing / calls if calls else 0.0
     print(f"missing allele calls: {missing} of {calls} ({rate:.1%})")
+    _audit(args, "summary", inputs=[args.vcf])
     return EXIT_OK
 
 
@@ -61,30 +62,38 @@ def _list(text: str | None) -> list[str] | None:
     return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
 
 
-def _privacy_options(sub: argparse.ArgumentParser) -> None:
+def _privacy_options(sub: argparse.ArgumentParser, *, pseudonymize: bool = True, ids: str = "sample ids") -> None:
+    """The privacy options of a command: --audit-log always; the pseudonym options when the
+    command writes patient-level outputs (``pseudonymize``), replacing ``ids``."""
     group = sub.add_argument_group("privacy")
-    group.add_argument("--pseudonymize", action="store_true",
-                       help="replace sample ids by keyed pseudonyms (key: $PGX_PSEUDONYM_KEY or --key-file)")
-    group.add_argument("--key-file", metavar="FILE",
-                       help="file holding the pseudonym key (chmod 600); the key itself is never an argument")
-    group.add_argument("--mapping-file", metavar="TSV",
-                       help="also write the id -> pseudonym table (0600; it re-identifies everyone)")
+    if pseudonymize:
+        group.add_argument("--pseudonymize", action="store_true",
+                           help=f"replace {ids} by keyed pseudonyms (key: $PGX_PSEUDONYM_KEY or --key-file)")
+        group.add_argument("--key-file", metavar="FILE",
+                           help="file holding the pseudonym key (chmod 600); the key itself is never an argument")
+        group.add_argument("--mapping-file", metavar="TSV",
+                           help="also write the id -> pseudonym table (0600; it re-identifies everyone)")
     group.add_argument("--audit-log", metavar="PATH", default=None,
                        help="append a hash-chained record of this run (default: $PGX_AUDIT_LOG when set)")
 
 
-def _pseudonyms(args: argparse.Namespace, sample_ids) -> dict[str, str] | None:
-    """Sample id -> pseudonym when --pseudonymize (or a mapping file) is asked for, else None."""
+def _pseudonyms(args: argparse.Namespace, sample_ids, domain: str = "sample") -> dict[str, str] | None:
+    """Id -> pseudonym (in ``domain``) when --pseudonymize (or a mapping file) is asked for, else None."""
     if not (args.pseudonymize or args.mapping_file):
         return None
     from pgx.privacy import Pseudonymizer, install_log_redaction, load_key, write_mapping
 
     pseudonymizer = Pseudonymizer(load_key(args.key_file))
-    mapping = pseudonymizer.mapping(list(sample_ids), "sample")
+    mapping = pseudonymizer.mapping(list(sample_ids), domain)
     install_log_redaction(list(sample_ids))
     if args.mapping_file:
-        write_mapping(args.mapping_file, mapping, domain="sample")
+        write_mapping(args.mapping_file, mapping, domain=domain)
     return mapping
+
+
+def _tokens(pseudonyms: dict[str, str] | None) -> list[str]:
+    """The pseudonyms an audit record lists (none without pseudonymisation: raw ids never go there)."""
+    return sorted(pseudonyms.values()) if pseudonyms else []
 
 
 def _audit(args: argparse.Namespace, command: str, *, inputs=(), outputs=(), samples=()) -> str | None:
@@ -97,8 +106,16 @@ def _audit(args: argparse.Namespace, command: str, *, inputs=(), outputs=(), sam
     from pgx.privacy import AuditLog
     from pgx.reference import reference_version
 
-    files = [f for f in outputs if os.path.isfile(f)]
-    record = AuditLog(path).append(command, inputs=[f for f in inputs if f and os.path.isfile(f)], outputs=files,
+    def files(paths) -> list[str]:  # folders (a model, a cohort) stand for the files in them
+        found = []
+        for f in paths:
+            if f and os.path.isdir(f):
+                found += sorted(os.path.join(d, n) for d, _, names in os.walk(f) for n in names)
+            elif f and os.path.isfile(f):
+                found.append(f)
+        return found
+
+    record = AuditLog(path).append(command, inputs=files(inputs), outputs=files(outputs),
                                    versions={"pgx": __version__, "reference_data": reference_version()},
                                    samples=list(samples))
     return record["hash"]
@@ -218,15 +235,24 @@ def _train(args: argparse.Namespace) -> int:
     folder = train_model(args.features, args.output, outcome=args.outcome, kind=args.kind,
                          id_column=args.id_column, drop=_list(args.drop) or (), random_state=args.seed,
                          overwrite=args.force)
+    _audit(args, "train", inputs=[args.features], outputs=[folder])
     if not args.quiet:
         print(f"pgx: model saved to {folder}", file=sys.stderr)
     return EXIT_OK
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from pgx.pipeline import predict_model
+    from pgx.pipeline import predict_model, read_table
 
-    result = predict_model(args.model, args.features, args.output, id_column=args.id_column, top=args.top)
+    pseudonyms = None
+    if args.pseudonymize or args.mapping_file:
+        table = read_table(args.features)
+        if args.id_column in table.columns:
+            ids = table[args.id_column].cast(str).drop_nulls().unique(maintain_order=True)
+            pseudonyms = _pseudonyms(args, ids, "patient")
+    result = predict_model(args.model, args.features, args.output, id_column=args.id_column, top=args.top,
+                           pseudonyms=pseudonyms)
+    _audit(args, "predict", inputs=[args.model, args.features], outputs=[args.output], samples=_tokens(pseudonyms))
     if not args.quiet:
         print(f"pgx: {result.height} predictions written to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -235,8 +261,22 @@ def _predict(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from pgx.pipeline import evaluate_model
 
+    if args.privacy and not args.training_features:
+        raise ValueError("--privacy needs --training-features TABLE: the rows the model was trained on, to tell "
+                         "apart from the held-out patients of FEATURES")
+    if args.training_features and not args.privacy:
+        raise ValueError("--training-features is for the membership-inference audit; add --privacy")
+    training = args.training_features if args.privacy else None
     files = evaluate_model(args.model, args.features, args.output, outcome=args.outcome,
-                           id_column=args.id_column, n_boot=args.bootstrap)
+                           id_column=args.id_column, n_boot=args.bootstrap, training_features=training)
+    _audit(args, "evaluate", inputs=[args.model, args.features, training], outputs=files)
+    if args.privacy:
+        import json
+
+        with open(files[0], encoding="utf-8") as handle:
+            audit = json.load(handle)["privacy"]["membership_inference"]
+        print(f"membership inference: {audit['interpretation']} ({audit['n_train']} training, "
+              f"{audit['n_holdout']} held-out patients)")
     if not args.quiet:
         print(f"pgx: model card written: {', '.join(str(f) for f in files)}", file=sys.stderr)
     return EXIT_OK
@@ -263,6 +303,7 @@ def _phi_check(args: argparse.Namespace) -> int:
         identifiers += read_identifiers(args.identifiers_file)
     names = read_identifiers(args.names_file) if args.names_file else []
     findings = phi_check(args.paths, identifiers=identifiers, names=names)
+    _audit(args, "phi-check", inputs=[*args.paths, args.identifiers_file, args.names_file])
     for finding in findings:
         print(finding)
     if not args.quiet:
@@ -282,16 +323,24 @@ def _simulate(args: argparse.Namespace) -> int:
     from pgx.pipeline import simulate
 
     files = simulate(args.output, n_patients=args.n, seed=args.seed, format=args.format, vcf=not args.no_vcf)
+    _audit(args, "simulate", outputs=[str(f) for f in files.values()])
     if not args.quiet:
         print(f"pgx: simulated {args.n} patients into {args.output} ({len(files)} files)", file=sys.stderr)
     return EXIT_OK
 
 
 def _features(args: argparse.Namespace) -> int:
-    from pgx.pipeline import build_features
+    from pgx.pipeline import build_features, read_cohort_table
 
+    pseudonyms = None
+    if args.pseudonymize or args.mapping_file:
+        ids = read_cohort_table(args.cohort, "patients")["patient_id"].cast(str).drop_nulls()
+        ids = ids.unique(maintain_order=True)
+        pseudonyms = _pseudonyms(args, ids, "patient")
     table = build_features(args.cohort, args.output, spec=args.spec, write_spec=args.write_spec,
-                           outcome=args.outcome)
+                           outcome=args.outcome, pseudonyms=pseudonyms)
+    _audit(args, "features", inputs=[args.cohort, args.spec], outputs=[args.output, args.write_spec],
+           samples=_tokens(pseudonyms))
     if not args.quiet:
         print(f"pgx: {table.height} patients x {table.width} columns written to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -313,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("vcf", metavar="VCF", help="the VCF or BCF file")
     summary.add_argument("--genome-build", choices=["GRCh38", "GRCh37"], default=None,
                          help="the build the file should use (detected from the header otherwise)")
+    _privacy_options(summary, pseudonymize=False)
     summary.set_defaults(handler=_summary)
 
     def common(sub: argparse.ArgumentParser) -> None:
@@ -378,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--no-vcf", action="store_true", help="do not write the genotypes as VCF")
     sim.add_argument("-o", "--output", required=True, metavar="DIR")
     sim.add_argument("--quiet", action="store_true")
+    _privacy_options(sim, pseudonymize=False)  # simulated patients are nobody: nothing to pseudonymise
     sim.set_defaults(handler=_simulate)
 
     feats = commands.add_parser("features", help="build one feature row per patient from a cohort folder",
@@ -389,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     feats.add_argument("--outcome", help="join this simulated outcome as a column (for training)")
     feats.add_argument("-o", "--output", required=True, metavar="FEATURES.parquet")
     feats.add_argument("--quiet", action="store_true")
+    _privacy_options(feats, ids="patient ids")
     feats.set_defaults(handler=_features)
 
     train = commands.add_parser("train", help="fit a response, adverse-reaction or dose model on a feature table",
@@ -401,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--force", action="store_true", help="overwrite an existing model folder")
     train.add_argument("-o", "--output", required=True, metavar="MODEL_DIR")
     table_options(train)
+    _privacy_options(train, pseudonymize=False)  # a model holds no patient ids
     train.set_defaults(handler=_train)
 
     predict = commands.add_parser("predict", help="predict with a saved model, with per-patient explanations")
@@ -409,15 +462,25 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--top", type=int, default=5, help="contributions listed per patient")
     predict.add_argument("-o", "--output", required=True, metavar="PREDICTIONS.tsv")
     table_options(predict)
+    _privacy_options(predict, ids="the --id-column values")
     predict.set_defaults(handler=_predict)
 
-    evaluate = commands.add_parser("evaluate", help="evaluate a saved model on held-out patients (model card)")
+    evaluate = commands.add_parser(
+        "evaluate", help="evaluate a saved model on held-out patients (model card)",
+        description="Metrics with bootstrap intervals, overall and by population and sex, into a model card. "
+                    "With --privacy, a membership-inference audit: how well a loss-threshold attack tells "
+                    "the --training-features patients from the held-out FEATURES patients (attack AUC).")
     evaluate.add_argument("model", metavar="MODEL_DIR")
-    evaluate.add_argument("features", metavar="FEATURES")
+    evaluate.add_argument("features", metavar="FEATURES", help="held-out patients (.parquet, .tsv or .csv)")
     evaluate.add_argument("--outcome", required=True)
     evaluate.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the CIs")
+    evaluate.add_argument("--privacy", action="store_true",
+                          help="also run the membership-inference audit (needs --training-features)")
+    evaluate.add_argument("--training-features", metavar="TABLE",
+                          help="the table the model was trained on (or a random sample of its rows)")
     evaluate.add_argument("-o", "--output", required=True, metavar="CARD", help="card path (.json and .html written)")
     table_options(evaluate)
+    _privacy_options(evaluate, pseudonymize=False)  # a card holds aggregates only
     evaluate.set_defaults(handler=_evaluate)
 
     deid = commands.add_parser("deidentify", help="write a header-scrubbed copy of a VCF with pseudonymised samples",
@@ -437,6 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     ids.add_argument("--identifiers-file", metavar="F", help="identifiers, one a line (# comments)")
     phi.add_argument("--names-file", metavar="F", help="person names to look for, one a line")
     phi.add_argument("--quiet", action="store_true")
+    _privacy_options(phi, pseudonymize=False)
     phi.set_defaults(handler=_phi_check)
 
     audit = commands.add_parser("audit", help="audit trail tools")

@@ -26,7 +26,7 @@ from pgx.reference import genes as reference_genes
 
 __all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
            "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
-           "write_somatic_section", "tumor_report_section", "simulate", "build_features"]
+           "write_somatic_section", "tumor_report_section", "simulate", "build_features", "read_cohort_table"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -315,18 +315,22 @@ def input_sample_ids(source: str | os.PathLike[str], *, from_calls: bool = False
     return list(read_header(source).samples)
 
 
-def pseudonymize_samples(frame: pl.DataFrame, pseudonyms: dict[str, str]) -> pl.DataFrame:
-    """Replace ``sample_id`` values by their pseudonyms (every sample must have one).
+def pseudonymize_samples(frame: pl.DataFrame, pseudonyms: dict[str, str], *,
+                         column: str = "sample_id") -> pl.DataFrame:
+    """Replace the ``column`` values (``sample_id``, or a patient id) by their pseudonyms
+    (every value must have one).
 
     Raises
     ------
     PgxError
-        If a sample has no pseudonym.
+        If a value has no pseudonym.
     """
-    missing = set(frame["sample_id"].unique().to_list()) - set(pseudonyms)
+    values = frame[column].cast(pl.String)
+    missing = set(values.drop_nulls().unique().to_list()) - set(pseudonyms)
     if missing:
-        raise PgxError(f"{len(missing)} sample(s) have no pseudonym")
-    return frame.with_columns(pl.col("sample_id").replace_strict(pseudonyms, return_dtype=pl.String))
+        what = "sample(s)" if column == "sample_id" else f"{column} value(s)"
+        raise PgxError(f"{len(missing)} {what} have no pseudonym")
+    return frame.with_columns(values.replace_strict(pseudonyms, return_dtype=pl.String).alias(column))
 
 
 def read_medications(path: str | os.PathLike[str]) -> pl.DataFrame:
@@ -581,9 +585,13 @@ def train_model(features: str | os.PathLike[str], model_dir: str | os.PathLike[s
 
 
 def predict_model(model_dir: str | os.PathLike[str], features: str | os.PathLike[str],
-                  out: str | os.PathLike[str], *, id_column: str = "patient_id", top: int = 5):
+                  out: str | os.PathLike[str], *, id_column: str = "patient_id", top: int = 5,
+                  pseudonyms: dict[str, str] | None = None):
     """Predict with a saved model and write one TSV row per patient with the prediction and
     its top contributions (LightGBM TreeSHAP), atomically.
+
+    ``pseudonyms`` (raw id -> pseudonym, every id listed) replaces the ``id_column``
+    values in what is written.
 
     Returns
     -------
@@ -604,25 +612,60 @@ def predict_model(model_dir: str | os.PathLike[str], features: str | os.PathLike
                 .str.join("; ").alias("top_contributions")))
     result = (pl.DataFrame({id_column: ids, "prediction": prediction}).with_row_index("sample")
               .join(why.with_columns(pl.col("sample").cast(pl.UInt32)), on="sample", how="left").drop("sample"))
+    if pseudonyms is not None:
+        result = pseudonymize_samples(result, pseudonyms, column=id_column)
     _atomic_text(os.fspath(out), result.write_csv(separator="\t"))
     return result
 
 
 def evaluate_model(model_dir: str | os.PathLike[str], features: str | os.PathLike[str],
                    card: str | os.PathLike[str], *, outcome: str, id_column: str = "patient_id",
-                   strata: Sequence[str] = ("population", "sex"), n_boot: int = 200, random_state: int = 0):
+                   strata: Sequence[str] = ("population", "sex"), n_boot: int = 200, random_state: int = 0,
+                   training_features: str | os.PathLike[str] | None = None):
     """Evaluate a saved model on held-out patients; write a model card (``.json`` and ``.html``).
+
+    Parameters
+    ----------
+    model_dir : path
+        A model saved by :func:`train_model`.
+    features : path
+        Held-out patients (Parquet, TSV or CSV) with the model's feature columns and ``outcome``.
+    card : path
+        The card's path without extension.
+    outcome : str
+    id_column : str, default "patient_id"
+    strata : sequence of str
+        Columns whose levels are evaluated separately, when present.
+    n_boot : int, default 200
+    random_state : int, default 0
+    training_features : path, optional
+        The table the model was trained on (or a random sample of its rows). When given, a
+        membership-inference audit (:func:`pgx.models.membership_inference_audit`) of
+        training against the held-out patients of ``features`` goes into the card as
+        ``privacy``. Patients (by ``id_column``) in both tables are refused.
 
     Returns
     -------
     tuple of pathlib.Path
         The card's files.
+
+    Raises
+    ------
+    PgxError
+        If a table lacks a column, or a patient is in both tables.
     """
     from pgx.models import evaluate, feature_importance, load_model, model_card, write_model_card
 
     model = load_model(model_dir)
     table = read_table(features)
     _require(table, outcome, features)
+    for column in model.feature_names_in_:
+        _require(table, column, features)
+    privacy = None
+    if training_features is not None:
+        privacy = _membership_audit(model, read_table(training_features), table, outcome=outcome,
+                                    id_column=id_column, paths=(training_features, features),
+                                    random_state=random_state)
     X = table.select(list(model.feature_names_in_))
     y = table[outcome].to_numpy()
     binary = hasattr(model, "classes_")
@@ -634,7 +677,31 @@ def evaluate_model(model_dir: str | os.PathLike[str], features: str | os.PathLik
         groups=table[id_column].to_numpy() if id_column in table.columns else None,
         n_boot=n_boot, random_state=random_state)
     return write_model_card(model_card(model, report_, name=Path(os.fspath(model_dir)).name,
-                                       feature_importance=feature_importance(model, X.head(5000))), card)
+                                       feature_importance=feature_importance(model, X.head(5000)),
+                                       privacy=privacy), card)
+
+
+def _membership_audit(model, train: pl.DataFrame, holdout: pl.DataFrame, *, outcome: str, id_column: str,
+                      paths: tuple, random_state: int) -> dict:
+    """The membership-inference audit of ``evaluate_model``: patients with an outcome in each table."""
+    from pgx.models import membership_inference_audit
+
+    for frame, path in zip((train, holdout), paths):
+        _require(frame, outcome, path)
+        for column in model.feature_names_in_:
+            _require(frame, column, path)
+    if id_column in train.columns and id_column in holdout.columns:
+        shared = train.select(pl.col(id_column).cast(pl.String)).join(
+            holdout.select(pl.col(id_column).cast(pl.String)), on=id_column, how="semi").height
+        if shared:
+            raise PgxError(f"{os.fspath(paths[1])}: {shared} patient(s) (by {id_column!r}) are also in the "
+                           f"training table {os.fspath(paths[0])}; the membership audit needs held-out "
+                           "patients the model never saw")
+    train, holdout = train.drop_nulls(outcome), holdout.drop_nulls(outcome)
+    columns = list(model.feature_names_in_)
+    return membership_inference_audit(model, train.select(columns), train[outcome].to_numpy(),
+                                      holdout.select(columns), holdout[outcome].to_numpy(),
+                                      random_state=random_state)
 
 
 def tumor_report_section(somatic: str | os.PathLike[str], *, tumor_type: str, target_mb: float | None = None,
@@ -705,9 +772,26 @@ def simulate(out_dir: str | os.PathLike[str], *, n_patients: int, seed: int = 0,
     return simulate_cohort(n_patients, seed=seed).write(out_dir, format=format, vcf=vcf)
 
 
+def read_cohort_table(cohort_dir: str | os.PathLike[str], name: str) -> pl.DataFrame:
+    """Read the table ``name`` (``patients``, ``diplotypes``, ...) of a cohort folder, from
+    ``name.parquet`` or ``name.tsv``.
+
+    Raises
+    ------
+    PgxError
+        If the folder holds neither.
+    """
+    folder = os.fspath(cohort_dir)
+    for suffix in (".parquet", ".tsv"):
+        path = os.path.join(folder, name + suffix)
+        if os.path.exists(path):
+            return read_table(path)
+    raise PgxError(f"{folder}: no {name}.parquet or {name}.tsv")
+
+
 def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[str], *,
                    spec: str | os.PathLike[str] | None = None, write_spec: str | os.PathLike[str] | None = None,
-                   outcome: str | None = None) -> pl.DataFrame:
+                   outcome: str | None = None, pseudonyms: dict[str, str] | None = None) -> pl.DataFrame:
     """Build one feature row per patient from a simulated (or same-layout) cohort folder.
 
     Parameters
@@ -725,6 +809,9 @@ def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[st
     outcome : str, optional
         Keep the patients with this outcome (from ``outcomes``) and add it as a column (its
         ``event`` as 0/1, or its ``value``), for training.
+    pseudonyms : dict of str to str, optional
+        Patient id -> pseudonym (every patient listed): the ``patient_id`` column written
+        holds the pseudonyms.
 
     Returns
     -------
@@ -735,11 +822,7 @@ def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[st
     folder = os.fspath(cohort_dir)
 
     def table(name: str) -> pl.DataFrame:
-        for suffix in (".parquet", ".tsv"):
-            path = os.path.join(folder, name + suffix)
-            if os.path.exists(path):
-                return read_table(path)
-        raise PgxError(f"{folder}: no {name}.parquet or {name}.tsv")
+        return read_cohort_table(folder, name)
 
     patients, calls = table("patients"), table("diplotypes")
     biomarkers, treatments = table("biomarkers"), table("treatments")
@@ -758,6 +841,8 @@ def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[st
         value = pl.col("event").cast(pl.Int8) if binary else pl.col("value")
         # keep the patients the outcome was observed in
         features = features.join(outcomes.select("patient_id", value.alias(outcome)), on="patient_id", how="inner")
+    if pseudonyms is not None:
+        features = pseudonymize_samples(features, pseudonyms, column="patient_id")
     target = os.fspath(out)
     if target.endswith(".parquet"):
         tmp = target + f".{os.getpid()}.tmp"

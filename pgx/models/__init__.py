@@ -9,8 +9,8 @@ Estimators: :class:`ResponseClassifier`, :class:`AdverseReactionClassifier` (bin
 Evaluation: :func:`binary_metrics`, :func:`regression_metrics`, :func:`calibration_curve`,
 :func:`bootstrap_ci`, :func:`grouped_cross_validate`, :func:`evaluate`. Model cards:
 :func:`model_card`, :func:`write_model_card`. Explanations: :func:`explain`,
-:func:`feature_importance`. Persistence without pickle: :func:`save_model`,
-:func:`load_model`.
+:func:`feature_importance`. Persistence without pickle, training statistics stripped:
+:func:`save_model`, :func:`load_model`. Privacy: :func:`membership_inference_audit`.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ __all__ = [
     "feature_importance",
     "save_model",
     "load_model",
+    "membership_inference_audit",
     "ModelFileError",
     "UnseenCategoryWarning",
     "CalibrationWarning",
@@ -69,6 +70,7 @@ _WHERE = {
     "feature_importance": "explain",
     "save_model": "persist",
     "load_model": "persist",
+    "membership_inference_audit": "privacy_audit",
     "ModelFileError": "_errors",
     "UnseenCategoryWarning": "_errors",
     "CalibrationWarning": "_errors",

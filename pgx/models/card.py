@@ -30,6 +30,7 @@ def model_card(
     training_data: str = "",
     limitations: str = "",
     feature_importance: Any = None,
+    privacy: dict | None = None,
 ) -> dict:
     """Gather a model card.
 
@@ -45,6 +46,9 @@ def model_card(
         Free text.
     feature_importance : polars.DataFrame, optional
         Output of :func:`~pgx.models.feature_importance`.
+    privacy : dict, optional
+        Output of :func:`~pgx.models.membership_inference_audit`, kept as
+        ``card["privacy"]["membership_inference"]`` and shown in the HTML.
 
     Returns
     -------
@@ -87,6 +91,8 @@ def model_card(
     }
     if feature_importance is not None:
         card["feature_importance"] = feature_importance.head(20).to_dicts()
+    if privacy is not None:
+        card["privacy"] = {"membership_inference": privacy}
     return card
 
 
@@ -196,6 +202,15 @@ def _html(card: dict) -> str:
                    for title, key in (("Intended use", "intended_use"), ("Training data", "training_data"),
                                       ("Limitations", "limitations")))
     versions = ", ".join(f"{html.escape(k)} {html.escape(v)}" for k, v in card["versions"].items())
+    privacy = ""
+    if (audit := card.get("privacy", {}).get("membership_inference")) is not None:
+        cells = (("attack AUC", {"estimate": audit["auc"], "lower": audit["auc_lower"], "upper": audit["auc_upper"]}),
+                 ("level", audit["level"]), ("membership advantage", audit["advantage"]),
+                 ("training patients", audit["n_train"]), ("held-out patients", audit["n_holdout"]))
+        privacy = ("<h2>Privacy: membership inference</h2>"
+                   f"<p>{html.escape(audit['attack'])}; score: {html.escape(audit['score'])}. "
+                   f"{html.escape(audit['interpretation'])}.</p><table>"
+                   + "".join(f"<tr><th>{html.escape(k)}</th><td>{_fmt(v)}</td></tr>" for k, v in cells) + "</table>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(card["name"])} - model card</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
@@ -207,6 +222,7 @@ table{{border-collapse:collapse;margin:0.5rem 0}}td,th{{border:1px solid #ccc;pa
 <h2>Performance</h2><p>Estimates with bootstrap 95% intervals.</p><table>{rows}</table>
 <div class="plots">{"".join(plots)}</div>
 <h2>Subgroups</h2>{"".join(strata) or "<p>-</p>"}
+{privacy}
 </body></html>
 """
 

@@ -2,7 +2,10 @@
 
 Contributions are on the model's raw scale (log-odds for the classifiers, before
 calibration; dose units for :class:`~pgx.models.DoseRegressor`); for each sample they sum,
-with the ``bias`` (expected value), to the raw prediction.
+with the ``bias`` (expected value), to the raw prediction. A fitted model measures them
+against its training population; a model from :func:`~pgx.models.load_model`, whose file
+keeps no training counts, against a neutral reference in which each branch of every split
+is equally likely.
 """
 
 from __future__ import annotations

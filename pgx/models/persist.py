@@ -4,7 +4,12 @@ A saved model is a directory of three text files:
 
 ``model.txt``
     LightGBM's own text model (``Booster.model_to_string``), truncated to the boosting
-    rounds the model uses.
+    rounds the model uses, with the training-data statistics LightGBM writes but
+    prediction never reads removed: the per-feature training ranges (``feature_infos``,
+    written as ``none``), the rows and hessian sums of every node (``leaf_count``,
+    ``internal_count``, ``leaf_weight``, ``internal_weight``: lines dropped), and the node
+    gains and internal values (``split_gain``, ``internal_value``: zeros), from which the
+    counts could be solved back. Predictions are unchanged, bit for bit.
 ``model.json``
     The sidecar: estimator class and parameters, feature spec (names, kinds, categories),
     classes, calibration as numbers, software versions, optional metrics, and the sha256
@@ -12,10 +17,16 @@ A saved model is a directory of three text files:
 ``MANIFEST.json``
     sha256 of both files, verified on load.
 
-Loading never executes code from the files: the class comes from a fixed list of pgx
-estimators. A file whose checksum, format or content does not match is refused with
+Loading never executes code from the files (no pickle): the class comes from a fixed list
+of pgx estimators. A file whose checksum, format or content does not match is refused with
 :class:`~pgx.models.ModelFileError`. The checksums detect corruption and careless edits;
 they are not a signature, so keep model directories where only trusted people can write.
+
+TreeSHAP explanations (:func:`~pgx.models.explain`) need each node's share of the data.
+A loaded model has none from training, so it gets a neutral one: every branch of a split
+equally likely (every leaf equally likely in trees deeper than 30 levels). Its
+contributions still sum with the ``bias`` to the raw score, but are measured against that
+neutral reference rather than the training population.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -36,7 +48,8 @@ from pgx.models._errors import ModelFileError
 __all__ = ["save_model", "load_model"]
 
 FORMAT = "pgx-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: model.txt stripped of training statistics; 1 (read still): not stripped
+_READABLE_VERSIONS = (1, 2)
 MODEL_FILE = "model.txt"
 SIDECAR_FILE = "model.json"
 MANIFEST_FILE = "MANIFEST.json"
@@ -68,6 +81,121 @@ def _unjson(value: Any) -> Any:
     if isinstance(value, dict) and "__pairs__" in value:
         return {k: v for k, v in value["__pairs__"]}
     return value
+
+
+# -- model text: strip training statistics on save, add neutral covers on load --------------------
+
+# per-tree lines of LightGBM's v4 text format; any other line is refused rather than kept unread
+_TREE_KEYS = frozenset({
+    "Tree", "num_leaves", "num_cat", "split_feature", "split_gain", "threshold", "decision_type",
+    "left_child", "right_child", "leaf_value", "leaf_weight", "leaf_count", "internal_value",
+    "internal_weight", "internal_count", "cat_boundaries", "cat_threshold", "is_linear", "shrinkage"})
+_DROPPED_KEYS = ("leaf_count", "internal_count", "leaf_weight", "internal_weight")
+_ZEROED_KEYS = ("split_gain", "internal_value")
+_MAX_COVER_DEPTH = 30  # 2**30 fits LightGBM's int32 node counts
+
+
+def _split_model_text(text: str) -> tuple[str, list[str], str]:
+    """LightGBM model text -> (header, tree blocks as LightGBM sizes them, trailer)."""
+    start = text.find("\nTree=")
+    end = text.find("end of trees")
+    if not text.startswith("tree\n") or start < 0 or end < start:
+        raise ModelFileError(f"model text: expected LightGBM's text format ('tree', 'Tree=0', ..., "
+                             f"'end of trees'), found {text[:40]!r}")
+    blocks = [b for b in re.split(r"(?m)^(?=Tree=)", text[start + 1:end]) if b]
+    return text[:start + 1], blocks, text[end:]
+
+
+def _join_model_text(header: str, blocks: list[str], trailer: str) -> str:
+    sizes = " ".join(str(len(b.encode("utf-8"))) for b in blocks)
+    header, n = re.subn(r"(?m)^tree_sizes=.*$", lambda _: f"tree_sizes={sizes}", header)
+    if n != 1:
+        raise ModelFileError("model text: expected one tree_sizes= line in LightGBM's header, found " + str(n))
+    return header + "".join(blocks) + trailer
+
+
+def _tree_fields(block: str) -> list[tuple[str, str]]:
+    fields = []
+    for line in block.split("\n"):
+        if not line:
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or key not in _TREE_KEYS:
+            raise ModelFileError(f"model text: unknown LightGBM tree line {line[:60]!r}; pgx strips training "
+                                 f"statistics only from the fields it knows ({', '.join(sorted(_TREE_KEYS))})")
+        if key == "is_linear" and value.strip() != "0":
+            raise ModelFileError("model text: linear trees (is_linear=1) are not supported")
+        fields.append((key, value))
+    return fields
+
+
+def _strip_training_statistics(text: str) -> str:
+    """Remove what LightGBM's text model records about the training rows but never reads to predict.
+
+    ``feature_infos`` (each feature's training [min:max], or the categories seen) becomes
+    ``none``; ``leaf_count``, ``internal_count``, ``leaf_weight`` and ``internal_weight``
+    lines are dropped; ``split_gain`` and ``internal_value`` become zeros (with the leaf
+    values they would let the node weights, hence counts, be solved back). ``tree_sizes``
+    is recomputed. The result predicts exactly as the input.
+    """
+    header, blocks, trailer = _split_model_text(text)
+    header, n = re.subn(r"(?m)^feature_infos=(.*)$",
+                        lambda m: "feature_infos=" + " ".join("none" for _ in m[1].split(" ")), header)
+    if n != 1:
+        raise ModelFileError(f"model text: expected one feature_infos= line in LightGBM's header, found {n}")
+    stripped = []
+    for block in blocks:
+        lines = []
+        for key, value in _tree_fields(block):
+            if key in _DROPPED_KEYS:
+                continue
+            if key in _ZEROED_KEYS:
+                value = " ".join("0" for _ in value.split())
+            lines.append(f"{key}={value}")
+        stripped.append("\n".join(lines) + "\n\n\n")
+    return _join_model_text(header, stripped, trailer)
+
+
+def _neutral_covers(left: list[int], right: list[int], n_leaves: int) -> tuple[list[int], list[int]]:
+    """Leaf and internal-node counts in which each branch of every split is equally likely."""
+    if n_leaves == 1:
+        return [1], []
+    depth_leaf = [0] * n_leaves
+    order, stack = [], [(0, 0)]  # internal nodes from the root (0) down; leaves are ~index
+    while stack:
+        node, depth = stack.pop()
+        order.append(node)
+        for child in (left[node], right[node]):
+            if child >= 0:
+                stack.append((child, depth + 1))
+            else:
+                depth_leaf[~child] = depth + 1
+    deepest = max(depth_leaf)
+    leaf = [1 << (deepest - d) for d in depth_leaf] if deepest <= _MAX_COVER_DEPTH else [1] * n_leaves
+    internal = [0] * len(left)
+    for node in reversed(order):  # children before parents
+        internal[node] = sum(internal[c] if c >= 0 else leaf[~c] for c in (left[node], right[node]))
+    return leaf, internal
+
+
+def _with_neutral_covers(text: str) -> str:
+    """Add ``leaf_count``/``internal_count`` lines of :func:`_neutral_covers` to a stripped model,
+    so LightGBM's TreeSHAP has node shares to work with (predictions do not read them)."""
+    header, blocks, trailer = _split_model_text(text)
+    out = []
+    for block in blocks:
+        fields = _tree_fields(block)
+        values = dict(fields)
+        if "leaf_count" in values:
+            out.append(block)
+            continue
+        ints = lambda key: [int(v) for v in values.get(key, "").split()]  # noqa: E731
+        leaf, internal = _neutral_covers(ints("left_child"), ints("right_child"), int(values["num_leaves"]))
+        lines = [f"{k}={v}" for k, v in fields if k != "internal_count"]
+        at = next(i for i, line in enumerate(lines) if line.startswith("leaf_value=")) + 1
+        lines[at:at] = ["leaf_count=" + " ".join(map(str, leaf)), "internal_count=" + " ".join(map(str, internal))]
+        out.append("\n".join(lines) + "\n\n\n")
+    return _join_model_text(header, out, trailer)
 
 
 def _versions() -> dict[str, str]:
@@ -122,7 +250,8 @@ def save_model(model: Any, path: str | os.PathLike, *, metrics: dict | None = No
     target = Path(path)
     if target.exists() and not overwrite:
         raise ModelFileError(f"{target}: already exists; pass overwrite=True to replace it")
-    model_text = model.booster_.model_to_string(num_iteration=model.n_estimators_).encode("utf-8")
+    model_text = _strip_training_statistics(
+        model.booster_.model_to_string(num_iteration=model.n_estimators_)).encode("utf-8")
     params, unsaved = {}, []
     for key, value in model.get_params(deep=False).items():
         ok, converted = _jsonable(value)
@@ -239,8 +368,9 @@ def load_model(path: str | os.PathLike) -> Any:
                                  f"expected {expected}, found {found}")
         contents[name] = data
     sidecar = _read_json(root / SIDECAR_FILE, contents[SIDECAR_FILE])
-    if sidecar.get("format") != FORMAT or sidecar.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{root / SIDECAR_FILE}: expected format {FORMAT!r} version {FORMAT_VERSION}, "
+    if sidecar.get("format") != FORMAT or sidecar.get("format_version") not in _READABLE_VERSIONS:
+        raise ModelFileError(f"{root / SIDECAR_FILE}: expected format {FORMAT!r} version "
+                             f"{' or '.join(map(str, _READABLE_VERSIONS))}, "
                              f"found {sidecar.get('format')!r} version {sidecar.get('format_version')!r}")
     if sidecar.get("model_sha256") != files[MODEL_FILE]:
         raise ModelFileError(f"{root / SIDECAR_FILE}: describes a different model.txt "
@@ -257,7 +387,9 @@ def load_model(path: str | os.PathLike) -> Any:
     except TypeError as err:
         raise ModelFileError(f"{root / SIDECAR_FILE}: parameters do not fit {name}: {err}") from err
     try:
-        booster = lgb.Booster(model_str=contents[MODEL_FILE].decode("utf-8"))
+        booster = lgb.Booster(model_str=_with_neutral_covers(contents[MODEL_FILE].decode("utf-8")))
+    except ModelFileError as err:
+        raise ModelFileError(f"{root / MODEL_FILE}: {err}") from err
     except Exception as err:  # lightgbm raises its own LightGBMError
         raise ModelFileError(f"{root / MODEL_FILE}: LightGBM cannot read the model: {err}") from err
     spec = fitted["feature_spec_"]

@@ -46,6 +46,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 }
 _LABELLED_COLUMN = re.compile(rf"(?i)^(?:{_MRN_LABEL}|ssn|dob|date[\s_-]*of[\s_-]*birth|birth[\s_-]*date|name|patient[\s_-]*name)$")
 _EXCERPT = 30
+# a pgx pseudonym (pgx.privacy.Pseudonymizer): what a pseudonymised id column should hold
+_PSEUDONYM_TOKEN = re.compile(r"^(?:P|S|SP)-[A-Z2-7]{12}$")
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,8 @@ def phi_check_text(
             else:
                 offset = 0
                 for i, cell in enumerate(cells):
-                    if i in labelled_columns and cell.strip() and not any(s < offset + len(cell) and e > offset for s, e, _ in spans):
+                    if (i in labelled_columns and cell.strip() and not _PSEUDONYM_TOKEN.match(cell.strip())
+                            and not any(s < offset + len(cell) and e > offset for s, e, _ in spans)):
                         spans.append((offset, offset + len(cell), "mrn"))
                     offset += len(cell) + 1
                 spans.sort()
@@ -206,7 +209,8 @@ def phi_check(
         patient (id/number), chart, account, member id, NHS number, health plan or
         beneficiary number. Bare numbers are never flagged, so genomic positions
         (94781859), rsIDs (rs4244285) and star alleles (``*17``) pass. In TSV, every value
-        under a column headed by such a label (or ``ssn``, ``dob``, ``name``) is flagged.
+        under a column headed by such a label (or ``ssn``, ``dob``, ``name``) is flagged,
+        except pgx pseudonyms (``P-``, ``S-`` or ``SP-`` and 12 base32 characters).
     ``ssn``
         ``ddd-dd-dddd``.
     ``date``
