@@ -536,9 +536,12 @@ def read_table(path: str | os.PathLike[str]) -> pl.DataFrame:
     try:
         if path.endswith(".parquet"):
             return pl.read_parquet(path)
-        return pl.read_csv(path, separator="\t" if path.endswith((".tsv", ".txt")) else ",")
+        table = pl.read_csv(path, separator="\t" if path.endswith((".tsv", ".txt")) else ",")
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise PgxError(f"cannot read the table {path}: {exc}") from None
+    # a text column without a single value says nothing about its type: read it as missing numbers
+    empty = [c for c, dtype in table.schema.items() if dtype == pl.String and table[c].null_count() == table.height]
+    return table.with_columns(pl.col(empty).cast(pl.Float64)) if empty and table.height else table
 
 
 def _require(table: pl.DataFrame, column: str, path) -> None:

@@ -65,6 +65,20 @@ def test_train_predict_evaluate(tmp_path, tables):
     assert aurocs and max(aurocs) > 0.6
 
 
+def test_predict_on_a_table_with_an_empty_numeric_column(tmp_path, tables):
+    # a TSV column with no value at all is read as text; it is a missing numeric column
+    train, test = tables
+    model = tmp_path / "model"
+    assert _run("train", str(train), "--outcome", "event", "-o", str(model), "--quiet").returncode == 0
+    blank = tmp_path / "blank.tsv"
+    pl.read_csv(test, separator="\t").with_columns(pl.lit(None, pl.String).alias("egfr")).write_csv(
+        blank, separator="\t")
+    out = _run("predict", str(model), str(blank), "-o", str(tmp_path / "p.tsv"), "--quiet")
+    assert out.returncode == 0, out.stderr
+    table = pl.read_csv(tmp_path / "p.tsv", separator="\t")
+    assert table.height == 800 and table["prediction"].is_between(0, 1).all()
+
+
 def test_model_commands_fail_cleanly(tmp_path, tables):
     train, _ = tables
     out = _run("train", str(train), "--outcome", "nope", "-o", str(tmp_path / "m"))
