@@ -814,7 +814,8 @@ def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[st
         ``event`` as 0/1, or its ``value``), for training.
     pseudonyms : dict of str to str, optional
         Patient id -> pseudonym (every patient listed): the ``patient_id`` column written
-        holds the pseudonyms.
+        holds the pseudonyms, and ages of 90 and over (``age``, and the last/min/max/mean of
+        an ``age`` biomarker) become 90 (:func:`pgx.privacy.cap_ages`).
 
     Returns
     -------
@@ -845,7 +846,13 @@ def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[st
         # keep the patients the outcome was observed in
         features = features.join(outcomes.select("patient_id", value.alias(outcome)), on="patient_id", how="inner")
     if pseudonyms is not None:
+        from pgx.privacy import cap_ages
+
         features = pseudonymize_samples(features, pseudonyms, column="patient_id")
+        # Safe Harbor: ages over 89 only as one group (the age feature and age-valued biomarkers)
+        ages = ["age"] + [c for c in features.columns
+                          if c.startswith("bm_age_") and c.rsplit("_", 2)[-2] in ("last", "min", "max", "mean")]
+        features = cap_ages(features, ages)
     target = os.fspath(out)
     if target.endswith(".parquet"):
         tmp = target + f".{os.getpid()}.tmp"

@@ -518,3 +518,27 @@ def test_audit_torn_or_garbage_lines(tmp_path):
     _rewrite(log.path, log.path.read_text().splitlines()[:1] + ["[1, 2]"])
     with pytest.raises(AuditLogError, match="line 2: record lacks fields"):
         verify_audit_log(log.path)
+
+
+def test_pseudonymised_features_group_ages_over_89(tmp_path):
+    from pgx.pipeline import build_features, simulate
+    from pgx.privacy import cap_ages
+
+    files = simulate(tmp_path / "cohort", n_patients=60, seed=4)
+    patients = pl.read_parquet(files["patients"])
+    old = patients["patient_id"][:3].to_list()
+    patients.with_columns(  # three patients born long ago: 90+ at their index date
+        pl.when(pl.col("patient_id").is_in(old)).then(pl.col("index_date").dt.year() - 97)
+        .otherwise(pl.col("birth_year")).alias("birth_year")).write_parquet(files["patients"])
+    plain = build_features(tmp_path / "cohort", tmp_path / "plain.parquet")
+    assert plain.filter(pl.col("patient_id").is_in(old))["age"].min() >= 96
+    pseudonyms = {p: f"P-{i:012d}" for i, p in enumerate(patients["patient_id"])}
+    hidden = build_features(tmp_path / "cohort", tmp_path / "hidden.parquet", pseudonyms=pseudonyms)
+    assert hidden["age"].max() == 90 and (hidden["age"] == 90).sum() >= 3
+    assert sorted(hidden["age"].to_list()) == sorted(min(a, 90) for a in plain["age"].to_list())
+    assert set(hidden["patient_id"]) <= set(pseudonyms.values())
+    for column in [c for c in hidden.columns if c.startswith("bm_age_") and "_slope_" not in c and "_count_" not in c]:
+        assert hidden[column].drop_nulls().max() <= 90, column
+    assert cap_ages(pl.DataFrame({"age": [95.0, 30.0]}))["age"].to_list() == [90.0, 30.0]
+    with pytest.raises(PrivacyError, match="numeric"):
+        cap_ages(pl.DataFrame({"age": ["95"]}))

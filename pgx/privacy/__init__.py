@@ -28,7 +28,9 @@ from pgx.privacy._pseudonym import (
     pseudonym,
     write_mapping,
 )
-from pgx.privacy._tables import MAX_SHIFT_DAYS, collapse_ages, date_offset, shift_dates, suppress_small_counts
+from pgx.privacy._tables import (
+    MAX_SHIFT_DAYS, cap_ages, collapse_ages, date_offset, shift_dates, suppress_small_counts,
+)
 from pgx.privacy._vcf_header import REDACTED, STRUCTURAL_KEYS, deidentify_vcf_lines, scrub_vcf_header
 
 __all__ = [
@@ -38,7 +40,7 @@ __all__ = [
     # VCF headers
     "STRUCTURAL_KEYS", "REDACTED", "scrub_vcf_header", "deidentify_vcf_lines",
     # tables
-    "MAX_SHIFT_DAYS", "date_offset", "shift_dates", "collapse_ages", "suppress_small_counts",
+    "MAX_SHIFT_DAYS", "date_offset", "shift_dates", "collapse_ages", "cap_ages", "suppress_small_counts",
     # output checks
     "PhiKind", "PHI_KINDS", "PhiFinding", "phi_check", "phi_check_text", "read_identifiers",
     # logs

@@ -10,7 +10,7 @@ import polars as pl
 from pgx.privacy._errors import PrivacyError
 from pgx.privacy._pseudonym import Pseudonymizer, _as_key
 
-__all__ = ["MAX_SHIFT_DAYS", "date_offset", "shift_dates", "collapse_ages", "suppress_small_counts"]
+__all__ = ["MAX_SHIFT_DAYS", "date_offset", "shift_dates", "collapse_ages", "cap_ages", "suppress_small_counts"]
 
 #: the largest date shift, in days, either way
 MAX_SHIFT_DAYS = 365
@@ -167,6 +167,43 @@ def collapse_ages(frame: pl.DataFrame, columns: Sequence[str] = ("age",), *, thr
             for c in columns
         ]
     )
+
+
+def cap_ages(frame: pl.DataFrame, columns: Sequence[str] = ("age",), *, threshold: int = 90) -> pl.DataFrame:
+    """Put ages of ``threshold`` (90) and over into one group, kept numeric: they become ``threshold``.
+
+    The numeric form of :func:`collapse_ages`, for model features: HIPAA Safe Harbor allows
+    no age over 89 except as a single "90 or over" group, which here is the value 90.
+    Columns that are absent are skipped; nulls stay null.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+    columns : sequence of str
+        Numeric age columns, in years.
+    threshold : int
+        The youngest age grouped, default 90.
+
+    Returns
+    -------
+    polars.DataFrame
+
+    Raises
+    ------
+    PrivacyError
+        If a present column is not numeric.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> cap_ages(pl.DataFrame({"age": [45.0, 89.5, 90.0, 102.0, None]}))["age"].to_list()
+    [45.0, 89.5, 90.0, 90.0, None]
+    """
+    present = [c for c in columns if c in frame.columns]
+    for column in present:
+        if not frame.schema[column].is_numeric():
+            raise PrivacyError(f"age column {column!r}: expected a numeric dtype, found {frame.schema[column]}")
+    return frame.with_columns(pl.col(c).clip(upper_bound=threshold) for c in present)
 
 
 def suppress_small_counts(frame: pl.DataFrame, count_column: str, *, k: int = 5, by: str | None = None,
