@@ -21,6 +21,7 @@ import pgx.exceptions
 import pgx.io
 import pgx.reference
 import pgx.calling
+import pgx.encode
 import pgx.features
 import pgx.models
 import pgx.oncology
@@ -145,7 +146,7 @@ def _documented_names() -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("module", [pgx, pgx.io, pgx.reference, pgx.exceptions, pgx.schema, pgx.calling,
+@pytest.mark.parametrize("module", [pgx, pgx.io, pgx.reference, pgx.exceptions, pgx.schema, pgx.calling, pgx.encode,
                                     sys.modules["pgx.recommend"], pgx.report, pgx.simulate, pgx.models, pgx.privacy,
                                     pgx.oncology, pgx.features],
                          ids=lambda m: m.__name__)

@@ -8,13 +8,14 @@ pure-Python twins (the tests' oracles), with a :class:`PurePythonKernelWarning`.
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 from types import ModuleType
 
 from pgx.exceptions import ExtensionNotBuiltError, PurePythonKernelWarning
 
-__all__ = ["vcf_kernels", "pure_python_requested", "STATUS", "ERRORS", "STATE_SIZE"]
+__all__ = ["vcf_kernels", "encode_kernels", "pure_python_requested", "STATUS", "ERRORS", "STATE_SIZE"]
 
 #: length of the parser state array; see :mod:`pgx._ext._vcf`
 STATE_SIZE = 10
@@ -61,29 +62,48 @@ def vcf_kernels(*, pure_python: bool | None = None) -> ModuleType:
     ExtensionNotBuiltError
         If the compiled kernel is wanted but was not built.
     """
+    return _kernels("_vcf", "VCF kernel", "which is about 100x slower than the compiled one", pure_python)
+
+
+def encode_kernels(*, pure_python: bool | None = None) -> ModuleType:
+    """Return the module holding the genotype-encoding kernels (see :mod:`pgx.encode`).
+
+    Parameters
+    ----------
+    pure_python : bool, optional
+        As for :func:`vcf_kernels`.
+
+    Returns
+    -------
+    module
+        ``pgx._ext._encode`` or its twin ``pgx._ext._encode_py``.
+
+    Raises
+    ------
+    ExtensionNotBuiltError
+        If the compiled kernels are wanted but were not built.
+    """
+    return _kernels("_encode", "genotype-encoding kernels", "which are about 100x slower than the compiled ones",
+                    pure_python)
+
+
+def _kernels(name: str, what: str, slower: str, pure_python: bool | None) -> ModuleType:
+    """Import ``pgx._ext.<name>``, or its twin ``<name>_py`` (with a warning) when asked."""
     if pure_python is None:
         pure_python = pure_python_requested()
     if pure_python:
         warnings.warn(
-            "PGX_PURE_PYTHON is set: using the pure-Python VCF kernel, which is about "
-            "100x slower than the compiled one",
+            f"PGX_PURE_PYTHON is set: using the pure-Python {what}, {slower}",
             PurePythonKernelWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-        from pgx._ext import _vcf_py
-
-        return _vcf_py
-    return _compiled_vcf()
-
-
-def _compiled_vcf() -> ModuleType:
+        return importlib.import_module(f"pgx._ext.{name}_py")
     try:
-        from pgx._ext import _vcf  # type: ignore[attr-defined]
+        return importlib.import_module(f"pgx._ext.{name}")
     except ImportError as exc:  # pragma: no cover - exercised only on a broken install
         raise ExtensionNotBuiltError(
-            "pgx's compiled VCF kernel (pgx._ext._vcf) is not built. Install pgx with "
+            f"pgx's compiled {what} (pgx._ext.{name}) is not built. Install pgx with "
             "`pip install .` from a source checkout (this needs Cython and a C compiler), "
             "or build in place with `python setup.py build_ext --inplace`. "
             f"The import failed with: {exc}"
         ) from exc
-    return _vcf
