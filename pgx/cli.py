@@ -186,6 +186,10 @@ def _report(args: argparse.Namespace) -> int:
         raise ValueError("give either a VCF or --from-calls, not both")
     if args.somatic and not args.tumor_type:
         raise ValueError("--somatic needs --tumor-type (an OncoTree code such as LUAD or MEL)")
+    for option, given in (("--fusions", args.fusions), ("--cna", args.cna)):
+        if given and not args.somatic:
+            raise ValueError(f"{option} needs --somatic SOMATIC.vcf and --tumor-type (the tumour's fusions and copy "
+                             "numbers are matched together with its variants)")
     if args.min_cell_count is not None and args.min_cell_count < 1:
         raise ValueError(f"--min-cell-count: expected a whole number of at least 1, found {args.min_cell_count}")
     source = args.from_calls or args.vcf
@@ -201,7 +205,8 @@ def _report(args: argparse.Namespace) -> int:
     if args.somatic:  # read before any report is written: a bad somatic VCF leaves nothing half done
         from pgx.pipeline import tumor_report_section
 
-        tumor = tumor_report_section(args.somatic, tumor_type=args.tumor_type, target_mb=args.target_mb, msi=args.msi)
+        tumor = tumor_report_section(args.somatic, tumor_type=args.tumor_type, target_mb=args.target_mb, msi=args.msi,
+                                     fusions=args.fusions, cna=args.cna)
     statuses = report(source, args.output, from_calls=bool(args.from_calls), medications=args.medications,
                       outside_calls=args.outside_calls, drugs=_list(args.drugs), samples=samples,
                       genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
@@ -215,8 +220,10 @@ def _report(args: argparse.Namespace) -> int:
         from pgx.pipeline import write_somatic_section
 
         written_files += write_somatic_section(args.somatic, args.output, tumor_type=args.tumor_type,
-                                               target_mb=args.target_mb, msi=args.msi)
-    _audit(args, "report", inputs=[source, args.medications, args.outside_calls], outputs=written_files,
+                                               target_mb=args.target_mb, msi=args.msi, fusions=args.fusions,
+                                               cna=args.cna)
+    _audit(args, "report", inputs=[source, args.medications, args.outside_calls, args.somatic, args.fusions, args.cna],
+           outputs=written_files,
            samples=sorted(pseudonyms.values()) if pseudonyms else [])
     failed = {name: st for name, st in statuses.items() if st.status == "failed"}
     written = sum(st.status == "written" for st in statuses.values())
@@ -404,7 +411,15 @@ def build_parser() -> argparse.ArgumentParser:
                             help="a VEP- or SnpEff-annotated tumour VCF: targeted-therapy matches and TMB")
     report_cmd.add_argument("--tumor-type", metavar="ONCOTREE", help="tumour type (OncoTree code), with --somatic")
     report_cmd.add_argument("--target-mb", type=float, help="assay target size in Mb, for TMB")
-    report_cmd.add_argument("--msi", help="MSI status (MSI-H, MSS), with --somatic")
+    report_cmd.add_argument("--msi", help="MSI status (MSI-H, dMMR, MSI-L, MSS, pMMR), with --somatic")
+    report_cmd.add_argument("--fusions", metavar="TSV",
+                            help="the tumour's gene fusions, with --somatic: tab-separated, one GENE1::GENE2 a row "
+                                 "(5' partner first; GENE1--GENE2 accepted), in a column headed 'fusion' or the "
+                                 "first column; '#' lines skipped")
+    report_cmd.add_argument("--cna", metavar="TSV",
+                            help="the tumour's gene copy-number calls, with --somatic: tab-separated with a header "
+                                 "naming columns 'gene' and 'call'; call is amplification (amp, amplified) or "
+                                 "deletion (del, homdel, deep_deletion)")
     report_cmd.add_argument("--threads", type=int, default=1,
                             help="parallel workers rendering and writing reports (default 1)")
     report_cmd.add_argument("--min-cell-count", type=int, metavar="K", default=None,

@@ -713,7 +713,9 @@ def tumor_report_section(somatic: str | os.PathLike[str], *, tumor_type: str, ta
 
     Therapy matches (:func:`pgx.oncology.match`), TMB when ``target_mb`` is given, MSI,
     and the chemotherapy of the tumour type whose germline genes the report cross-links
-    (:func:`pgx.oncology.germline_toxicity`).
+    (:func:`pgx.oncology.germline_toxicity`). ``fusions`` and ``cna`` are matched with the
+    variants, as in :func:`pgx.oncology.match` (lists, frames, or TSV paths read by
+    :func:`pgx.oncology.read_fusions` and :func:`pgx.oncology.read_copy_numbers`).
 
     Returns
     -------
@@ -735,9 +737,14 @@ def tumor_report_section(somatic: str | os.PathLike[str], *, tumor_type: str, ta
 
 
 def write_somatic_section(somatic: str | os.PathLike[str], outdir: str | os.PathLike[str], *, tumor_type: str,
-                          target_mb: float | None = None, msi: str | None = None) -> list[str]:
+                          target_mb: float | None = None, msi: str | None = None, fusions=None,
+                          cna=None) -> list[str]:
     """Match a somatic VCF's biomarkers to therapies and write ``tumour_matches.tsv`` and
     ``tumour_summary.json`` (tumour type, TMB, MSI, germline-toxicity drugs) into ``outdir``.
+
+    ``fusions`` and ``cna`` are matched with the variants, as in :func:`pgx.oncology.match` (lists,
+    frames, or TSV paths read by :func:`pgx.oncology.read_fusions` and
+    :func:`pgx.oncology.read_copy_numbers`).
 
     Returns
     -------
@@ -748,7 +755,7 @@ def write_somatic_section(somatic: str | os.PathLike[str], outdir: str | os.Path
 
     from pgx.oncology._read import somatic_section
 
-    section = somatic_section(somatic, tumor_type=tumor_type, target_mb=target_mb, msi=msi)
+    section = somatic_section(somatic, tumor_type=tumor_type, target_mb=target_mb, msi=msi, fusions=fusions, cna=cna)
     matches = section["matches"]
     table = matches.with_columns(
         pl.col(c).list.join(";") for c, t in matches.schema.items() if t == pl.List(pl.String))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from pgxcli import run_pgx
 import pgx
 from pgx.report import check_fhir_bundle, report_schema
@@ -78,3 +80,80 @@ def test_somatic_needs_one_patient(tmp_path):
                    "--tumor-type", "COAD")
     assert done.returncode == 2 and "--sample" in done.stderr and "Traceback" not in done.stderr
     assert not out.exists() or not any(out.glob("*.html"))
+
+
+def _tumour_only(tmp_path, tumor_type, *extra):
+    """A JSON report for SAMPLE_A with a somatic VCF and extra tumour inputs; the report's tumour
+    matches and the tumour_matches.tsv rows."""
+    import polars as pl
+
+    out = tmp_path / "r"
+    done = run_pgx("report", pgx.example_vcf(), "--sample", "SAMPLE_A", "-o", str(out), "--format", "json",
+                   "--somatic", pgx.example_vcf("somatic_vep.vcf"), "--tumor-type", tumor_type, "--quiet", *extra)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((out / "SAMPLE_A.json").read_text())
+    table = pl.read_csv(out / "tumour_matches.tsv", separator="\t")
+    return doc["tumor"]["therapy_matches"], table
+
+
+def test_fusions_file_gives_fusion_matches(tmp_path):
+    fusions = tmp_path / "fusions.tsv"
+    fusions.write_text("# STAR-Fusion, filtered\nfusion\tsplit_reads\nEML4::ALK\t31\n", encoding="utf-8")
+    matches, table = _tumour_only(tmp_path, "LUAD", "--fusions", str(fusions))
+    alk = {(m["alteration"], m["therapy"], m["match_type"], m["resistance"]) for m in matches if m["gene"] == "ALK"}
+    assert {("EML4::ALK", "alectinib", "fusion", False), ("EML4::ALK", "crizotinib", "fusion", False)} <= alk
+    rows = table.filter(table["gene"] == "ALK")
+    assert set(rows["match_type"]) == {"fusion"} and set(rows["alteration"]) == {"EML4::ALK"}
+    assert {"alectinib", "crizotinib"} <= set(rows["therapy"])
+    assert any(m["gene"] == "EGFR" for m in matches)  # the VCF's variants are still matched
+
+
+def test_headerless_fusions_file(tmp_path):
+    fusions = tmp_path / "fusions.txt"
+    fusions.write_text("EML4--ALK\n", encoding="utf-8")
+    matches, _ = _tumour_only(tmp_path, "LUAD", "--fusions", str(fusions))
+    assert any(m["alteration"] == "EML4::ALK" and m["match_type"] == "fusion" for m in matches)
+
+
+def test_cna_file_gives_copy_number_matches(tmp_path):
+    cna = tmp_path / "cna.tsv"
+    cna.write_text("gene\tcall\tcopies\nERBB2\tamplification\t18\n", encoding="utf-8")
+    matches, table = _tumour_only(tmp_path, "BRCA", "--cna", str(cna))
+    erbb2 = {(m["alteration"], m["therapy"], m["match_type"]) for m in matches if m["gene"] == "ERBB2"}
+    assert ("amplification", "trastuzumab", "copy_number") in erbb2
+    rows = table.filter(table["gene"] == "ERBB2")
+    assert set(rows["match_type"]) == {"copy_number"} and "trastuzumab" in set(rows["therapy"])
+
+
+@pytest.mark.parametrize(("option", "text", "where"), [
+    ("--fusions", "fusion\nEML4::ALK\nEML4-ALK\n", "line 3, column fusion: expected a fusion as GENE1::GENE2"),
+    ("--fusions", "FusionName\tJunctionReads\nEML4--ALK\t3\n", "line 1, column 1: expected a fusion"),
+    ("--cna", "gene\tcall\nERBB2\tgain\n", "line 2, column call: expected one of amp, amplification"),
+    ("--cna", "gene\tcopy_number\nERBB2\tamp\n", "line 1, column call: expected a header row"),
+    ("--cna", "gene\tcall\n#\n\tamp\n", "line 3, column gene: expected an HGNC gene symbol"),
+])
+def test_malformed_tumour_inputs_exit_2_naming_file_line_and_column(tmp_path, option, text, where):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text(text, encoding="utf-8")
+    out = tmp_path / "r"
+    done = run_pgx("report", pgx.example_vcf(), "--sample", "SAMPLE_A", "-o", str(out), "--format", "json",
+                   "--somatic", pgx.example_vcf("somatic_vep.vcf"), "--tumor-type", "LUAD", option, str(bad))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pgx: error: ")
+    assert f"{bad}, {where}" in lines[0]
+    assert not out.exists() or not any(out.iterdir())  # nothing half written
+
+
+def test_fusions_and_cna_need_somatic(tmp_path):
+    fusions = tmp_path / "fusions.tsv"
+    fusions.write_text("EML4::ALK\n", encoding="utf-8")
+    done = run_pgx("report", pgx.example_vcf(), "--sample", "SAMPLE_A", "-o", str(tmp_path / "r"), "--fusions",
+                   str(fusions))
+    assert done.returncode == 2 and "--fusions needs --somatic" in done.stderr
+
+
+def test_help_describes_fusion_and_cna_files():
+    text = " ".join(run_pgx("report", "--help").stdout.split())
+    assert "--fusions TSV" in text and "GENE1::GENE2" in text
+    assert "--cna TSV" in text and "'gene' and 'call'" in text and "amplification" in text

@@ -14,7 +14,8 @@ import pgx
 from pgx.exceptions import PgxError, ReferenceDataError
 from pgx.oncology import (
     MATCH_COLUMNS, MATCH_TYPES, AnnotationError, OncologyError, SomaticCalls, UnknownTumorTypeError, biomarkers,
-    germline_toxicity, match, read_somatic, short_protein, somatic_variants, tmb, tumor_types,
+    germline_toxicity, match, read_copy_numbers, read_fusions, read_somatic, short_protein, somatic_variants, tmb,
+    tumor_types,
 )
 
 DATA = Path(__file__).parent / "data" / "oncology"
@@ -169,6 +170,65 @@ def test_fusions_any_partner_and_specific_pair(tmp_path):
     assert {"larotrectinib", "entrectinib"} <= set(agnostic["therapy"]) and set(agnostic["tumor_type"]) == {"SOLID"}
 
 
+
+def test_read_fusions_with_and_without_a_header(tmp_path):
+    path = tmp_path / "fusions.tsv"
+    path.write_text("# from STAR-Fusion\nreads\tfusion\n12\teml4--alk\n\n3\tEML4::ALK\n", encoding="utf-8")
+    assert read_fusions(path)["fusion"].to_list() == ["EML4::ALK"]  # header column, '--', case, repeats
+    path.write_text("CD74::ROS1\t8\nETV6::NTRK3\n", encoding="utf-8")
+    assert read_fusions(path)["fusion"].to_list() == ["CD74::ROS1", "ETV6::NTRK3"]
+    path.write_text("# no fusions found\nfusion\n", encoding="utf-8")
+    assert read_fusions(path).height == 0
+    path.write_bytes(b"fusion\nEML4::ALK\xff\n")
+    with pytest.raises(OncologyError, match="fusions.tsv: expected UTF-8"):
+        read_fusions(path)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("fusion\treads\nEML4::ALK\t3\nEML4-ALK\t4\n", "line 3, column fusion: expected a fusion as GENE1::GENE2"),
+    ("reads\tfusion\n4\n", "line 2, column fusion: expected a fusion as GENE1::GENE2 .*, found nothing"),
+    ("#c\nFusionName\n", "line 2, column 1: expected .* or a header naming a 'fusion' column, found 'FusionName'"),
+    ("EML4::ALK\nALK\n", "line 2, column 1: .* found 'ALK'"),
+])
+def test_read_fusions_errors_name_file_line_and_column(tmp_path, text, message):
+    path = tmp_path / "fusions.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(OncologyError, match=f"fusions.tsv, {message}"):
+        read_fusions(path)
+    with pytest.raises(OncologyError, match=message):
+        match(tumor_type="LUAD", fusions=path)
+
+
+def test_read_copy_numbers(tmp_path):
+    path = tmp_path / "cna.tsv"
+    path.write_text("# purity 0.6\nCall\tcopies\tGene\nAMP\t14\terbb2\nhomdel\t0\tCDKN2A\n", encoding="utf-8")
+    assert read_copy_numbers(path).rows() == [("ERBB2", "amplification"), ("CDKN2A", "deletion")]
+    hits = match(tumor_type="BRCA", cna=path)
+    assert set(hits["match_type"]) == {"copy_number"} and "trastuzumab" in set(hits["therapy"])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("gene\tcall\nERBB2\tgain\n", "line 2, column call: expected one of amp, amplification, .*, found 'gain'"),
+    ("gene\tcall\nERBB2\n", "line 2, column call: .* found nothing"),
+    ("gene\tcall\n\tamp\n", "line 2, column gene: expected an HGNC gene symbol .* found nothing"),
+    ("gene\tcopies\nERBB2\t14\n", "line 1, column call: expected a header row naming .* gene and call"),
+    ("ERBB2\tamp\n", "line 1, column gene: expected a header row"),
+])
+def test_read_copy_numbers_errors_name_file_line_and_column(tmp_path, text, message):
+    path = tmp_path / "cna.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(OncologyError, match=f"cna.tsv, {message}"):
+        read_copy_numbers(path)
+    with pytest.raises(OncologyError, match=message):
+        match(tumor_type="BRCA", cna=str(path))
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(OncologyError, match="empty.tsv: expected a header row"):
+        read_copy_numbers(empty)
+    with pytest.raises(OncologyError, match="no such file"):
+        read_copy_numbers(tmp_path / "missing.tsv")
+
+
 def test_signatures():
     out = match(tumor_type="COAD", msi="dMMR", tmb=11.0)
     assert set(out["match_type"]) == {"signature"}
@@ -188,7 +248,8 @@ def test_braf_v600e_melanoma_versus_colorectal(snpeff):
     colorectal = _hits(match(snpeff, tumor_type="COADREAD"), gene="BRAF")
     assert {"vemurafenib", "dabrafenib", "encorafenib + binimetinib"} <= set(melanoma["therapy"])
     assert not melanoma["resistance"].any()
-    assert _therapies(colorectal, resistance=False) == {"encorafenib + cetuximab"}
+    assert _therapies(colorectal, resistance=False) == {"encorafenib + cetuximab",
+                                                        "encorafenib + cetuximab + fluorouracil-based chemotherapy"}
     assert _therapies(colorectal, resistance=True) == {"dabrafenib + trametinib"}
     assert "vemurafenib" not in set(colorectal["therapy"])
 
@@ -343,6 +404,23 @@ def test_tables_load_and_cover_the_issue():
     assert tumor_types().filter(pl.col("code") == "COAD")["lineage"].to_list() == [["COAD", "COADREAD", "BOWEL", "SOLID"]]
 
 
+def test_every_biomarker_row_states_its_verification():
+    kb = biomarkers()
+    status = kb["verified"].str.extract(r"^(yes|partial|no)\b")
+    assert status.null_count() == 0
+    # the rows whose facts could not be confirmed say so, and why
+    unverified = kb.filter(status == "no")
+    assert unverified.height and all(": " in text for text in unverified["verified"])
+    # every cited key is listed, with its address, in the header
+    head = (REFERENCE / "oncology" / "biomarkers.tsv").read_text(encoding="utf-8").split("\ngene\t")[0]
+    import re
+
+    for key in set(re.findall(r"V[0-9]{2,3}", " ".join(kb["verified"]))):
+        assert re.search(rf"^#\s+{key}\s+\S", head, flags=re.M), key
+    civic = kb.filter(pl.col("evidence_level").str.starts_with("CIViC"))
+    assert civic.height and all(re.search(r"CIViC EID[0-9]+", s) for s in civic["source"])
+
+
 def test_table_headers_carry_provenance():
     for name in ("biomarkers.tsv", "tumor_types.tsv", "germline_toxicity.tsv"):
         head = [ln for ln in (REFERENCE / "oncology" / name).read_text(encoding="utf-8").splitlines()
@@ -373,6 +451,10 @@ def _copy_reference(tmp_path: Path) -> Path:
     ("\tNSCLC\tosimertinib", "\tLUNGX\tosimertinib", "column tumor_types"),
     ("\tsensitivity\tI-A\tFDA\t", "\tsensitivity\tTier 1\tFDA\t", "column tier"),
     ("EGFR\texon\t19:inframe_deletion", "EGFR\texon\t19:deleted", "EXONS:CLASS"),
+    ("\t2018-04\t\tyes V09", "\t2018-04\t\tconfirmed", "column verified: expected 'yes KEYS'"),
+    ("\t2018-04\t\tyes V09", "\t2018-04\t\tyes", "column verified: expected 'yes' followed by the keys"),
+    ("\t2018-04\t\tyes V09", "\t2018-04\t\tyes V00", "column verified: expected keys defined in the header"),
+    ("\t2018-04\t\tyes V09", "\t2018-04\t\tpartial V09", "column verified: expected 'partial ...: '"),
 ])
 def test_malformed_biomarker_table(tmp_path, old, new, message):
     folder = _copy_reference(tmp_path)

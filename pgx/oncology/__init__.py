@@ -10,6 +10,7 @@ from pgx.oncology._errors import AnnotationError, OncologyError, UnknownTumorTyp
 from pgx.oncology._knowledge import biomarkers, germline_toxicity, tumor_types
 from pgx.oncology._match import MATCH_COLUMNS, MATCH_TYPES, NONSYNONYMOUS, match, tmb
 from pgx.oncology._read import read_somatic
+from pgx.oncology._tables import read_copy_numbers, read_fusions
 
 __all__ = [
     "ANN_FIELDS",
@@ -23,6 +24,8 @@ __all__ = [
     "biomarkers",
     "germline_toxicity",
     "match",
+    "read_copy_numbers",
+    "read_fusions",
     "read_somatic",
     "short_protein",
     "somatic_variants",

@@ -33,7 +33,7 @@ GENE_CLASSES = ("loss_of_function", "gain_of_function")
 COPY_NUMBER_CLASSES = ("amplification", "deletion")
 
 _BIOMARKER_COLUMNS = ("gene", "alteration_type", "alteration", "tumor_types", "therapy", "direction", "tier",
-                      "evidence_level", "source", "source_date", "note")
+                      "evidence_level", "source", "source_date", "note", "verified")
 _TUMOR_COLUMNS = ("code", "name", "parent", "kind")
 _TOX_COLUMNS = ("tumor_types", "regimen", "drug", "genes", "toxicity")
 _GENE = re.compile(r"[A-Z0-9][A-Z0-9-]*")
@@ -43,6 +43,10 @@ _EXON = re.compile(r"([0-9]+(\|[0-9]+)*):([a-z_]+)")
 _FUSION = re.compile(r"([A-Z0-9][A-Z0-9-]*)::([A-Z0-9][A-Z0-9-]*)")
 _TMB = re.compile(r"TMB>=([0-9]+(\.[0-9]+)?)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
+#: The verification status of a biomarker row: 'yes KEYS', 'partial KEYS: what was not confirmed', 'no: why'.
+VERIFIED = re.compile(r"(yes|partial|no)\b(.*)")
+_VERIFY_KEY = re.compile(r"V[0-9]{2,3}")
+_VERIFY_SOURCE = re.compile(r"#\s+(V[0-9]{2,3})\s+(\S.*)")
 
 
 def _read_tsv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
@@ -120,6 +124,7 @@ class Rule:
     source: str
     source_date: str
     note: str
+    verified: str = ""
     values: frozenset[str] = frozenset()  # exact changes, codons, fusion pairs
     exons: frozenset[int] = frozenset()
     kind: str = ""  # exon class, gene class, copy-number class, 'fusion', 'TMB', 'MSI-H'
@@ -205,10 +210,38 @@ def _tree(folder: str) -> TumorTree:
     return tree
 
 
+def _verification_sources(path: Path) -> dict[str, str]:
+    """The header's verification sources: ``#   Vnn address`` lines, key -> address."""
+    found: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        if match := _VERIFY_SOURCE.fullmatch(line):
+            found[match[1]] = match[2]
+    return found
+
+
+def _check_verified(path: Path, n: int, text: str, sources: dict[str, str]) -> None:
+    found = VERIFIED.fullmatch(text)
+    if found is None:
+        raise _bad(path, n, "verified", "'yes KEYS', 'partial KEYS: what was not confirmed' or 'no: why'", text)
+    status, rest = found[1], found[2]
+    keys = _VERIFY_KEY.findall(rest.split(":", 1)[0])
+    if status in ("yes", "partial") and not keys:
+        raise _bad(path, n, "verified", f"'{status}' followed by the keys (V01, ...) of the sources that confirm it",
+                   text)
+    if status in ("partial", "no") and ":" not in rest:
+        raise _bad(path, n, "verified", f"'{status} ...: ' and what was not confirmed", text)
+    unknown = [key for key in _VERIFY_KEY.findall(rest) if key not in sources]
+    if unknown:
+        raise _bad(path, n, "verified", "keys defined in the header as '#   Vnn address'", ", ".join(unknown))
+
+
 @lru_cache(maxsize=8)
 def _rules(folder: str) -> tuple[Rule, ...]:
     path = Path(folder) / "oncology" / "biomarkers.tsv"
     tree = _tree(folder)
+    sources = _verification_sources(path) if path.is_file() else {}
     rules = []
     for n, row in enumerate(_read_tsv(path, _BIOMARKER_COLUMNS), start=1):
         kind = row["alteration_type"]
@@ -226,13 +259,15 @@ def _rules(folder: str) -> tuple[Rule, ...]:
         for column in ("therapy", "source"):
             if not row[column].strip():
                 raise _bad(path, n, column, "a non-empty value", row[column])
+        _check_verified(path, n, row["verified"], sources)
         include, exclude = _tumor_set(path, n, "tumor_types", row["tumor_types"], tree)
         parsed = _parse_alteration(path, n, kind, row["alteration"], row["gene"])
         rules.append(Rule(
             row=n, gene=row["gene"], alteration_type=kind, alteration=row["alteration"], include=include,
             exclude=exclude, tumor_types=row["tumor_types"], therapy=row["therapy"],
             resistance=row["direction"] == "resistance", tier=row["tier"], evidence_level=row["evidence_level"],
-            source=row["source"], source_date=row["source_date"], note=row["note"], **parsed))
+            source=row["source"], source_date=row["source_date"], note=row["note"], verified=row["verified"],
+            **parsed))
     return tuple(rules)
 
 
@@ -298,7 +333,9 @@ def biomarkers(*, reference_dir: str | os.PathLike[str] | None = None) -> pl.Dat
     polars.DataFrame
         One row per rule: ``gene``, ``alteration_type`` (the match type), ``alteration`` (the rule as
         written), ``tumor_types``, ``therapy``, ``resistance`` (bool), ``tier`` (AMP/ASCO/CAP),
-        ``evidence_level`` (the source's own kind), ``source``, ``source_date``, ``note``.
+        ``evidence_level`` (the source's own kind), ``source``, ``source_date``, ``note`` and ``verified``
+        (``"yes V09"``, ``"partial V68 V69: ..."`` or ``"no: ..."``: what a check against public sources
+        confirmed; the keys name addresses listed in the table's header).
 
     Raises
     ------
@@ -315,10 +352,11 @@ def biomarkers(*, reference_dir: str | os.PathLike[str] | None = None) -> pl.Dat
     rules = load_rules(reference_dir)
     return pl.DataFrame(
         [(r.gene, r.alteration_type, r.alteration, r.tumor_types, r.therapy, r.resistance, r.tier,
-          r.evidence_level, r.source, r.source_date, r.note) for r in rules],
+          r.evidence_level, r.source, r.source_date, r.note, r.verified) for r in rules],
         schema={"gene": pl.String, "alteration_type": pl.String, "alteration": pl.String,
                 "tumor_types": pl.String, "therapy": pl.String, "resistance": pl.Boolean, "tier": pl.String,
-                "evidence_level": pl.String, "source": pl.String, "source_date": pl.String, "note": pl.String},
+                "evidence_level": pl.String, "source": pl.String, "source_date": pl.String, "note": pl.String,
+                "verified": pl.String},
         orient="row",
     )
 

@@ -13,6 +13,7 @@ from pgx.callset import CallSet
 from pgx.oncology._annotation import GAIN_OF_FUNCTION, LOSS_OF_FUNCTION, SomaticCalls, somatic_variants
 from pgx.oncology._errors import OncologyError
 from pgx.oncology._knowledge import ALTERATION_TYPES, Rule, load_rules, load_tree
+from pgx.oncology._tables import COPY_NUMBER_CALLS, FUSION_PATTERN, read_copy_numbers, read_fusions
 
 __all__ = ["MATCH_COLUMNS", "MATCH_TYPES", "NONSYNONYMOUS", "match", "tmb"]
 
@@ -29,9 +30,8 @@ MATCH_COLUMNS = {
 NONSYNONYMOUS = frozenset({"missense_variant", "stop_gained", "stop_lost", "start_lost", "frameshift_variant",
                            "inframe_insertion", "inframe_deletion", "protein_altering_variant"})
 _MSI = {"MSI-H": True, "DMMR": True, "MSI-L": False, "MSS": False, "PMMR": False}
-_CNA = {"amplification": "amplification", "amp": "amplification", "amplified": "amplification",
-        "deletion": "deletion", "del": "deletion", "homdel": "deletion", "deep_deletion": "deletion"}
-_FUSION = re.compile(r"([A-Za-z0-9][A-Za-z0-9.-]*?)(?:::|--)([A-Za-z0-9][A-Za-z0-9.-]*)")
+_CNA = COPY_NUMBER_CALLS
+_FUSION = FUSION_PATTERN
 _SPLICE = frozenset({"splice_acceptor_variant", "splice_donor_variant", "exon_loss_variant"})
 
 
@@ -155,12 +155,10 @@ def _fusions(fusions: Sequence[str] | pl.DataFrame | str | os.PathLike[str] | No
     if fusions is None:
         return []
     if isinstance(fusions, (str, os.PathLike)) and os.path.isfile(fusions):
-        with open(fusions, encoding="utf-8") as handle:
-            lines = [ln.split("\t")[0].strip() for ln in handle.read().splitlines()]
-        items = [ln for ln in lines if ln and not ln.startswith("#") and ln.lower() != "fusion"]
-    elif isinstance(fusions, str):
+        items = read_fusions(fusions)["fusion"].to_list()
+    elif isinstance(fusions, (str, os.PathLike)):
         raise OncologyError(f"fusions must be a list of 'GENE1::GENE2' strings, a frame or a TSV path; "
-                            f"{fusions!r} is not a file")
+                            f"{os.fspath(fusions)!r} is not a file")
     elif isinstance(fusions, pl.DataFrame):
         if "fusion" not in fusions.columns:
             raise OncologyError(f"the fusions frame needs a 'fusion' column, found {fusions.columns}")
@@ -178,9 +176,11 @@ def _fusions(fusions: Sequence[str] | pl.DataFrame | str | os.PathLike[str] | No
     return out
 
 
-def _copy_numbers(cna: Mapping[str, str] | pl.DataFrame | None) -> list[tuple[str, str]]:
+def _copy_numbers(cna: Mapping[str, str] | pl.DataFrame | str | os.PathLike[str] | None) -> list[tuple[str, str]]:
     if cna is None:
         return []
+    if isinstance(cna, (str, os.PathLike)):
+        cna = read_copy_numbers(cna)
     if isinstance(cna, pl.DataFrame):
         if not {"gene", "call"} <= set(cna.columns):
             raise OncologyError(f"the cna frame needs 'gene' and 'call' columns, found {cna.columns}")
@@ -188,7 +188,8 @@ def _copy_numbers(cna: Mapping[str, str] | pl.DataFrame | None) -> list[tuple[st
     elif isinstance(cna, Mapping):
         pairs = list(cna.items())
     else:
-        raise OncologyError(f"cna must be a mapping gene -> call or a frame (gene, call), found {type(cna).__name__}")
+        raise OncologyError(f"cna must be a mapping gene -> call, a frame (gene, call) or a TSV path, "
+                            f"found {type(cna).__name__}")
     out = []
     for gene, call in pairs:
         kind = _CNA.get(str(call).strip().lower())
@@ -200,7 +201,8 @@ def _copy_numbers(cna: Mapping[str, str] | pl.DataFrame | None) -> list[tuple[st
 
 def match(somatic: SomaticCalls | CallSet | None = None, *, tumor_type: str,
           fusions: Sequence[str] | pl.DataFrame | str | os.PathLike[str] | None = None,
-          cna: Mapping[str, str] | pl.DataFrame | None = None, msi: str | None = None, tmb: float | None = None,
+          cna: Mapping[str, str] | pl.DataFrame | str | os.PathLike[str] | None = None, msi: str | None = None,
+          tmb: float | None = None,
           off_label: bool = False, pass_only: bool = True, min_vaf: float = 0.0, min_depth: int = 0,
           reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:
     """Match a tumour's biomarkers to therapies in ``reference/oncology/biomarkers.tsv``.
@@ -219,10 +221,11 @@ def match(somatic: SomaticCalls | CallSet | None = None, *, tumor_type: str,
         the code or any ancestor applies (an ``NSCLC`` row covers ``LUAD``).
     fusions : list of str, polars.DataFrame or path, optional
         ``"GENE1::GENE2"`` strings (5' partner first; ``--`` accepted), a frame with a ``fusion`` column,
-        or a TSV whose first column holds them.
-    cna : mapping or polars.DataFrame, optional
-        Gene copy-number calls: ``{"ERBB2": "amplification"}`` or a frame with ``gene`` and ``call``;
-        calls are amplification/amp or deletion/del/homdel.
+        or a TSV path (see :func:`read_fusions`).
+    cna : mapping, polars.DataFrame or path, optional
+        Gene copy-number calls: ``{"ERBB2": "amplification"}``, a frame with ``gene`` and ``call``, or
+        a TSV path (see :func:`read_copy_numbers`); calls are amplification/amp/amplified or
+        deletion/del/homdel/deep_deletion.
     msi : {"MSI-H", "dMMR", "MSI-L", "MSS", "pMMR"}, optional
         Microsatellite / mismatch-repair status; MSI-H and dMMR are treated alike.
     tmb : float, optional
