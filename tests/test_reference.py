@@ -284,3 +284,68 @@ def test_hla_alleles():
     assert set(ref.allele_table("HLA-B")["allele"]) == {"HLA-B*57:01", "HLA-B*15:02", "HLA-B*58:01"}
     assert ref.allele_table("HLA-A")["allele"].to_list() == ["HLA-A*31:01"]
     assert ref.phenotype_rules("HLA-B")[0] == "none"
+
+
+# ---------------------------------------------------------------- verified drug-guidance facts
+# Classifications a prescriber would check, pinned to what the sources say so that a regression in
+# reference/guidelines/*.tsv or reference/medications/comedications.tsv fails here. CPIC rows were read in
+# PharmCAT's copy of the CPIC database (reporter/guidelines/cpic/<drug>.json, commit 209032d0, CPIC v1.23.0);
+# DPWG rows in PharmGKB's DPWG annotations shipped by PharmCAT (guidelines/dpwg/, same commit).
+
+_PINNED_CPIC = [
+    # (drug, condition as written in cpic.tsv, classification, action)
+    ("codeine", "CYP2D6=Ultrarapid Metabolizer", "strong", "avoid"),
+    ("codeine", "CYP2D6=Poor Metabolizer", "strong", "avoid"),
+    ("codeine", "CYP2D6=Intermediate Metabolizer", "moderate", "monitor"),
+    ("tramadol", "CYP2D6=Intermediate Metabolizer", "optional", "monitor"),
+    ("clopidogrel", "CYP2C19=Poor Metabolizer|Likely Poor Metabolizer", "strong", "consider_alternative"),
+    ("clopidogrel", "CYP2C19=Intermediate Metabolizer|Likely Intermediate Metabolizer", "strong",
+     "consider_alternative"),
+    ("fluorouracil", "activity:DPYD=1.5..1.5", "moderate", "adjust_dose"),
+    ("fluorouracil", "activity:DPYD=0..0", "strong", "avoid"),
+    ("simvastatin", "SLCO1B1=Poor Function", "strong", "consider_alternative"),
+    ("tacrolimus", "CYP3A5=Possible Intermediate Metabolizer", "strong", "adjust_dose"),
+    ("celecoxib", "activity:CYP2C9=1.5..1.5", "moderate", "standard"),
+    ("mercaptopurine", "TPMT=Intermediate Metabolizer|Possible Intermediate Metabolizer;"
+     "NUDT15=Intermediate Metabolizer|Possible Intermediate Metabolizer", "strong", "adjust_dose"),
+]
+
+
+@pytest.mark.parametrize(("drug", "condition", "classification", "action"), _PINNED_CPIC,
+                         ids=[f"{d}-{c}" for d, c, *_ in _PINNED_CPIC])
+def test_pinned_cpic_classifications(drug, condition, classification, action):
+    from pgx.recommend import guidelines
+
+    rows = guidelines(sources=("CPIC",)).filter((pl.col("drug") == drug) & (pl.col("condition") == condition))
+    assert rows.height == 1, f"{drug} / {condition}: expected one CPIC row, found {rows.height}"
+    assert (rows["classification"][0], rows["action"][0]) == (classification, action)
+
+
+def test_pinned_dpwg_rows():
+    from pgx.recommend import guidelines
+
+    dpwg = guidelines(sources=("DPWG",))
+    irinotecan_pm = dpwg.filter((pl.col("drug") == "irinotecan") & (pl.col("condition") == "UGT1A1=Poor Metabolizer"))
+    assert irinotecan_pm["action"].to_list() == ["adjust_dose"]
+    assert "70%" in irinotecan_pm["recommendation"][0]
+    # DPWG does not grade: every row is 'not graded' (PharmGKB gives strength N/A)
+    assert set(dpwg["classification"]) == {"not graded"}
+    # DPWG 2022 codeine guideline: morphine and oxycodone are acceptable alternatives, tramadol is not
+    codeine_pm = dpwg.filter((pl.col("drug") == "codeine") & (pl.col("condition") == "CYP2D6=Poor Metabolizer"))
+    assert "not tramadol" in codeine_pm["recommendation"][0] and "oxycodone are options" in codeine_pm["recommendation"][0]
+
+
+def test_pinned_comedication_strengths():
+    from pgx.recommend import comedications
+
+    table = comedications()
+
+    def strength(drug, enzyme):
+        hit = table.filter((pl.col("drug") == drug) & (pl.col("enzyme") == enzyme))
+        assert hit.height == 1, (drug, enzyme)
+        return hit["strength"][0], hit["verified"][0]
+
+    # FDA classes for CYP2D6 (Cicali et al. 2020 Table 4; FDA-based CYP2D6 inhibitor table)
+    assert strength("paroxetine", "CYP2D6") == ("strong", "yes")
+    assert strength("duloxetine", "CYP2D6") == ("moderate", "yes")
+    assert strength("sertraline", "CYP2D6") == ("weak", "yes")

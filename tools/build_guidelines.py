@@ -86,7 +86,7 @@ add("CPIC", V, "clopidogrel", "CYP2C19", f"CYP2C19={UM}|{RM}|{NM}",
 add("CPIC", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_IM}",
     "Less active metabolite and weaker platelet inhibition; higher risk of cardiovascular events.",
     "Prefer prasugrel or ticagrelor at their standard dose when not contraindicated; avoid standard-dose clopidogrel if possible.",
-    "moderate", "consider_alternative")
+    "strong", "consider_alternative")
 add("CPIC", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_PM}",
     "Much less active metabolite and markedly weaker platelet inhibition; higher risk of cardiovascular events.",
     "Prefer prasugrel or ticagrelor at their standard dose when not contraindicated; avoid clopidogrel at the standard dose if possible.",
@@ -97,8 +97,11 @@ add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={C19_UR}",
     "Lower voriconazole trough levels; the target level may be missed and treatment may fail.",
     "Use a primary antifungal that does not depend on CYP2C19 (for example isavuconazole, liposomal amphotericin B or posaconazole) instead of voriconazole.",
     "moderate", "consider_alternative")
-add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
+add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={NM}",
     "Expected voriconazole exposure.", "Start voriconazole at the usual standard-of-care dose.", "strong", "standard")
+add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={C19_IM}",
+    "Somewhat higher voriconazole trough levels than normal metabolizers.",
+    "Start voriconazole at the usual standard-of-care dose.", "moderate", "standard")
 add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={C19_PM}",
     "Higher voriconazole trough levels and more adverse events.",
     "Use a primary antifungal that does not depend on CYP2C19 instead; if voriconazole is still needed, give a reduced dose and follow trough levels closely.",
@@ -126,13 +129,13 @@ add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={C19_PM}",
 V = "2015-05 (Hicks et al., Clin Pharmacol Ther 2015;98:127)"
 add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_UR}",
     "Lower plasma concentrations; higher chance of no response.",
-    "Consider an antidepressant that is not mainly cleared by CYP2C19.", "optional", "consider_alternative")
+    "Consider an antidepressant that is not mainly cleared by CYP2C19.", "moderate", "consider_alternative")
 add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
     "Expected or modestly raised plasma concentrations.", "Start at the usual recommended dose.", "strong", "standard")
 add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_PM}",
     "Much higher plasma concentrations; more adverse effects likely.",
     "Consider starting at half the usual dose and titrating to effect, or choose a drug not mainly cleared by CYP2C19.",
-    "optional", "adjust_dose")
+    "moderate", "adjust_dose")
 add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={C19_UR}",
     "Lower plasma concentrations; possible lack of response.",
     "Start at the usual dose; if there is no response at maintenance dosing, consider a drug not mainly cleared by CYP2C19.",
@@ -193,9 +196,14 @@ for (c19, d6), (key, cls) in TCA.items():
 add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={UM}",
     "Faster clearance of nortriptyline; risk of no response.",
     "Avoid nortriptyline and consider a drug not cleared by CYP2D6; if it is still needed, aim for a higher target dose guided by therapeutic drug monitoring.",
-    "optional", "consider_alternative")
+    "strong", "consider_alternative")
 add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={NM}", "Expected nortriptyline exposure.",
     "Start at the usual recommended dose.", "strong", "standard")
+# CPIC grades the IM row by activity score: 0.75-1 optional, 0.25-0.5 moderate. The activity row comes first
+# (the first matching row wins); an IM call without an activity score gets the phenotype row.
+add("CPIC", V, "nortriptyline", "CYP2D6", "activity:CYP2D6=0.75..1", "Slower clearance of nortriptyline; more side effects possible.",
+    "Consider a starting dose 25% below the usual one, titrate to response and use therapeutic drug monitoring.",
+    "optional", "adjust_dose")
 add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={IM}", "Slower clearance of nortriptyline; more side effects possible.",
     "Consider a starting dose 25% below the usual one, titrate to response and use therapeutic drug monitoring.",
     "moderate", "adjust_dose")
@@ -205,7 +213,7 @@ add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={PM}", "Much slower clearance
 
 # ---------------------------------------------------------------- CPIC, CYP2D6
 V = "2020-12 (Crews et al., Clin Pharmacol Ther 2021;110:888)"
-for drug, name in (("codeine", "morphine"), ("tramadol", "O-desmethyltramadol")):
+for drug, name, im_class in (("codeine", "morphine", "moderate"), ("tramadol", "O-desmethyltramadol", "optional")):
     other = "tramadol" if drug == "codeine" else "codeine"
     add("CPIC", V, drug, "CYP2D6", f"CYP2D6={UM}",
         f"More {name} is formed; risk of serious toxicity.",
@@ -215,7 +223,7 @@ for drug, name in (("codeine", "morphine"), ("tramadol", "O-desmethyltramadol"))
         f"Use the label's age- or weight-based {drug} dose.", "strong", "standard")
     add("CPIC", V, drug, "CYP2D6", f"CYP2D6={IM}", f"Less {name} is formed.",
         f"Use the label's age- or weight-based {drug} dose; if pain relief is inadequate, switch to an opioid that is not {other}.",
-        "moderate", "monitor")
+        im_class, "monitor")
     add("CPIC", V, drug, "CYP2D6", f"CYP2D6={PM}", f"Much less {name} is formed; pain relief is likely to fail.",
         f"Do not use {drug}; if an opioid is needed, choose one that is not {other} and not dependent on CYP2D6.",
         "strong", "avoid")
@@ -223,27 +231,42 @@ for drug, name in (("codeine", "morphine"), ("tramadol", "O-desmethyltramadol"))
 V = "2016-12 (Bell et al., Clin Pharmacol Ther 2017;102:213)"
 add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={UM}", "Faster ondansetron clearance; higher risk of vomiting.",
     "Use an antiemetic not mainly cleared by CYP2D6, such as granisetron.", "moderate", "consider_alternative")
-add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={NM}|{IM}|{PM}",
-    "No clinically shown effect of this CYP2D6 status on ondansetron.",
+add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={NM}", "Normal ondansetron metabolism.",
     "Start at the usual recommended dose.", "strong", "standard")
+add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={IM}|{PM}",
+    "Very few data for this CYP2D6 status; no clinical effect shown.",
+    "CPIC makes no graded recommendation for this status; start at the usual recommended dose.",
+    "no recommendation", "standard")
 
 V = "2017-12 (Goetz et al., Clin Pharmacol Ther 2018;103:770)"
 add("CPIC", V, "tamoxifen", "CYP2D6", f"CYP2D6={UM}|{NM}", "Expected endoxifen formation.",
     "Use the standard 20 mg/day dose and avoid moderate and strong CYP2D6 inhibitors.", "strong", "standard")
-add("CPIC", V, "tamoxifen", "CYP2D6", f"CYP2D6={IM}",
+# CPIC grades IM by activity score: 1 optional, 0.25-0.75 moderate (activity row first; first match wins).
+add("CPIC", V, "tamoxifen", "CYP2D6", "activity:CYP2D6=1..1",
     "Lower endoxifen levels than normal metabolizers; higher risk of recurrence.",
     "Consider an aromatase inhibitor (with ovarian suppression before menopause); if tamoxifen is used, a 40 mg/day dose may be considered and CYP2D6 inhibitors avoided.",
     "optional", "consider_alternative")
+add("CPIC", V, "tamoxifen", "CYP2D6", f"CYP2D6={IM}",
+    "Lower endoxifen levels than normal metabolizers; higher risk of recurrence.",
+    "Consider an aromatase inhibitor (with ovarian suppression before menopause); if tamoxifen is used, a 40 mg/day dose may be considered and CYP2D6 inhibitors avoided.",
+    "moderate", "consider_alternative")
 add("CPIC", V, "tamoxifen", "CYP2D6", f"CYP2D6={PM}",
     "Much lower endoxifen levels; higher risk of recurrence and worse event-free survival.",
     "Use another hormonal therapy such as an aromatase inhibitor (with ovarian suppression before menopause).",
     "strong", "consider_alternative")
 
 V = "2019-02 (Brown et al., Clin Pharmacol Ther 2019;106:94)"
-add("CPIC", V, "atomoxetine", "CYP2D6", f"CYP2D6={UM}|{NM}|{IM}",
-    "Lower atomoxetine exposure than poor metabolizers; possibly less effect.",
-    "Start at 40 mg/day and raise to 80 mg/day after 3 days; if there is no response and no adverse effect after 2 weeks, consider 100 mg/day, and use a plasma level to guide further changes.",
-    "moderate", "standard")
+# CPIC gives IM with activity score 1 the normal-metabolizer advice and IM 0.25-0.75 the poor-metabolizer
+# advice (all moderate); the activity row comes before the IM row because the first matching row wins.
+for cond in (f"CYP2D6={UM}|{NM}", "activity:CYP2D6=1..1"):
+    add("CPIC", V, "atomoxetine", "CYP2D6", cond,
+        "Lower atomoxetine exposure than poor metabolizers; possibly less effect.",
+        "Start at 40 mg/day and raise to 80 mg/day after 3 days; if there is no response and no adverse effect after 2 weeks, consider 100 mg/day, and use a plasma level to guide further changes.",
+        "moderate", "standard")
+add("CPIC", V, "atomoxetine", "CYP2D6", f"CYP2D6={IM}",
+    "Higher atomoxetine exposure than normal metabolizers; more adverse effects possible.",
+    "Start at 40 mg/day and raise to 80 mg/day only after 2 weeks without response or adverse effects; use a plasma level to guide further changes.",
+    "moderate", "adjust_dose")
 add("CPIC", V, "atomoxetine", "CYP2D6", f"CYP2D6={PM}",
     "Much higher atomoxetine exposure; more adverse effects.",
     "Start at 40 mg/day and raise to 80 mg/day only after 2 weeks without response or adverse effects; use a plasma level to guide further changes.",
@@ -295,7 +318,7 @@ for drug, dose in NORMAL_DOSE.items():
                 + ": raised thioguanine nucleotides; higher risk of myelosuppression.",
                 f"Start at a reduced dose ({reduced} of {dose}) and adjust by myelosuppression and disease-specific guidelines; allow 2-4 weeks to steady state."
                 + (" Both genes are affected: a larger reduction may be needed." if both else ""),
-                "optional" if both else "strong" if drug != "thioguanine" else "moderate", "adjust_dose")
+                "strong" if drug != "thioguanine" else "moderate", "adjust_dose")
 
 # ---------------------------------------------------------------- CPIC, CYP3A5, CYP2B6
 V = "2015-07 (Birdwell et al., Clin Pharmacol Ther 2015;98:19)"
@@ -306,9 +329,9 @@ add("CPIC", V, "tacrolimus", "CYP3A5", f"CYP3A5={NM}|{IM}",
 add("CPIC", V, "tacrolimus", "CYP3A5", f"CYP3A5={PM}", "Expected (higher) trough levels; target reached on the usual dose.",
     "Start at the usual dose and guide changes by therapeutic drug monitoring.", "strong", "standard")
 add("CPIC", V, "tacrolimus", "CYP3A5", f"CYP3A5={PIM}",
-    "Likely lower trough levels than CYP3A5 non-expressers; CPIC gives no firm advice for this status.",
-    "No CPIC dose recommendation for a possible intermediate metabolizer; start at the usual dose with therapeutic drug monitoring.",
-    "no recommendation", "no_recommendation")
+    "Likely a CYP3A5 expresser: lower dose-adjusted trough levels; target levels reached later.",
+    "Start at 1.5-2 times the usual starting dose (not above 0.3 mg/kg/day) and guide changes by therapeutic drug monitoring.",
+    "strong", "adjust_dose")
 
 V = "2019-04 (Desta et al., Clin Pharmacol Ther 2019;106:726)"
 add("CPIC", V, "efavirenz", "CYP2B6", f"CYP2B6={UM}|{RM}|{NM}", "Expected efavirenz exposure.",
@@ -337,9 +360,9 @@ simple = {
                       "Start at 20 mg/day or less; if more is needed, consider rosuvastatin or adding a non-statin.", "moderate", "adjust_dose")],
     "lovastatin": [(S_N, "Normal myopathy risk.", STD, "strong", "standard"),
                    (S_D, "Higher lovastatin acid exposure; higher myopathy risk.",
-                    "Prefer another statin by the potency needed; if lovastatin is used, keep the dose at 20 mg/day or less.", "strong", "consider_alternative"),
+                    "Prefer another statin by the potency needed; if lovastatin is used, keep the dose at 20 mg/day or less.", "moderate", "consider_alternative"),
                    (S_P, "Much higher lovastatin acid exposure; high myopathy risk.",
-                    "Use another statin chosen by the potency needed.", "strong", "consider_alternative")],
+                    "Use another statin chosen by the potency needed.", "moderate", "consider_alternative")],
     "pitavastatin": [(S_N, "Normal myopathy risk.", STD, "strong", "standard"),
                      (S_D, "Higher pitavastatin exposure; higher myopathy risk.",
                       "Start at 2 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
@@ -349,7 +372,7 @@ simple = {
                     (S_D, "Higher pravastatin exposure; possibly higher myopathy risk, mostly above 40 mg/day.",
                      STD + " Be aware of the possibly higher myopathy risk above 40 mg/day.", "moderate", "monitor"),
                     (S_P, "Much higher pravastatin exposure; higher myopathy risk.",
-                     "Start at 40 mg/day or less; if more potency is needed, a higher dose or another statin may be considered.", "optional", "adjust_dose")],
+                     "Start at 40 mg/day or less; if more potency is needed, a higher dose or another statin may be considered.", "moderate", "adjust_dose")],
 }
 for drug, rows in simple.items():
     for cond, imp, rec, cls, action in rows:
@@ -358,13 +381,13 @@ for drug, rows in simple.items():
 ROSU = {
     ("Normal Function", S_N): ("Normal rosuvastatin exposure; normal myopathy risk.", STD + " Follow population-specific guidance.", "strong", "standard"),
     ("Normal Function", S_D): ("Higher rosuvastatin exposure; possibly higher myopathy risk above 20 mg.", STD + " Be aware of the possibly higher myopathy risk above 20 mg.", "strong", "monitor"),
-    ("Normal Function", S_P): ("Higher rosuvastatin exposure; higher myopathy risk.", "Start at 20 mg or less; if more is needed, consider adding a non-statin.", "strong", "adjust_dose"),
-    ("Decreased Function", S_N): ("Somewhat higher rosuvastatin exposure; normal myopathy risk.", STD + " Follow population-specific guidance.", "strong", "standard"),
+    ("Normal Function", S_P): ("Higher rosuvastatin exposure; higher myopathy risk.", "Start at 20 mg or less; if more is needed, consider adding a non-statin.", "moderate", "adjust_dose"),
+    ("Decreased Function", S_N): ("Somewhat higher rosuvastatin exposure; normal myopathy risk.", STD + " Follow population-specific guidance.", "moderate", "standard"),
     ("Decreased Function", S_D): ("Higher rosuvastatin exposure; possibly higher myopathy risk above 20 mg.", STD + " Be aware of the possibly higher myopathy risk above 20 mg.", "moderate", "monitor"),
     ("Decreased Function", S_P): ("Higher rosuvastatin exposure; higher myopathy risk.", "Start at 20 mg or less; if more is needed, consider adding a non-statin.", "moderate", "adjust_dose"),
-    ("Poor Function", S_N): ("Higher rosuvastatin exposure; possibly higher myopathy risk.", "Start at 20 mg or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
-    ("Poor Function", S_D): ("Much higher rosuvastatin exposure; higher myopathy risk.", "Start at 10 mg or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
-    ("Poor Function", S_P): ("Much higher rosuvastatin exposure; high myopathy risk.", "Start at 10 mg or less; if more is needed, consider adding a non-statin.", "moderate", "adjust_dose"),
+    ("Poor Function", S_N): ("Higher rosuvastatin exposure; possibly higher myopathy risk.", "Start at 20 mg or less; if more is needed, consider another statin or adding a non-statin.", "optional", "adjust_dose"),
+    ("Poor Function", S_D): ("Much higher rosuvastatin exposure; higher myopathy risk.", "Start at 10 mg or less; if more is needed, consider another statin or adding a non-statin.", "optional", "adjust_dose"),
+    ("Poor Function", S_P): ("Much higher rosuvastatin exposure; high myopathy risk.", "Start at 10 mg or less; if more is needed, consider adding a non-statin.", "optional", "adjust_dose"),
 }
 for (abcg2, slco), (imp, rec, cls, action) in ROSU.items():
     add("CPIC", V, "rosuvastatin", "SLCO1B1;ABCG2", f"SLCO1B1={slco};ABCG2={abcg2}", imp, rec, cls, action)
@@ -372,13 +395,13 @@ for (abcg2, slco), (imp, rec, cls, action) in ROSU.items():
 FLUV = {
     (NM, S_N): ("Normal fluvastatin exposure; normal myopathy risk.", STD, "strong", "standard"),
     (NM, S_D): ("Higher fluvastatin exposure; possibly higher myopathy risk above 40 mg/day.", STD + " Be aware of the possibly higher myopathy risk above 40 mg/day.", "moderate", "monitor"),
-    (NM, S_P): ("Higher fluvastatin exposure; higher myopathy risk.", "Start at 40 mg/day or less; if more potency is needed, a higher dose or another statin may be considered.", "optional", "adjust_dose"),
+    (NM, S_P): ("Higher fluvastatin exposure; higher myopathy risk.", "Start at 40 mg/day or less; if more potency is needed, a higher dose or another statin may be considered.", "moderate", "adjust_dose"),
     (IM, S_N): ("Higher fluvastatin exposure; higher myopathy risk.", "Start at 40 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
-    (IM, S_D): ("Higher fluvastatin exposure; higher myopathy risk.", "Start at 20 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
-    (IM, S_P): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "moderate", "consider_alternative"),
+    (IM, S_D): ("Higher fluvastatin exposure; higher myopathy risk.", "Start at 20 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "optional", "adjust_dose"),
+    (IM, S_P): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "optional", "consider_alternative"),
     (PM, S_N): ("Much higher fluvastatin exposure; higher myopathy risk.", "Start at 20 mg/day or less; if more is needed, consider another statin or adding a non-statin.", "moderate", "adjust_dose"),
-    (PM, S_D): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "moderate", "consider_alternative"),
-    (PM, S_P): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "moderate", "consider_alternative"),
+    (PM, S_D): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "optional", "consider_alternative"),
+    (PM, S_P): ("Much higher fluvastatin exposure; high myopathy risk.", "Use another statin chosen by the potency needed.", "optional", "consider_alternative"),
 }
 for (c9, slco), (imp, rec, cls, action) in FLUV.items():
     add("CPIC", V, "fluvastatin", "SLCO1B1;CYP2C9", f"SLCO1B1={slco};CYP2C9={c9}", imp, rec, cls, action)
@@ -390,7 +413,7 @@ for drug in ("celecoxib", "ibuprofen", "meloxicam", "piroxicam"):
     add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=2..2", "Normal NSAID metabolism.",
         "Start at the usual dose; use the lowest effective dose for the shortest time.", "strong", "standard")
     add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=1.5..1.5", "Mildly slower NSAID metabolism; slightly higher exposure.",
-        "Start at the usual dose; use the lowest effective dose for the shortest time.", "strong", "standard")
+        "Start at the usual dose; use the lowest effective dose for the shortest time.", "moderate", "standard")
     if long_half_life:
         add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=1..1", "Slower metabolism and markedly longer half-life; more toxicity likely.",
             "Start at 50% of the lowest starting dose and wait for steady state (at least 7 days for meloxicam, about 2 weeks for piroxicam) before raising it, or choose another therapy."
@@ -417,13 +440,13 @@ for drug in ("phenytoin", "fosphenytoin"):
         "Normal phenytoin metabolism; no added skin-reaction risk from HLA-B*15:02.",
         "Use the usual starting and maintenance doses.", "strong", "standard")
     add("CPIC", V, drug, "HLA-B;CYP2C9", "HLA-B=*15:02 negative;activity:CYP2C9=1.5..1.5",
-        "Slightly slower phenytoin metabolism; modestly higher levels.",
-        "Use the usual loading dose; consider a maintenance dose about 25% lower, adjusted by levels and response.",
-        "moderate", "adjust_dose")
+        "Slightly slower phenytoin metabolism; this does not appear to cause more side effects.",
+        "No change from the usual dosing; adjust later doses by drug levels, response and side effects.",
+        "moderate", "standard")
     add("CPIC", V, drug, "HLA-B;CYP2C9", "HLA-B=*15:02 negative;activity:CYP2C9=1..1",
         "Slower phenytoin metabolism; higher levels and more toxicity.",
         "Use the usual loading dose; consider a maintenance dose about 25% lower, adjusted by levels and response.",
-        "strong", "adjust_dose")
+        "moderate", "adjust_dose")
     add("CPIC", V, drug, "HLA-B;CYP2C9", "HLA-B=*15:02 negative;activity:CYP2C9=0..0.5",
         "Much slower phenytoin metabolism; much higher levels and more toxicity.",
         "Use the usual loading dose; consider a maintenance dose about 50% lower, adjusted by levels and response.",
@@ -475,7 +498,7 @@ for ryr1, cacna1s in ((MHS, "*"), (UNC, MHS)):
 add("CPIC", V, MH, "RYR1;CACNA1S", f"RYR1={UNC};CACNA1S={UNC}",
     "No known malignant-hyperthermia variant found; susceptibility is not excluded.",
     "Let clinical findings, family history, further testing and other laboratory data guide the use of these anaesthetics.",
-    "no recommendation", "no_recommendation")
+    "strong", "monitor")
 
 # ---------------------------------------------------------------- CPIC, MT-RNR1, G6PD, CFTR, UGT1A1, IFNL3
 V = "2021-05 (McDermott et al., Clin Pharmacol Ther 2022;111:366)"
@@ -532,11 +555,11 @@ add("CPIC", V, "peginterferon alfa-2a,peginterferon alfa-2b", "IFNL3", "IFNL3=Un
 
 # ---------------------------------------------------------------- DPWG
 V = "2022-06 (KNMP/DPWG; Hulshof et al., Eur J Hum Genet 2023)"
-add("DPWG", "2022 (KNMP/DPWG irinotecan-UGT1A1 guideline)", "irinotecan", "UGT1A1", f"UGT1A1={PM}",
+add("DPWG", "2022 (Hulshof et al., Eur J Hum Genet 2022; PMID 36443464)", "irinotecan", "UGT1A1", f"UGT1A1={PM}",
     "Lower SN-38 glucuronidation; higher risk of severe neutropenia and diarrhoea.",
     "Start at 70% of the standard dose; if tolerated, raise the dose guided by the neutrophil count.",
     "not graded", "adjust_dose")
-add("DPWG", "2022 (KNMP/DPWG irinotecan-UGT1A1 guideline)", "irinotecan", "UGT1A1", f"UGT1A1={IM}|{NM}",
+add("DPWG", "2022 (Hulshof et al., Eur J Hum Genet 2022; PMID 36443464)", "irinotecan", "UGT1A1", f"UGT1A1={IM}|{NM}",
     "No clinically relevant gene-drug interaction requiring action.",
     "No action needed for this gene-drug interaction.", "not graded", "standard")
 
@@ -568,25 +591,31 @@ add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_IM}|{C19_PM}",
     "For PCI, stroke or TIA choose an alternative (prasugrel, ticagrelor, or as appropriate); for other indications, consider one.",
     "not graded", "consider_alternative")
 
-V = "2018 (KNMP/DPWG codeine-CYP2D6 guideline)"
+V = "2022 (Matic et al., Eur J Hum Genet 2022; PMID 34267337)"
 add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={UM}", "More morphine is formed; risk of life-threatening toxicity.",
-    "Avoid codeine for pain and cough; use an analgesic not dependent on CYP2D6 (not tramadol or oxycodone).",
+    "Above 20 mg every 6 hours (adults; 10 mg for children from 12 years) or with added risk factors such as CYP3A4 "
+    "inhibitors or reduced kidney function, codeine is contraindicated: choose an alternative (for pain not tramadol; "
+    "morphine or oxycodone are options; for cough noscapine). At lower doses without risk factors no action is needed.",
     "not graded", "avoid")
 add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={NM}", "Expected morphine formation.", "No action needed.",
     "not graded", "standard")
 add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={IM}", "Less morphine is formed; pain relief may be weaker.",
-    "Check the effect; if inadequate, use an analgesic not dependent on CYP2D6.", "not graded", "monitor")
+    "For cough no action is needed. For pain, watch for a weaker effect; if it is inadequate, first try a higher dose, "
+    "then an alternative (not tramadol; morphine or oxycodone are options).", "not graded", "monitor")
 add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={PM}", "Little morphine is formed; pain relief likely to fail.",
-    "Use an analgesic not dependent on CYP2D6 (not tramadol or oxycodone).", "not graded", "consider_alternative")
+    "For cough no action is needed. For pain choose an alternative (not tramadol; morphine or oxycodone are options); "
+    "if none is possible, ask the patient to report inadequate pain relief.", "not graded", "consider_alternative")
 
 V = "2018 (KNMP/DPWG tamoxifen-CYP2D6 guideline)"
 add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={UM}|{NM}", "Expected endoxifen formation.", "No action needed.",
     "not graded", "standard")
 add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={IM}", "Lower endoxifen levels; possibly higher recurrence risk.",
-    "Consider an aromatase inhibitor for postmenopausal women; if tamoxifen is used, avoid CYP2D6 inhibitors.",
+    "Choose an alternative (an aromatase inhibitor for postmenopausal women) or measure the endoxifen level and raise the "
+    "dose 1.5-2 fold if needed; if tamoxifen is used, avoid CYP2D6 inhibitors such as paroxetine and fluoxetine.",
     "not graded", "consider_alternative")
 add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={PM}", "Much lower endoxifen levels; higher recurrence risk.",
-    "Consider an aromatase inhibitor for postmenopausal women.", "not graded", "consider_alternative")
+    "Choose an alternative (an aromatase inhibitor for postmenopausal women) or raise the dose to 40 mg/day and monitor "
+    "the endoxifen level.", "not graded", "consider_alternative")
 
 
 HEADERS = {
@@ -595,22 +624,45 @@ HEADERS = {
         "#   wording of the guideline facts, never the guideline's sentences.",
         "# source: CPIC guidelines (cpicpgx.org; the publication named per row in guideline_version); facts as",
         "#   distributed in PyPGx 0.27.0 pypgx/api/data/recommendation-table.csv and cpic-table.csv (RxNorm, ATC:",
-        "#   the first ATC code listed); classifications from the CPIC guideline tables (abacavir, allopurinol,",
-        "#   aminoglycosides, amitriptyline checked against PharmCAT reporter/drugs.json, CPIC data v1.10).",
-        "# source_version: pypgx==0.27.0; PharmCAT drugs.json commit 05473404505229ce76493552a56615ff5d3a017a",
-        f"# retrieved: {RETRIEVED}",
+        "#   the first ATC code listed).",
+        f"# retrieved: {RETRIEVED}; classifications re-checked 2026-11-29",
         "# licence: CPIC guidelines and data CC0-1.0; PyPGx MIT",
+        "# classifications checked (2026-11-29) drug by drug against CPIC's database as shipped by PharmCAT",
+        "#   (github.com/PharmGKB/PharmCAT): src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines/cpic/<drug>.json",
+        "#   at commit 209032d03b03d57e4cdabc531bd33debb0c26b6d (cpicVersion v1.23.0): clopidogrel (population 'CVI ACS",
+        "#   PCI'), voriconazole (adults), omeprazole, citalopram, sertraline*, nortriptyline, codeine, tramadol, ondansetron,",
+        "#   tamoxifen*, atomoxetine (adults), fluorouracil, azathioprine, mercaptopurine, thioguanine, tacrolimus*,",
+        "#   simvastatin, atorvastatin, lovastatin, pitavastatin, pravastatin, rosuvastatin, fluvastatin, celecoxib,",
+        "#   meloxicam, piroxicam*, phenytoin*, carbamazepine (carbamazepine-naive), oxcarbazepine, rasburicase,",
+        "#   ivacaftor, atazanavir; (*) also or only in reporter/drugs.json at commit",
+        "#   05473404505229ce76493552a56615ff5d3a017a (CPIC v1.10: sertraline, tamoxifen, tacrolimus, piroxicam,",
+        "#   phenytoin, plazomicin, amikacin, abacavir, allopurinol, amitriptyline) or at commit",
+        "#   d604652f819a6d192a9fd844563c1e920926ae6a (escitalopram, fosphenytoin, ibuprofen, efavirenz, enflurane,",
+        "#   halothane). Shared guideline tables were applied to their sibling drugs without a separate read:",
+        "#   lansoprazole/pantoprazole/dexlansoprazole (omeprazole), capecitabine (fluorouracil), the other",
+        "#   aminoglycosides (amikacin) and volatile anaesthetics/succinylcholine (enflurane, halothane).",
+        "#   Not checkable there: warfarin and peginterferon alfa-2a/2b ('recommendations': null in PharmCAT's files).",
+        "# source_version: pypgx==0.27.0; PharmCAT commits 209032d03b03d57e4cdabc531bd33debb0c26b6d (CPIC v1.23.0),",
+        "#   05473404505229ce76493552a56615ff5d3a017a (CPIC v1.10), d604652f819a6d192a9fd844563c1e920926ae6a",
         "# condition: ';'-joined GENE=value terms; value = phenotype word(s) joined by '|' (case-insensitive), '*' any",
         "#   called phenotype, activity:GENE=lo..hi (closed activity-score range), or HLA allele status '*57:01 positive'.",
+        "#   Rows are tried in order and the first match wins: an activity-score row placed before a phenotype row",
+        "#   refines it where CPIC grades one phenotype differently by activity score (CYP2D6 IM for nortriptyline,",
+        "#   tamoxifen, atomoxetine).",
         "# classification: strong | moderate | optional | no recommendation | not graded",
         "# action: standard | adjust_dose | consider_alternative | avoid | monitor | no_recommendation",
     ],
     "DPWG": [
         "# DPWG (Dutch Pharmacogenetics Working Group, KNMP) drug guidance, kept apart from CPIC; texts are pgx's own",
         "#   wording of the guideline facts. DPWG does not grade recommendations like CPIC: classification 'not graded'",
-        "#   (PharmCAT reporter/drugsDpwg.json gives classification N/A for every DPWG row).",
-        "# source: KNMP/DPWG pharmacogenetic guidelines as annotated by PharmGKB (irinotecan-UGT1A1 checked against",
-        "#   PharmGKB's 'Annotation of DPWG Guideline for irinotecan and UGT1A1'); DPYD: Lunenburg et al. 2020.",
+        "#   (PharmCAT reporter/drugsDpwg.json gives classification N/A for every DPWG row; the PharmGKB annotations",
+        "#   below give strength 'N/A' for every group).",
+        "# source: KNMP/DPWG pharmacogenetic guidelines as annotated by PharmGKB; DPYD: Lunenburg et al. 2020.",
+        "# checked (2026-11-29) against PharmGKB's DPWG annotations as shipped by PharmCAT (github.com/PharmGKB/PharmCAT)",
+        "#   src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines/dpwg/<drug>_and_<gene>.json at commit",
+        "#   209032d03b03d57e4cdabc531bd33debb0c26b6d (annotation version 2023-03-05): irinotecan_and_UGT1A1 (all rows),",
+        "#   codeine_and_CYP2D6 (all rows; texts corrected), tamoxifen_and_CYP2D6 (IM, PM; texts corrected),",
+        "#   clopidogrel_and_CYP2C19 (UM, NM). Not checked: DPYD, TPMT rows, clopidogrel IM/PM, tamoxifen UM/NM.",
         "# source_version: per row (guideline_version)",
         f"# retrieved: {RETRIEVED}",
         "# licence: DPWG recommendations are published openly by KNMP; PharmGKB annotations CC BY-SA 4.0",
