@@ -139,6 +139,8 @@ def _audit_head(args: argparse.Namespace) -> str | None:
 
 
 def _call(args: argparse.Namespace) -> int:
+    if args.workers is not None or args.scheduler is not None or args.parquet_dir is not None or args.no_regions:
+        return _call_partitioned(args)
     from pgx.io import read_vcf
     from pgx.pipeline import call, pseudonymize_samples, write_calls_tsv
 
@@ -153,6 +155,37 @@ def _call(args: argparse.Namespace) -> int:
            samples=sorted(pseudonyms.values()) if pseudonyms else [])
     if not args.quiet:
         print(f"pgx: wrote {calls.height} calls ({calls['sample_id'].n_unique()} samples) to {args.output}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _call_partitioned(args: argparse.Namespace) -> int:
+    """``pgx call`` by partitions (sample blocks x gene regions), on Dask when asked."""
+    from pgx.cluster import call_partitioned
+    from pgx.pipeline import input_sample_ids, write_calls_tsv
+
+    samples = _list(args.samples)
+    pseudonyms = None
+    if args.pseudonymize or args.mapping_file:
+        pseudonyms = _pseudonyms(args, samples if samples is not None else input_sample_ids(args.vcf))
+    tty = not args.quiet and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            sys.stderr.write(f"\rpgx call: {done}/{total} partitions" + ("\n" if done >= total else ""))
+            sys.stderr.flush()
+
+    run = call_partitioned(args.vcf, parquet_dir=args.parquet_dir, samples=samples, genes=_list(args.genes),
+                           genome_build=args.genome_build, assume_reference=args.assume_reference,
+                           outside_calls=args.outside_calls, sample_block=args.sample_block,
+                           by_region=False if args.no_regions else None, workers=args.workers,
+                           scheduler=args.scheduler, pseudonyms=pseudonyms, progress=progress)
+    write_calls_tsv(run.calls, args.output)
+    _audit(args, "call", inputs=[args.vcf, args.outside_calls], outputs=[args.output, args.parquet_dir],
+           samples=_tokens(pseudonyms))
+    if not args.quiet:
+        print(f"pgx: {len(run.computed)} partition(s) computed, {len(run.skipped)} already complete; wrote "
+              f"{run.calls.height} calls ({run.calls['sample_id'].n_unique()} samples) to {args.output}",
               file=sys.stderr)
     return EXIT_OK
 
@@ -390,6 +423,20 @@ def build_parser() -> argparse.ArgumentParser:
     call_cmd.add_argument("--samples", help="comma-separated sample names (default: all)")
     common(call_cmd)
     call_cmd.add_argument("-o", "--output", required=True, metavar="CALLS.tsv", help="the calls table to write")
+    scale = call_cmd.add_argument_group(
+        "partitions and Dask", "split the job into sample blocks x gene regions (regions need a tabix/CSI index); "
+        "the calls are the same as in one process. --workers/--scheduler need pip install \"pgx-genomics[dask]\"")
+    where = scale.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="run on a local Dask cluster of N worker processes, started and stopped by pgx")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a running dask.distributed scheduler (tcp://host:8786); workers must see the files")
+    scale.add_argument("--parquet-dir", metavar="DIR",
+                       help="also keep one Parquet file per partition here; a rerun skips the complete ones")
+    scale.add_argument("--sample-block", type=int, default=5000, metavar="N", help="samples per partition (default 5000)")
+    scale.add_argument("--no-regions", action="store_true",
+                       help="partition by sample blocks only, each reading the whole file (faster when the VCF holds "
+                            "little besides the pharmacogenes)")
     _privacy_options(call_cmd)
     call_cmd.set_defaults(handler=_call)
 

@@ -56,9 +56,11 @@ def _split(diplotype: str | None) -> tuple[str | None, str | None]:
     return (a, b) if allele_sort_key(a) <= allele_sort_key(b) else (b, a)
 
 
-def _merge_outside(calls: pl.DataFrame, outside, sample_ids: Sequence[str]) -> tuple[pl.DataFrame, dict]:
-    known = set(reference_genes())
-    items = read_outside_calls(outside, genes=known) if isinstance(outside, (str, os.PathLike)) else outside
+def _outside_calls_frame(outside, sample_ids: Sequence[str]) -> pl.DataFrame:
+    """Outside calls (a path, OutsideCall items or a frame) as a frame whose every row names
+    one of ``sample_ids`` (PharmCAT's sample-less single-sample format gets the only one)."""
+    items = read_outside_calls(outside, genes=set(reference_genes())) if isinstance(outside, (str, os.PathLike)) \
+        else outside
     frame = items if isinstance(items, pl.DataFrame) else outside_frame(items)
     if frame["sample_id"].null_count():
         if len(sample_ids) != 1:
@@ -70,6 +72,11 @@ def _merge_outside(calls: pl.DataFrame, outside, sample_ids: Sequence[str]) -> t
     unknown = set(frame["sample_id"].to_list()) - set(sample_ids)
     if unknown:
         raise OutsideCallError(f"outside calls name {len(unknown)} sample(s) that are not in the VCF")
+    return frame
+
+
+def _merge_outside(calls: pl.DataFrame, outside, sample_ids: Sequence[str]) -> tuple[pl.DataFrame, dict]:
+    frame = _outside_calls_frame(outside, sample_ids)
     given: dict[tuple[str, str], tuple[str | None, float | None]] = {}
     rows = []
     for sample, gene, diplotype, phenotype, activity in frame.iter_rows():
@@ -233,11 +240,17 @@ def write_calls_tsv(calls: pl.DataFrame, path: str | os.PathLike[str]) -> None:
 
 
 def _atomic_text(path: str, text: str) -> None:
+    _atomic_write(path, lambda handle: handle.write(text))
+
+
+def _atomic_write(path: str, write, *, binary: bool = False) -> None:
+    """Call ``write(handle)`` on a hidden temporary file next to ``path``, fsync it and rename
+    it to ``path``: a reader sees the whole file or none (a failure leaves nothing)."""
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8") as handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

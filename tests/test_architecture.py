@@ -1,8 +1,8 @@
 """The module layering of ../shared/ARCHITECTURE.md, enforced by walking pgx/ with ast.
 
 A module imports only from its own layer or below; nothing imports cli; only io opens
-genomic files with pysam; only models imports lightgbm and scikit-learn; only pipeline
-and simulate import dask.
+genomic files with pysam; only models imports lightgbm and scikit-learn; only pipeline,
+simulate and cluster import dask (and dask.distributed).
 """
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ LAYERS = {
     "encode": 3, "calling": 3,
     "phenotype": 4, "recommend": 4, "features": 4, "models": 4, "oncology": 4,
     "report": 5,
-    "pipeline": 6, "simulate": 6,
+    "pipeline": 6, "simulate": 6, "cluster": 6,
     "cli": 7,
 }
 # layer-7 cli may use only these
 CLI_MAY_USE = {"pipeline", "report", "io", "privacy", "exceptions", "_version", "_typing", "reference",
-               "calling", "recommend", "simulate", "callset", "examples", "schema"}
+               "calling", "recommend", "simulate", "callset", "examples", "schema", "cluster"}
 # third-party modules reserved to one part of pgx
-RESERVED = {"pysam": {"io"}, "lightgbm": {"models"}, "sklearn": {"models"}, "dask": {"pipeline", "simulate"}}
+RESERVED = {"pysam": {"io"}, "lightgbm": {"models"}, "sklearn": {"models"}, "dask": {"pipeline", "simulate", "cluster"},
+            "distributed": {"pipeline", "simulate", "cluster"}}
 
 
 def _modules():
@@ -79,7 +80,7 @@ def test_layering(path, top):
 
 
 def test_import_pgx_is_light():
-    code = ("import sys, pgx; heavy = [m for m in ('lightgbm', 'sklearn', 'dask', 'pysam') if m in sys.modules]; "
+    code = ("import sys, pgx; heavy = [m for m in ('lightgbm', 'sklearn', 'dask', 'distributed', 'pysam') if m in sys.modules]; "
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import pgx loaded {out.stdout.strip()}"

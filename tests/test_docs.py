@@ -21,6 +21,7 @@ import pgx.exceptions
 import pgx.io
 import pgx.reference
 import pgx.calling
+import pgx.cluster
 import pgx.encode
 import pgx.features
 import pgx.models
@@ -37,7 +38,7 @@ RST_FILES = sorted(DOCS.rglob("*.rst"))
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # pages that teach by example: each must hold examples, so none silently loses them
 PAGES_WITH_EXAMPLES = {"quickstart.rst", "guide/reading_vcfs.rst", "guide/calling.rst", "guide/recommendations.rst", "guide/models.rst", "guide/privacy.rst", "guide/oncology.rst",
-                       "guide/features.rst",
+                       "guide/features.rst", "guide/distributed.rst",
                        "data_model.rst"}
 
 
@@ -148,7 +149,7 @@ def _documented_names() -> set[str]:
 
 @pytest.mark.parametrize("module", [pgx, pgx.io, pgx.reference, pgx.exceptions, pgx.schema, pgx.calling, pgx.encode,
                                     sys.modules["pgx.recommend"], pgx.report, pgx.simulate, pgx.models, pgx.privacy,
-                                    pgx.oncology, pgx.features],
+                                    pgx.oncology, pgx.features, pgx.cluster],
                          ids=lambda m: m.__name__)
 def test_api_reference_lists_every_public_name(module):
     documented = _documented_names()

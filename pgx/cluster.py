@@ -1,0 +1,504 @@
+"""Partitioned calling: one VCF job split into sample blocks and pharmacogene regions.
+
+A job is cut into partitions, each a block of samples and, when the VCF has a tabix
+or CSI index, one gene's region. A partition reads only its slice
+(:func:`pgx.read_vcf` with ``samples=`` and ``region=``), calls it with
+:func:`pgx.call`, and can write its result as one Parquet file, atomically (a
+temporary name, then :func:`os.replace`), so a rerun skips every partition already
+complete and a partition lost with a killed worker is simply computed again. The
+partitions then combine into the frame :func:`pgx.call` returns for the whole file,
+row for row.
+
+Partitions run in this process by default, or on a Dask cluster when asked
+(``workers=N`` starts a local cluster of N worker processes and stops it afterwards;
+``scheduler="tcp://host:port"`` uses a running ``dask.distributed`` scheduler whose
+workers see the same files). Dask is an optional extra
+(``pip install "pgx-genomics[dask]"``) imported only here, and only when asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pgx._version import __version__
+from pgx.calling import callable_genes, gene_model, proxy_genes
+from pgx.encode import PAD
+from pgx.exceptions import GenomeBuildError, PgxError, RegionError
+from pgx.io import detect_genome_build, read_header, read_vcf
+from pgx.pipeline import CALL_SCHEMA, _atomic_write, _outside_calls_frame, call, pseudonymize_samples
+from pgx.reference import normalize_contig, reference_version, tag_snps
+
+__all__ = ["Partition", "PartitionedCalls", "plan_partitions", "call_partitioned", "ClusterError",
+           "DaskNotInstalledError", "INSTALL_HINT", "DEFAULT_SAMPLE_BLOCK"]
+
+#: how to install the optional Dask extra
+INSTALL_HINT = 'pip install "pgx-genomics[dask]"'
+#: samples per partition unless asked otherwise
+DEFAULT_SAMPLE_BLOCK = 5000
+_JOB_FILE = "_job.json"
+
+
+class ClusterError(PgxError, RuntimeError):
+    """A partitioned job could not run or complete: the scheduler is unreachable, a
+    partition failed, or the output folder holds the partitions of another job."""
+
+
+class DaskNotInstalledError(PgxError, ImportError):
+    """A Dask cluster was asked for but ``dask.distributed`` is not installed."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One slice of a calling job.
+
+    Attributes
+    ----------
+    name : str
+        ``part-BBBBB-LABEL``: the 0-based sample block and the gene (``all`` when the
+        partition calls every requested gene from the whole file); the Parquet file
+        is ``name + ".parquet"``.
+    block : int
+        The 0-based sample block.
+    samples : tuple of str
+        The block's sample names, in the file's (or the requested) order.
+    genes : tuple of str or None
+        The genes called; None for every gene :func:`pgx.call` calls by default.
+    region : str or None
+        ``CONTIG:START-STOP`` (1-based, inclusive) read through the index, or None to
+        read the whole file.
+    """
+
+    name: str
+    block: int
+    samples: tuple[str, ...]
+    genes: tuple[str, ...] | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class PartitionedCalls:
+    """The result of :func:`call_partitioned`.
+
+    Attributes
+    ----------
+    calls : polars.DataFrame
+        The combined calls, as :func:`pgx.call` returns them for the whole file.
+    partitions : tuple of Partition
+        Every partition of the job.
+    computed : tuple of str
+        Names of the partitions computed by this run.
+    skipped : tuple of str
+        Names of the partitions already complete in ``parquet_dir`` (not recomputed).
+    """
+
+    calls: pl.DataFrame
+    partitions: tuple[Partition, ...]
+    computed: tuple[str, ...] = field(default=())
+    skipped: tuple[str, ...] = field(default=())
+
+
+def _has_index(path: str) -> bool:
+    return os.path.exists(path + ".tbi") or os.path.exists(path + ".csi")
+
+
+def _gene_region(gene: str, build: str, reference_dir: str | None) -> str | None:
+    """``CONTIG:START-STOP`` around a gene's definition (or tag-SNP) positions, padded."""
+    try:
+        if gene in proxy_genes(reference_dir=reference_dir):
+            tags = tag_snps(gene, genome_build=build, reference_dir=reference_dir)
+            chroms = {normalize_contig(c) for c in tags["chrom"].to_list()}
+            if len(chroms) != 1:
+                return None
+            chrom, positions = chroms.pop(), [int(p) for p in tags["pos"].to_list()]
+        else:
+            sites = gene_model(gene, build, reference_dir).sites
+            chrom, positions = sites.chrom, [p for p, _ in sites.positions]
+    except PgxError:  # not callable from the VCF (outside calls only): the whole-file partition reports it
+        return None
+    if not positions:
+        return None
+    return f"{chrom}:{max(1, min(positions) - PAD)}-{max(positions) + PAD}"
+
+
+def _blocks(names: Sequence[str], size: int) -> list[tuple[str, ...]]:
+    return [tuple(names[k: k + size]) for k in range(0, len(names), size)]
+
+
+def plan_partitions(
+    path: str | os.PathLike[str],
+    *,
+    samples: Sequence[str] | None = None,
+    genes: Sequence[str] | None = None,
+    genome_build: str | None = None,
+    sample_block: int = DEFAULT_SAMPLE_BLOCK,
+    by_region: bool | None = None,
+    reference_dir: str | None = None,
+) -> list[Partition]:
+    """Cut a calling job into partitions: sample blocks, times gene regions when indexed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The VCF/BCF.
+    samples : sequence of str, optional
+        The samples to call, in the order wanted (default: every sample of the file).
+    genes : sequence of str, optional
+        The genes to call (default: those :func:`pgx.call` calls).
+    genome_build : {"GRCh38", "GRCh37"}, optional
+        Detected from the header when not given; needed for the gene regions.
+    sample_block : int, default 5000
+        Samples per partition.
+    by_region : bool, optional
+        Split each block by gene region. By default, when the file has a tabix (.tbi)
+        or CSI (.csi) index; True without one raises :class:`~pgx.RegionError`.
+    reference_dir : str, optional
+
+    Returns
+    -------
+    list of Partition
+        Block-major, genes in order within a block.
+
+    Raises
+    ------
+    ValueError
+        If ``sample_block`` is below 1 or a sample is not in the file.
+    RegionError
+        If ``by_region=True`` and the file has no index.
+    GenomeBuildError
+        If regions are wanted and the build is unknown.
+
+    Examples
+    --------
+    >>> import pgx
+    >>> parts = plan_partitions(pgx.example_vcf(), sample_block=3)
+    >>> [(p.name, p.samples, p.region) for p in parts]  # no index: whole-file blocks
+    [('part-00000-all', ('SAMPLE_A', 'SAMPLE_B', 'SAMPLE_C'), None), ('part-00001-all', ('SAMPLE_D',), None)]
+    """
+    path = os.fspath(path)
+    if sample_block < 1:
+        raise ValueError(f"sample_block: expected a whole number of at least 1, found {sample_block}")
+    header = read_header(path)
+    names = list(header.samples)
+    if samples is None:
+        chosen = names
+    else:
+        index = set(names)
+        chosen = [names[s] if isinstance(s, int) else s for s in samples]
+        absent = [k for k, s in enumerate(chosen) if s not in index]
+        if absent:
+            raise ValueError(f"{path}: {len(absent)} requested sample(s) are not in the file "
+                             f"(positions {absent[:10]} of the request)")
+    indexed = _has_index(path)
+    if by_region is None:
+        by_region = indexed
+    elif by_region and not indexed:
+        raise RegionError(f"{path}: splitting by gene region needs a tabix (.tbi) or CSI (.csi) index; "
+                          "create one with `tabix -p vcf` (or `bcftools index` for BCF)")
+    blocks = _blocks(chosen, sample_block)
+    if not by_region:
+        wanted = tuple(genes) if genes is not None else None
+        return [Partition(f"part-{b:05d}-all", b, block, wanted, None) for b, block in enumerate(blocks)]
+    build = detect_genome_build(header, path=path, requested=genome_build)
+    if build is None:
+        raise GenomeBuildError(
+            f"{path}: the genome build is unknown (no ##contig lengths or ##reference in the VCF header); "
+            "pass genome_build='GRCh38' or 'GRCh37'"
+        )
+    wanted_genes = list(genes) if genes is not None else (
+        callable_genes(reference_dir=reference_dir) + sorted(proxy_genes(reference_dir=reference_dir)))
+    regions = {gene: _gene_region(gene, build, reference_dir) for gene in wanted_genes}
+    parts = []
+    for b, block in enumerate(blocks):
+        for gene in wanted_genes:
+            parts.append(Partition(f"part-{b:05d}-{gene}", b, block, (gene,), regions[gene]))
+    return parts
+
+
+# ---------------------------------------------------------------------------------------------
+# one partition (runs in this process or on a Dask worker)
+
+
+def _run_partition(job: dict, part: Partition, outside: pl.DataFrame | None,
+                   pseudonyms: dict[str, str] | None) -> dict:
+    """Compute one partition; write it (atomically) when the job has a folder.
+
+    Returns ``{"name", "status": "written"|"skipped"|"done"|"failed", "frame"?, "message"?}``;
+    pgx errors come back as text so they cross process boundaries intact.
+    """
+    folder = job["parquet_dir"]
+    target = os.path.join(folder, part.name + ".parquet") if folder else None
+    if target and os.path.exists(target):
+        return {"name": part.name, "status": "skipped"}
+    try:
+        frame = _compute(job, part, outside, pseudonyms)
+    except (PgxError, OSError, ValueError) as exc:
+        return {"name": part.name, "status": "failed", "message": f"{type(exc).__name__}: {exc}"}
+    if target is None:
+        return {"name": part.name, "status": "done", "frame": frame}
+    _atomic_write(target, frame.write_parquet, binary=True)
+    return {"name": part.name, "status": "written"}
+
+
+def _compute(job: dict, part: Partition, outside: pl.DataFrame | None,
+             pseudonyms: dict[str, str] | None) -> pl.DataFrame:
+    options = {"samples": list(part.samples), "genome_build": job["genome_build"]}
+    callset = None
+    if part.region is not None:
+        try:
+            callset = read_vcf(job["path"], region=part.region, **options)
+        except RegionError:  # e.g. the gene's contig has no records in the index: read the block whole
+            callset = None
+    if callset is None:
+        callset = read_vcf(job["path"], **options)
+    calls = call(callset, genes=None if part.genes is None else list(part.genes), genome_build=job["genome_build"],
+                 assume_reference=job["assume_reference"], outside_calls=outside,
+                 reference_dir=job["reference_dir"])
+    if pseudonyms is not None:
+        calls = pseudonymize_samples(calls, pseudonyms)
+    return calls
+
+
+# ---------------------------------------------------------------------------------------------
+# the job
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _check_folder(folder: str, description: dict) -> None:
+    """Create the folder with its job description, or check it describes this job."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, _JOB_FILE)
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            try:
+                found = json.load(handle)
+            except ValueError:
+                found = {}
+        differ = sorted(k for k in set(found) | set(description) if found.get(k) != description.get(k))
+        if differ:
+            raise ClusterError(
+                f"{folder} holds the partitions of another job (it differs in: {', '.join(differ)}); "
+                "use an empty folder, or remove this one to start over"
+            )
+        return
+    _atomic_write(path, lambda handle: json.dump(description, handle, indent=1, sort_keys=True))
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise DaskNotInstalledError(
+            f"running on a Dask cluster needs dask.distributed, which is not installed: {INSTALL_HINT}"
+        ) from None
+    return distributed
+
+
+def call_partitioned(
+    path: str | os.PathLike[str],
+    *,
+    parquet_dir: str | os.PathLike[str] | None = None,
+    samples: Sequence[str] | None = None,
+    genes: Sequence[str] | None = None,
+    genome_build: str | None = None,
+    assume_reference: bool = False,
+    outside_calls: str | os.PathLike[str] | pl.DataFrame | None = None,
+    sample_block: int = DEFAULT_SAMPLE_BLOCK,
+    by_region: bool | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    pseudonyms: Mapping[str, str] | None = None,
+    reference_dir: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PartitionedCalls:
+    """Call a VCF partition by partition, in this process or on a Dask cluster.
+
+    The result equals ``pgx.call(pgx.read_vcf(path, samples=samples), ...)`` row for
+    row, however the job is cut and wherever it runs.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The VCF/BCF; with a cluster, a path every worker can read.
+    parquet_dir : str or os.PathLike, optional
+        Folder for one Parquet file per partition (``part-BBBBB-GENE.parquet``, each
+        written atomically) and ``_job.json`` describing the job. A rerun skips the
+        partitions already there. Without it results travel back in memory.
+    samples, genes, genome_build, assume_reference
+        As for :func:`pgx.read_vcf` and :func:`pgx.call`.
+    outside_calls : path or polars.DataFrame, optional
+        As for :func:`pgx.call`; the job is then split by sample blocks only.
+    sample_block : int, default 5000
+        Samples per partition.
+    by_region : bool, optional
+        Split blocks by gene region (default: when the file has a tabix/CSI index).
+    workers : int, optional
+        Start a local Dask cluster of this many worker processes (one thread each)
+        for the job, and stop it afterwards.
+    scheduler : str, optional
+        The address of a running ``dask.distributed`` scheduler (``tcp://host:8786``).
+    pseudonyms : mapping of str to str, optional
+        Sample id -> pseudonym, applied inside each partition, so no partition file
+        holds a raw sample id.
+    reference_dir : str, optional
+    progress : callable, optional
+        Called as ``progress(done, total)`` as partitions complete.
+
+    Returns
+    -------
+    PartitionedCalls
+
+    Raises
+    ------
+    DaskNotInstalledError
+        If ``workers`` or ``scheduler`` is given and dask.distributed is not installed.
+    ClusterError
+        If the scheduler cannot be reached, ``parquet_dir`` holds another job's
+        partitions, or partitions failed (each named with its error; the complete ones
+        stay in ``parquet_dir`` for a rerun).
+
+    Examples
+    --------
+    >>> import pgx, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "parts"
+    >>> run = call_partitioned(pgx.example_vcf(), parquet_dir=folder, genes=["CYP2C19"], sample_block=2)
+    >>> run.computed, run.calls.equals(pgx.call(pgx.example_vcf(), genes=["CYP2C19"]))
+    (('part-00000-all', 'part-00001-all'), True)
+    >>> call_partitioned(pgx.example_vcf(), parquet_dir=folder, genes=["CYP2C19"], sample_block=2).skipped
+    ('part-00000-all', 'part-00001-all')
+    """
+    if workers is not None and scheduler is not None:
+        raise ValueError("give either workers (a local cluster) or scheduler (a running one), not both")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers: expected a whole number of at least 1, found {workers}")
+    distributed = _import_distributed() if workers is not None or scheduler is not None else None
+    path = os.path.abspath(os.fspath(path))
+    folder = os.path.abspath(os.fspath(parquet_dir)) if parquet_dir is not None else None
+    parts = plan_partitions(path, samples=samples, genes=genes, genome_build=genome_build,
+                            sample_block=sample_block, by_region=False if outside_calls is not None else by_region,
+                            reference_dir=reference_dir)
+    blocks: dict[int, tuple[str, ...]] = {}
+    for part in parts:
+        blocks.setdefault(part.block, part.samples)
+    ordered = [s for b in sorted(blocks) for s in blocks[b]]
+    outside = None if outside_calls is None else _outside_calls_frame(outside_calls, ordered)
+    if pseudonyms is not None:
+        missing = set(ordered) - set(pseudonyms)
+        if missing:
+            raise PgxError(f"{len(missing)} sample(s) have no pseudonym")
+    job = {"path": path, "parquet_dir": folder, "genome_build": genome_build, "assume_reference": assume_reference,
+           "reference_dir": reference_dir}
+    if folder is not None:
+        stat = os.stat(path)
+        _check_folder(folder, {
+            # pseudonymised runs keep file names out of their outputs (they may name people)
+            "pgx": __version__, "reference_data": reference_version(),
+            "input": path if pseudonyms is None else _digest(path), "input_size": stat.st_size,
+            "input_mtime_ns": stat.st_mtime_ns, "genome_build": genome_build, "assume_reference": assume_reference,
+            "genes": None if genes is None else list(genes), "samples_sha256": _digest(ordered),
+            "partitions_sha256": _digest([(p.name, p.region) for p in parts]),
+            "outside_calls_sha256": None if outside is None else _digest(outside.rows()),
+            "pseudonyms_sha256": None if pseudonyms is None else _digest(sorted(pseudonyms.items())),
+        })
+        for name in os.listdir(folder):  # what an interrupted run was writing
+            if name.startswith(".part-") and name.endswith(".tmp"):
+                os.remove(os.path.join(folder, name))
+    done = {p.name for p in parts if folder is not None and os.path.exists(os.path.join(folder, p.name + ".parquet"))}
+    todo = [p for p in parts if p.name not in done]
+
+    def payload(part: Partition):
+        block_outside = None if outside is None else outside.filter(pl.col("sample_id").is_in(list(part.samples)))
+        block_pseudonyms = None if pseudonyms is None else {s: pseudonyms[s] for s in part.samples}
+        return job, part, block_outside, block_pseudonyms
+
+    total = len(parts)
+    if progress is not None:
+        progress(len(done), total)
+    if distributed is None or not todo:
+        results = []
+        for part in todo:
+            results.append(_run_partition(*payload(part)))
+            if progress is not None:
+                progress(len(done) + len(results), total)
+    else:
+        results = _run_on_cluster(distributed, todo, payload, workers=workers, scheduler=scheduler,
+                                  progress=None if progress is None else (lambda n: progress(len(done) + n, total)))
+    failed = [r for r in results if r["status"] == "failed"]
+    if failed:
+        lines = "; ".join(f"{r['name']}: {_one_line(r['message'])}" for r in failed[:10])
+        more = f" (and {len(failed) - 10} more)" if len(failed) > 10 else ""
+        kept = f"; the {total - len(failed)} complete one(s) are kept in {folder}: rerun to resume" if folder else ""
+        raise ClusterError(f"{len(failed)} of {total} partition(s) failed: {lines}{more}{kept}")
+    frames = {r["name"]: r["frame"] for r in results if "frame" in r}
+    if folder is not None:
+        frames = {p.name: pl.read_parquet(os.path.join(folder, p.name + ".parquet")) for p in parts}
+    combined = _combine([frames[p.name] for p in parts], ordered, pseudonyms)
+    computed = tuple(r["name"] for r in results if r["status"] in ("written", "done"))
+    skipped = tuple(p.name for p in parts if p.name not in set(computed))
+    return PartitionedCalls(combined, tuple(parts), computed, skipped)
+
+
+def _one_line(message: str, limit: int = 300) -> str:
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _combine(frames: list[pl.DataFrame], ordered: Sequence[str], pseudonyms: Mapping[str, str] | None) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame(schema=CALL_SCHEMA)
+    names = [pseudonyms[s] for s in ordered] if pseudonyms is not None else list(ordered)
+    order = {name: k for k, name in enumerate(names)}
+    return (
+        pl.concat([f.select(list(CALL_SCHEMA)) for f in frames])
+        .with_columns(pl.col("sample_id").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
+        .sort("_order", "gene", maintain_order=True)
+        .drop("_order")
+    )
+
+
+def _run_on_cluster(distributed, todo: list[Partition], payload, *, workers: int | None, scheduler: str | None,
+                    progress) -> list[dict]:
+    """Submit the partitions to a Dask cluster; collect each one's result or failure."""
+    import logging
+
+    cluster = None
+    try:
+        if workers is not None:
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                               dashboard_address=None, silence_logs=logging.ERROR)
+            client = distributed.Client(cluster)
+        else:
+            client = distributed.Client(scheduler, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        where = f"the Dask scheduler at {scheduler}" if scheduler else f"a local cluster of {workers} workers"
+        raise ClusterError(f"cannot start or reach {where}: {exc}") from None
+    results: list[dict] = []
+    try:
+        run = uuid.uuid4().hex[:8]
+        futures = {client.submit(_run_partition, *payload(part), key=f"pgx-call-{run}-{part.name}", pure=False): part
+                   for part in todo}
+        for future in distributed.as_completed(futures):
+            part = futures[future]
+            if future.status == "error":  # the worker died too often, or a bug: report it with its partition
+                error = future.exception()
+                results.append({"name": part.name, "status": "failed", "message": f"{type(error).__name__}: {error}"})
+            else:
+                results.append(future.result())
+            if progress is not None:
+                progress(len(results))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return results
