@@ -8,8 +8,9 @@ import threading
 
 import numpy as np
 
-__all__ = ["Prefaulter"]
+__all__ = ["Prefaulter", "small_pages"]
 
+_MADV_NOHUGEPAGE = 15
 _MADV_POPULATE_WRITE = 23  # Linux >= 5.14
 _PAGE = 4096
 _STEP = 32 << 20
@@ -66,3 +67,41 @@ class Prefaulter:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+
+def _madvise():
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return madvise
+
+
+def small_pages(arrays: list[np.ndarray]) -> None:
+    """Ask Linux to back large fresh arrays with 4 KiB pages, not transparent huge pages.
+
+    numpy advises huge pages for every large allocation. Filling a fresh 750 MB array
+    then costs 2-4 times more (1.8-3.3 s against 0.8 s, measured on the 2-core virtual
+    machine of ``benchmarks/``), because each huge-page fault zeroes 2 MiB of memory the
+    host has not mapped yet. Call before the first write; elsewhere it does nothing.
+
+    Parameters
+    ----------
+    arrays : list of numpy.ndarray
+        Arrays not yet written to (arrays below 4 MiB are left alone).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    madvise = None
+    for array in arrays:
+        if array.nbytes < (4 << 20) or not array.flags.c_contiguous:
+            continue
+        if madvise is None:
+            madvise = _madvise()
+            if madvise is None:
+                return
+        start = (array.ctypes.data + _PAGE - 1) & ~(_PAGE - 1)
+        stop = (array.ctypes.data + array.nbytes) & ~(_PAGE - 1)
+        if stop > start:
+            madvise(start, stop - start, _MADV_NOHUGEPAGE)

@@ -233,3 +233,49 @@ def test_pure_python_kernel_is_opt_in(monkeypatch, write_vcf):
     monkeypatch.setenv("PGX_PURE_PYTHON", "1")
     with pytest.warns(PurePythonKernelWarning, match="pure-Python VCF kernel"):
         pgx.read_vcf(path)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_gt_only_fast_paths_match_twin(write_vcf, seed):
+    """GT-only rows take the vector and word loops (4 and 1 calls at a time): every kind of
+    call placed anywhere in a row must give the twin's genotypes, or the twin's error."""
+    rng = np.random.default_rng(seed)
+    n_samples = int(rng.integers(1, 23))
+    odd = ["0|1", "1/1", "./.", ".", "1", "0|.", "10|1", "2|0", "3/3", "0|1|0", "|1|0", "a|0", "0 1",
+           "0/1:", "", "0|11", "11|0"]
+    lines = []
+    for i in range(40):
+        n_alt = int(rng.integers(1, 13))
+        alt = ",".join(["C", "G", "T", "CA", "GA", "TA", "CC", "GG", "TT", "AC", "AG", "AT"][:n_alt])
+        calls = [f"{rng.integers(0, 2)}{'|/'[rng.integers(0, 2)]}{rng.integers(0, 2)}" for _ in range(n_samples)]
+        if rng.random() < 0.5:
+            calls[int(rng.integers(0, n_samples))] = odd[int(rng.integers(0, len(odd)))]
+        lines.append(f"chr1\t{100 + i}\t.\tA\t{alt}\t.\tPASS\t.\tGT\t" + "\t".join(calls) + "\n")
+    head = ("##fileformat=VCFv4.2\n##contig=<ID=chr1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n"
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
+            + "\t".join(f"S{j}" for j in range(n_samples)) + "\n")
+    for n in range(1, len(lines) + 1, 3):
+        path = write_vcf(head + "".join(lines[:n]), f"gt{n}.vcf")
+        try:
+            cs = pgx.read_vcf(path, ploidy=2)
+        except VcfFormatError as exc:
+            with pytest.raises(VcfFormatError) as twin_exc:
+                _read_twin(path, ploidy=2)
+            assert str(twin_exc.value) == str(exc)
+            continue
+        twin = _read_twin(path, ploidy=2)
+        np.testing.assert_array_equal(cs.genotypes, twin.genotypes)
+        np.testing.assert_array_equal(cs.phased, twin.phased)
+
+
+def test_inflate_thread_stops_when_iteration_stops_early(write_vcf, monkeypatch):
+    import threading
+
+    spec = make_vcf_text(seed=5, n_samples=3, n_records=200)
+    path = write_vcf(spec.text, compression="bgzip")
+    monkeypatch.setattr(vcf_module, "_BUFFER", 256)  # many small buffers: the thread runs ahead
+    chunks = pgx.iter_vcf(path, chunk_size=10)
+    first = next(chunks)
+    np.testing.assert_array_equal(first.genotypes, spec.genotypes[:10])
+    chunks.close()
+    assert not [t for t in threading.enumerate() if t.name == "pgx-inflate"]

@@ -8,9 +8,13 @@ never knows which one it reads.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import zlib
 from collections.abc import Iterator
 from typing import Protocol
+
+import numpy as np
 
 from pgx.exceptions import RegionError, VcfFormatError
 
@@ -21,7 +25,8 @@ BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b00030000000000000000
 
 
 class ByteSource(Protocol):
-    """Something the parser can pull decompressed VCF text from."""
+    """Something the parser can pull decompressed VCF text from (``readinto``, or
+    ``swap`` for sources that fill their own buffers, see :class:`_InflateAhead`)."""
 
     def readinto(self, view: memoryview) -> int: ...
 
@@ -95,11 +100,19 @@ class _FileSource:
         self._handle.close()
 
 
-class _GzipSource:
-    """gzip or BGZF inflated by zlib-ng on a background thread."""
+class _InflateAhead:
+    """gzip or BGZF inflated by zlib-ng on a second thread straight into parse buffers.
 
-    def __init__(self, path: str, *, bgzf: bool) -> None:
-        from zlib_ng import gzip_ng_threaded
+    The thread fills a small pool of buffers while the parser reads the previous one;
+    :meth:`swap` hands the parser the next buffer with the unparsed tail of the current
+    one copied in front of it (into ``pad`` bytes kept free for it), so the text is
+    written once, by the inflater, and never copied whole.
+    """
+
+    _POOL = 3
+
+    def __init__(self, path: str, *, bgzf: bool, buffer_size: int) -> None:
+        from zlib_ng import zlib_ng
 
         self.path = path
         if bgzf:
@@ -112,21 +125,84 @@ class _GzipSource:
                         "block, so records may be missing (was the copy interrupted?)",
                         path=path,
                     )
-        self._handle = gzip_ng_threaded.open(path, "rb", threads=1, block_size=4 * 1024 * 1024)
+        self._errors = (OSError, zlib.error, zlib_ng.error)
+        self._size = max(16, buffer_size // 2)
+        self._pad = max(8, self._size // 4)
+        self._pool = [np.empty(self._pad + self._size, dtype=np.uint8) for _ in range(self._POOL)]
+        self._free: queue.Queue = queue.Queue()
+        for buf in self._pool:
+            self._free.put(buf)
+        self._ready: queue.Queue = queue.Queue()
+        self._stopping = threading.Event()
+        self._raw = open(path, "rb", buffering=0)
+        self._reader = zlib_ng._GzipReader(self._raw, buffersize=1 << 20)
+        self._thread = threading.Thread(target=self._work, name="pgx-inflate", daemon=True)
+        self._thread.start()
 
-    def readinto(self, view: memoryview) -> int:
+    def _work(self) -> None:
         try:
-            return self._handle.readinto(view) or 0
-        except EOFError:
-            raise VcfFormatError(
-                "truncated gzip/BGZF stream: the compressed data ends before its end-of-stream "
-                "marker", path=self.path,
-            ) from None
-        except (OSError, zlib.error) as exc:
-            raise VcfFormatError(f"corrupt gzip/BGZF data: {exc}", path=self.path) from None
+            while not self._stopping.is_set():
+                buf = self._free.get()
+                if buf is None:
+                    return
+                view = memoryview(buf)[self._pad :]
+                n = 0
+                while n < len(view):
+                    got = self._reader.readinto(view[n:])
+                    if not got:
+                        break
+                    n += got
+                if n:
+                    self._ready.put((buf, n, None))
+                if n < len(view):
+                    self._ready.put((None, 0, None))
+                    return
+        except BaseException as exc:  # handed to the parser's thread
+            self._ready.put((None, 0, exc))
+
+    def _recycle(self, buf) -> None:
+        if any(buf is mine for mine in self._pool):
+            self._free.put(buf)
+
+    def swap(self, buf, offset: int, filled: int):
+        """Return ``(buffer, start, stop, at_eof)``: the text after ``buf[offset:filled]``,
+        which it starts with; at the end, ``buf`` itself with ``at_eof`` true."""
+        new, n, exc = self._ready.get()
+        if exc is not None:
+            self._ready.put((None, 0, exc))
+            if isinstance(exc, EOFError):
+                raise VcfFormatError(
+                    "truncated gzip/BGZF stream: the compressed data ends before its end-of-stream "
+                    "marker", path=self.path,
+                ) from None
+            if isinstance(exc, self._errors):
+                raise VcfFormatError(f"corrupt gzip/BGZF data: {exc}", path=self.path) from None
+            raise exc
+        if new is None:
+            self._ready.put((None, 0, None))
+            return buf, offset, filled, True
+        tail = filled - offset
+        if tail <= self._pad:
+            start = self._pad - tail
+            new[start : self._pad] = buf[offset:filled]
+            self._recycle(buf)
+            return new, start, self._pad + n, False
+        # a tail longer than the pad (a very long line or header): one combined buffer
+        combined = np.empty(tail + n, dtype=np.uint8)
+        combined[:tail] = buf[offset:filled]
+        combined[tail:] = new[self._pad : self._pad + n]
+        self._recycle(new)
+        self._recycle(buf)
+        return combined, 0, tail + n, False
 
     def close(self) -> None:
-        self._handle.close()
+        if self._thread.is_alive():
+            # the thread stops after the buffer it is filling; a None wakes it if it waits
+            self._stopping.set()
+            self._free.put(None)
+            self._thread.join()
+        self._reader.close()
+        self._raw.close()
 
 
 class LineSource:
@@ -158,11 +234,15 @@ class LineSource:
             self._closer()
 
 
-def open_source(path: str, kind: str) -> ByteSource:
-    """Open a whole-file text source for a sniffed kind (``vcf``, ``gzip``, ``bgzf``)."""
+def open_source(path: str, kind: str, *, buffer_size: int = 8 << 20) -> ByteSource:
+    """Open a whole-file text source for a sniffed kind (``vcf``, ``gzip``, ``bgzf``).
+
+    Compressed kinds give an :class:`_InflateAhead`, which offers ``swap`` instead of
+    ``readinto``; ``buffer_size`` sets its buffers (half of it each).
+    """
     if kind == "vcf":
         return _FileSource(path)
-    return _GzipSource(path, bgzf=kind == "bgzf")
+    return _InflateAhead(path, bgzf=kind == "bgzf", buffer_size=buffer_size)
 
 
 def open_bcf(path: str, region: tuple[str, int | None, int | None] | None):

@@ -14,7 +14,7 @@ import polars as pl
 
 from pgx._ext import ERRORS, STATE_SIZE, STATUS, vcf_kernels
 from pgx._typing import PathLike
-from pgx._utils import Prefaulter
+from pgx._utils import Prefaulter, small_pages
 from pgx.callset import CallSet
 from pgx.exceptions import (
     DuplicateRecordWarning,
@@ -81,6 +81,8 @@ class _Arrays:
         self.end = np.empty(capacity, dtype=np.int64)
         self.lines = np.empty(capacity, dtype=np.int64)
         self.sites = np.empty(max(4096, capacity * 48), dtype=np.uint8)
+        small_pages([self.gt, self.phased, self.dp, self.gq, self.ps, self.ad, self.pos, self.end,
+                     self.lines, self.sites])
 
     @property
     def capacity(self) -> int:
@@ -141,7 +143,7 @@ class _Reader:
                 spec = (contig, region_spec[1], region_spec[2])
             _, self.source = open_bcf(self.path, spec)
         else:
-            self.source = open_source(self.path, kind)
+            self.source = open_source(self.path, kind, buffer_size=_BUFFER)
             try:
                 self.header = self._read_header()
             except BaseException:
@@ -166,20 +168,21 @@ class _Reader:
         start = 0
         while True:
             self._fill()
-            view = self.buf[: self.filled].tobytes()
+            # the header so far is buf[offset:filled] (offset 0 unless the source swaps buffers)
+            view = self.buf[self.offset : self.filled].tobytes()
             idx = 0 if view.startswith(b"#CHROM") else view.find(b"\n#CHROM", start)
             if idx >= 0:
                 nl = view.find(b"\n", idx + 1)
             else:
                 nl = -1
             if idx >= 0 and (nl >= 0 or self.eof):
-                stop = nl if nl >= 0 else self.filled
+                stop = nl if nl >= 0 else len(view)
                 header = parse_header(view[:stop].decode("utf-8", "replace"), path=self.path)
-                self.offset = min(stop + 1, self.filled)
+                self.offset += min(stop + 1, len(view))
                 return header
             if self.eof:
                 return parse_header(view.decode("utf-8", "replace"), path=self.path)
-            start = idx if idx >= 0 else max(0, self.filled - 8)
+            start = idx if idx >= 0 else max(0, len(view) - 8)
 
     def _region_source(self, kind: str, region: tuple[str, int | None, int | None]) -> LineSource:
         import pysam
@@ -272,6 +275,21 @@ class _Reader:
 
     # -- reading ------------------------------------------------------------------------
     def _fill(self) -> None:
+        """Make more text available after ``buf[offset:filled]`` (set ``eof`` at the end)."""
+        try:
+            self._fill_from_source()
+        except VcfFormatError as exc:
+            raise VcfFormatError(
+                f"{exc.reason} (after line {int(self.state[_LINE])})", path=self.path,
+                line=int(self.state[_LINE]) + 1,
+            ) from None
+
+    def _fill_from_source(self) -> None:
+        swap = getattr(self.source, "swap", None)
+        if swap is not None:
+            # the source inflates into its own buffers: take the next one, tail in front
+            self.buf, self.offset, self.filled, self.eof = swap(self.buf, self.offset, self.filled)
+            return
         tail = self.filled - self.offset
         if self.offset:
             if tail:
@@ -283,13 +301,7 @@ class _Reader:
         view = memoryview(self.buf)
         target = self.filled + (self.buf.shape[0] - self.filled) // 2 + 1
         while self.filled < target:
-            try:
-                n = self.source.readinto(view[self.filled :])
-            except VcfFormatError as exc:
-                raise VcfFormatError(
-                    f"{exc.reason} (after line {int(self.state[_LINE])})", path=self.path,
-                    line=int(self.state[_LINE]) + 1,
-                ) from None
+            n = self.source.readinto(view[self.filled :])
             if not n:
                 self.eof = True
                 break
