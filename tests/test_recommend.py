@@ -396,10 +396,14 @@ def test_cyp2c19_strong_inhibitor_and_moderate_inhibitor_shift_phenotype():
     row = one({"CYP2C19": NM}, "clopidogrel", medications=strong)
     assert row["effective_phenotypes"] == ["CYP2C19: Poor Metabolizer"]
     assert (row["action"], row["classification"]) == ("consider_alternative", "strong")
-    moderate = pl.DataFrame({"sample_id": ["s1"], "drug": ["omeprazole"]})
+    # voriconazole: moderate CYP2C19 inhibitor in FDA Table 1 (omeprazole is weak there and shifts nothing)
+    moderate = pl.DataFrame({"sample_id": ["s1"], "drug": ["voriconazole"]})
     row = one({"CYP2C19": RM}, "citalopram", medications=moderate)
     assert row["effective_phenotypes"] == ["CYP2C19: Normal Metabolizer"]
     assert row["action"] == "standard"
+    weak = pl.DataFrame({"sample_id": ["s1"], "drug": ["omeprazole"]})
+    row = one({"CYP2C19": RM}, "citalopram", medications=weak)
+    assert row["effective_phenotypes"] == row["phenotypes"]
 
 
 def test_cyp2c9_shift_moves_the_activity_score_too():
