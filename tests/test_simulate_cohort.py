@@ -75,15 +75,27 @@ def test_p_true_follows_effects_table(cohort):
     assert np.allclose(d["p_true"].to_numpy(), base)
 
 
+def _cyp2d6_inhibitors(*strengths: str) -> list[str]:
+    from pgx.recommend import comedications
+
+    table = comedications()
+    return table.filter((pl.col("enzyme") == "CYP2D6") & (pl.col("effect") == "inhibitor")
+                        & pl.col("strength").is_in(list(strengths)))["drug"].to_list()
+
+
 def test_codeine_phenoconversion_lowers_response(cohort):
     d = _outcome_with_gene(cohort, "codeine_response", "CYP2D6")
-    inhibited = (cohort.treatments.join(cohort.patients.select("patient_id", "index_date"), on="patient_id")
-                 .filter(pl.col("drug").is_in(["paroxetine", "fluoxetine", "bupropion"])
-                         & (pl.col("start") <= pl.col("index_date")) & (pl.col("stop") >= pl.col("index_date")))
-                 ["patient_id"].unique())
+    on_index = cohort.treatments.join(cohort.patients.select("patient_id", "index_date"), on="patient_id").filter(
+        (pl.col("start") <= pl.col("index_date")) & (pl.col("stop") >= pl.col("index_date")))
+
+    def taking(drugs):
+        return on_index.filter(pl.col("drug").is_in(drugs))["patient_id"].unique().implode()
+
+    inhibited = taking(_cyp2d6_inhibitors("strong"))
+    any_inhibitor = taking(_cyp2d6_inhibitors("strong", "moderate", "weak"))
     nm = d.filter(pl.col("activity_score") >= 1.5)
     p_inh = nm.filter(pl.col("patient_id").is_in(inhibited))["p_true"]
-    p_free = nm.filter(~pl.col("patient_id").is_in(inhibited))["p_true"]
+    p_free = nm.filter(~pl.col("patient_id").is_in(any_inhibitor))["p_true"]
     assert p_inh.len() > 0 and p_inh.max() < p_free.min()
 
 
