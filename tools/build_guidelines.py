@@ -109,22 +109,26 @@ add("CPIC", V, "voriconazole", "CYP2C19", f"CYP2C19={C19_PM}",
 
 V = "2020-08 (Lima et al., Clin Pharmacol Ther 2021;109:1417)"
 PPI = "omeprazole,lansoprazole,pantoprazole,dexlansoprazole"
-add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={UM}",
-    "Lower plasma exposure than normal metabolizers; higher chance that therapy fails.",
-    "Double the usual starting daily dose (it may be split over the day) and check that it works.",
-    "optional", "adjust_dose")
-add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={RM}|{NM}",
-    "Normal to somewhat low plasma exposure; some risk of therapy failure.",
-    "Start with the usual daily dose; for H. pylori infection or erosive oesophagitis a 50-100% higher dose may be considered; check that it works.",
-    "moderate", "standard")
-add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={C19_IM}",
-    "Higher plasma exposure than normal metabolizers; better chance of efficacy, possibly more long-term adverse effects.",
-    "Start with the usual daily dose; for chronic use (over 12 weeks) with good effect, consider halving the daily dose and keep checking efficacy.",
-    "optional", "standard")
-add("CPIC", V, PPI, "CYP2C19", f"CYP2C19={C19_PM}",
-    "Much higher plasma exposure than normal metabolizers; better chance of efficacy, possibly more long-term adverse effects.",
-    "Start with the usual daily dose; for chronic use (over 12 weeks) with good effect, consider halving the daily dose and keep checking efficacy.",
-    "moderate", "standard")
+# CPIC grades every dexlansoprazole row 'optional' (RM/NM and PM/LPM are 'moderate' for the other three PPIs);
+# checked per drug in PharmCAT's cpic/<drug>.json at commit 209032d0 (CPIC v1.23.0).
+for drug in PPI.split(","):
+    grade = (lambda cls: "optional") if drug == "dexlansoprazole" else (lambda cls: cls)
+    add("CPIC", V, drug, "CYP2C19", f"CYP2C19={UM}",
+        "Lower plasma exposure than normal metabolizers; higher chance that therapy fails.",
+        "Double the usual starting daily dose (it may be split over the day) and check that it works.",
+        grade("optional"), "adjust_dose")
+    add("CPIC", V, drug, "CYP2C19", f"CYP2C19={RM}|{NM}",
+        "Normal to somewhat low plasma exposure; some risk of therapy failure.",
+        "Start with the usual daily dose; for H. pylori infection or erosive oesophagitis a 50-100% higher dose may be considered; check that it works.",
+        grade("moderate"), "standard")
+    add("CPIC", V, drug, "CYP2C19", f"CYP2C19={C19_IM}",
+        "Higher plasma exposure than normal metabolizers; better chance of efficacy, possibly more long-term adverse effects.",
+        "Start with the usual daily dose; for chronic use (over 12 weeks) with good effect, consider halving the daily dose and keep checking efficacy.",
+        grade("optional"), "standard")
+    add("CPIC", V, drug, "CYP2C19", f"CYP2C19={C19_PM}",
+        "Much higher plasma exposure than normal metabolizers; better chance of efficacy, possibly more long-term adverse effects.",
+        "Start with the usual daily dose; for chronic use (over 12 weeks) with good effect, consider halving the daily dose and keep checking efficacy.",
+        grade("moderate"), "standard")
 
 V = "2015-05 (Hicks et al., Clin Pharmacol Ther 2015;98:127)"
 add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_UR}",
@@ -452,10 +456,15 @@ for drug in ("phenytoin", "fosphenytoin"):
         "Use the usual loading dose; consider a maintenance dose about 50% lower, adjusted by levels and response.",
         "strong", "adjust_dose")
 
+# Facts in the text: CPIC 2017 dosing flow chart footnotes (Johnson et al. 2017, Figure 2, PMC copy
+# pmc.ncbi.nlm.nih.gov/articles/PMC5546947/figure/F2). The strength of each flow-chart branch could not be read in a
+# stored copy; 'strong' is as distributed in PyPGx 0.27.0 (unverified).
 V = "2016-12 (Johnson et al., Clin Pharmacol Ther 2017;102:397)"
 add("CPIC", V, "warfarin", "CYP2C9;VKORC1", "CYP2C9=*;VKORC1=*",
     "CYP2C9 and VKORC1 (and, in some populations, CYP4F2 and CYP2C rs12777823) change the warfarin dose needed.",
-    "Compute the starting dose with a validated pharmacogenetic dosing algorithm (the IWPC or Gage equation, as in CPIC's dosing flow chart) from the CYP2C9 and VKORC1 genotypes (CYP4F2 *3 may add 5-10% to the dose) plus clinical factors; see www.warfarindosing.org.",
+    "Compute the starting dose with a validated pharmacogenetic dosing algorithm (the IWPC or Gage equation, as in CPIC's dosing flow chart) from the CYP2C9 and VKORC1 genotypes (CYP4F2 *3 may add 5-10% to the dose) plus clinical factors; see www.warfarindosing.org. "
+    "Consider another anticoagulant when CYP2C9 predicts poor metabolism (for example *2/*3 or *3/*3), alone or with a VKORC1 A allele. "
+    "For patients of African ancestry, dose clinically unless CYP2C9 *5, *6, *8 and *11 were tested.",
     "strong", "adjust_dose")
 
 # ---------------------------------------------------------------- CPIC, HLA
@@ -516,16 +525,20 @@ add("CPIC", V, AG, "MT-RNR1", "MT-RNR1=Uncertain risk of aminoglycoside-induced 
     "Use the usual dose for the shortest feasible course with drug-level monitoring; check hearing as local guidance says.",
     "optional", "standard")
 
-V = "2014-03 (Relling et al., Clin Pharmacol Ther 2014;96:169)"
+# CPIC's current G6PD data (PharmCAT cpic/rasburicase.json at commit 209032d0, CPIC v1.23.0) cite the expanded
+# G6PD guideline (Gammal et al. 2022, PMID 36049896) and no longer the 2014 rasburicase guideline.
+V = "2022 (Gammal et al., Clin Pharmacol Ther 2022; PMID 36049896)"
 add("CPIC", V, "rasburicase", "G6PD", "G6PD=Normal", "Low risk of acute haemolytic anaemia.",
     "Use rasburicase as usual.", "strong", "standard")
 add("CPIC", V, "rasburicase", "G6PD", "G6PD=Deficient|Deficient with CNSHA",
     "High risk of acute haemolytic anaemia and methaemoglobinaemia.",
     "Do not use rasburicase; choose another urate-lowering therapy.", "strong", "avoid")
+# Variable (one deficient and one non-deficient allele with more than one X chromosome): CPIC asks for an enzyme
+# activity test and then the advice for the measured phenotype -- not plain avoidance (moderate).
 add("CPIC", V, "rasburicase", "G6PD", "G6PD=Variable",
-    "Unknown risk of haemolytic anaemia (heterozygous female; mosaic enzyme activity).",
-    "Measure G6PD enzyme activity before use; do not use rasburicase until deficiency is excluded.",
-    "moderate", "avoid")
+    "Risk of acute haemolytic anaemia varies: with X-chromosome mosaicism the enzyme activity may be normal or deficient.",
+    "The genotype cannot settle G6PD status: measure G6PD enzyme activity first and then follow the advice for the measured phenotype (avoid rasburicase if deficient, use it as usual if normal).",
+    "moderate", "monitor")
 
 V = "2014-03 (Clancy et al., Clin Pharmacol Ther 2014;95:592)"
 add("CPIC", V, "ivacaftor", "CFTR", "CFTR=ivacaftor responsive in CF patients",
@@ -566,29 +579,54 @@ add("DPWG", "2022 (Hulshof et al., Eur J Hum Genet 2022; PMID 36443464)", "irino
 V = "2019-12 (Lunenburg et al., Eur J Hum Genet 2020;28:508)"
 add("DPWG", V, FP, "DPYD", "activity:DPYD=2..2", "Normal DPD activity.", "No action needed; use the standard dose.",
     "not graded", "standard")
-add("DPWG", V, FP, "DPYD", "activity:DPYD=1..1.5", "Reduced DPD activity; higher risk of severe toxicity.",
-    "Start at 50% of the standard dose and adjust by toxicity and efficacy (or measure DPD activity first).",
+# DPWG (PharmGKB annotation in PharmCAT dpwg/fluorouracil_and_DPYD.json, commit 209032d0): activity score 1 or 1.5
+# -> 50% start or avoid; score 0 -> avoid; two decreased-function alleles (score 1) or decreased + no function
+# (score 0.5) -> the genotype cannot predict DPD activity: phenotype first, then dose, or avoid.
+add("DPWG", V, FP, "DPYD", "activity:DPYD=1..1.5", "Reduced DPD activity; higher risk of severe, possibly fatal toxicity (the usual dose is an overdose).",
+    "Start at 50% of the standard dose, or avoid fluorouracil and capecitabine; set later doses by toxicity and efficacy. "
+    "Tegafur is no alternative (it is also cleared by DPD). If the score comes from two decreased-function variants, "
+    "DPWG asks for a DPD activity measurement instead of a genotype-based dose.",
     "not graded", "adjust_dose")
-add("DPWG", V, FP, "DPYD", "activity:DPYD=0..0.5", "Little or no DPD activity; high risk of severe or fatal toxicity.",
-    "Avoid fluorouracil and capecitabine; if no alternative exists, determine DPD activity and dose by it with drug-level monitoring.",
+add("DPWG", V, FP, "DPYD", "activity:DPYD=0.5..0.5",
+    "Reduced DPD activity that the genotype cannot predict reliably; higher risk of severe, possibly fatal toxicity.",
+    "The genotype alone cannot set a dose: measure residual DPD activity (in peripheral blood mononuclear cells) and base the starting "
+    "dose on it together with the genotype, or avoid fluorouracil and capecitabine (tegafur is no alternative).",
+    "not graded", "consider_alternative")
+add("DPWG", V, FP, "DPYD", "activity:DPYD=0..0", "Virtually no DPD activity; high risk of severe or fatal toxicity.",
+    "Avoid fluorouracil and capecitabine (and tegafur); if they cannot be avoided, measure residual DPD activity and base a strongly "
+    "reduced starting dose on it.",
     "not graded", "avoid")
 
 V = "2019 (KNMP/DPWG thiopurine guidelines)"
 for drug in ("azathioprine", "mercaptopurine"):
+    leukaemia = (" In leukaemia mercaptopurine may also be started at the standard dose and cut to 50% when side effects require it."
+                 if drug == "mercaptopurine" else "")
     add("DPWG", V, drug, "TPMT", f"TPMT={NM}", "Normal TPMT activity.", "No action needed; use the standard dose.",
         "not graded", "standard")
-    add("DPWG", V, drug, "TPMT", f"TPMT={IM}|{PIM}", "Reduced TPMT activity; higher risk of myelosuppression.",
-        "Start at 50% of the standard dose and adjust by myelotoxicity and efficacy.", "not graded", "adjust_dose")
-    add("DPWG", V, drug, "TPMT", f"TPMT={PM}", "No TPMT activity; very high risk of life-threatening myelosuppression.",
-        "Choose an alternative, or use 10% of the standard dose (or the standard dose given once or twice a week) with close monitoring.",
+    add("DPWG", V, drug, "TPMT", f"TPMT={IM}|{PIM}",
+        "More active thiopurine metabolites; higher risk of leukopenia (grade 2 or worse in about a quarter of patients on standard immunosuppressive doses).",
+        "For immunosuppression start at 50% of the standard dose and adjust by blood counts and efficacy; no reduction is needed below "
+        "1.5 mg/kg/day azathioprine or 0.75 mg/kg/day mercaptopurine." + leukaemia
+        + " Reduce further if the patient is also a NUDT15 intermediate or poor metabolizer.",
+        "not graded", "adjust_dose")
+    add("DPWG", V, drug, "TPMT", f"TPMT={PM}",
+        "Much more active thiopurine metabolites; leukopenia or intolerance in almost all patients on the standard dose.",
+        "Choose an alternative, or start at 10% of the standard dose and adjust by blood counts and efficacy; tell the patient to seek "
+        "care at signs of myelosuppression (fever with a sore throat, nosebleeds, easy bruising).",
         "not graded", "consider_alternative")
 
 V = "2018 (KNMP/DPWG clopidogrel-CYP2C19 guideline)"
 add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={UM}|{RM}|{NM}", "Normal or raised active metabolite formation.",
     "No action needed.", "not graded", "standard")
-add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_IM}|{C19_PM}",
-    "Reduced conversion to the active metabolite; higher risk of thrombotic events after PCI or stroke.",
-    "For PCI, stroke or TIA choose an alternative (prasugrel, ticagrelor, or as appropriate); for other indications, consider one.",
+add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_IM}",
+    "Less activation of clopidogrel; more serious cardiovascular and cerebrovascular events after PCI (angioplasty or stenting) and after stroke or TIA; no harm shown for other indications.",
+    "After PCI, stroke or TIA: use another antiplatelet drug (prasugrel, ticagrelor or aspirin with dipyridamole depend little or not "
+    "on CYP2C19) or double the clopidogrel dose to 150 mg/day after a 600 mg loading dose. Other indications: no action needed.",
+    "not graded", "consider_alternative")
+add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_PM}",
+    "Much less activation of clopidogrel; more serious cardiovascular and cerebrovascular events after PCI (angioplasty or stenting) and after stroke or TIA; no harm proved for other indications.",
+    "After PCI, stroke or TIA: do not use clopidogrel; prasugrel, ticagrelor or aspirin with dipyridamole depend little or not on "
+    "CYP2C19. Other indications: measure platelet aggregation inhibition and switch (prasugrel or ticagrelor) if the response is poor.",
     "not graded", "consider_alternative")
 
 V = "2022 (Matic et al., Eur J Hum Genet 2022; PMID 34267337)"
@@ -607,7 +645,10 @@ add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={PM}", "Little morphine is formed; 
     "if none is possible, ask the patient to report inadequate pain relief.", "not graded", "consider_alternative")
 
 V = "2018 (KNMP/DPWG tamoxifen-CYP2D6 guideline)"
-add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={UM}|{NM}", "Expected endoxifen formation.", "No action needed.",
+add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={UM}",
+    "Higher levels of the active metabolites (4-hydroxytamoxifen, endoxifen) are possible; no evidence of more side effects.",
+    "No action needed.", "not graded", "standard")
+add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={NM}", "Expected endoxifen formation.", "No action needed.",
     "not graded", "standard")
 add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={IM}", "Lower endoxifen levels; possibly higher recurrence risk.",
     "Choose an alternative (an aromatase inhibitor for postmenopausal women) or measure the endoxifen level and raise the "
@@ -638,12 +679,27 @@ HEADERS = {
         "#   05473404505229ce76493552a56615ff5d3a017a (CPIC v1.10: sertraline, tamoxifen, tacrolimus, piroxicam,",
         "#   phenytoin, plazomicin, amikacin, abacavir, allopurinol, amitriptyline) or at commit",
         "#   d604652f819a6d192a9fd844563c1e920926ae6a (escitalopram, fosphenytoin, ibuprofen, efavirenz, enflurane,",
-        "#   halothane). Shared guideline tables were applied to their sibling drugs without a separate read:",
-        "#   lansoprazole/pantoprazole/dexlansoprazole (omeprazole), capecitabine (fluorouracil), the other",
-        "#   aminoglycosides (amikacin) and volatile anaesthetics/succinylcholine (enflurane, halothane).",
-        "#   Not checkable there: warfarin and peginterferon alfa-2a/2b ('recommendations': null in PharmCAT's files).",
+        "#   halothane).",
+        "# re-checked (2026-11-29, second pass) in cpic/<drug>.json at commit 209032d03b03d57e4cdabc531bd33debb0c26b6d",
+        "#   (CPIC v1.23.0), one file per drug: abacavir, allopurinol, escitalopram, efavirenz, tacrolimus, sertraline,",
+        "#   ibuprofen, piroxicam, tamoxifen (all activity-score rows), phenytoin and fosphenytoin (population 'PHT",
+        "#   naive'; CPIC also grades HLA-B*15:02-positive patients with more than 3 months of use 'optional'),",
+        "#   lansoprazole, pantoprazole, dexlansoprazole (every row 'optional': RM/NM and PM rows corrected from",
+        "#   'moderate'), capecitabine, gentamicin, kanamycin, streptomycin, tobramycin, desflurane, isoflurane,",
+        "#   methoxyflurane, sevoflurane, succinylcholine, rasburicase (now cites Gammal et al. 2022, PMID 36049896;",
+        "#   G6PD Variable corrected from avoid to 'measure enzyme activity first': action monitor, moderate).",
+        "#   neomycin is not in that commit; read at commit 4cdfc34d990ebb320a9824831a90d136acfabd7b (CPIC v1.28.0):",
+        "#   same MT-RNR1 rows and grades as the other aminoglycosides. amitriptyline: rows of all 16 CYP2C19 group x",
+        "#   CYP2D6 phenotype combinations (UR/NM/IM/PM x UM/NM/IM/PM, including 'Likely' CYP2C19 phenotypes) read at",
+        "#   209032d0; every grade and action class as here (CYP2D6 IM x CYP2C19 NM moderate at every IM activity score).",
+        "#   Not checkable there: warfarin and peginterferon alfa-2a/2b ('recommendations': null in PharmCAT's files);",
+        "#   their grading tables could not be read in a stored copy of Johnson et al. 2017 or Muir et al. 2014 either,",
+        "#   so their classifications remain as distributed in PyPGx 0.27.0 (unverified). Warfarin text facts checked",
+        "#   against the 2017 flow-chart footnotes (pmc.ncbi.nlm.nih.gov/articles/PMC5546947/figure/F2): alternative",
+        "#   agent for CYP2C9 poor metabolism, clinical dosing in African ancestry when CYP2C9 *5/*6/*8/*11 untested.",
         "# source_version: pypgx==0.27.0; PharmCAT commits 209032d03b03d57e4cdabc531bd33debb0c26b6d (CPIC v1.23.0),",
-        "#   05473404505229ce76493552a56615ff5d3a017a (CPIC v1.10), d604652f819a6d192a9fd844563c1e920926ae6a",
+        "#   05473404505229ce76493552a56615ff5d3a017a (CPIC v1.10), d604652f819a6d192a9fd844563c1e920926ae6a,",
+        "#   4cdfc34d990ebb320a9824831a90d136acfabd7b (CPIC v1.28.0; neomycin only)",
         "# condition: ';'-joined GENE=value terms; value = phenotype word(s) joined by '|' (case-insensitive), '*' any",
         "#   called phenotype, activity:GENE=lo..hi (closed activity-score range), or HLA allele status '*57:01 positive'.",
         "#   Rows are tried in order and the first match wins: an activity-score row placed before a phenotype row",
@@ -661,8 +717,13 @@ HEADERS = {
         "# checked (2026-11-29) against PharmGKB's DPWG annotations as shipped by PharmCAT (github.com/PharmGKB/PharmCAT)",
         "#   src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines/dpwg/<drug>_and_<gene>.json at commit",
         "#   209032d03b03d57e4cdabc531bd33debb0c26b6d (annotation version 2023-03-05): irinotecan_and_UGT1A1 (all rows),",
-        "#   codeine_and_CYP2D6 (all rows; texts corrected), tamoxifen_and_CYP2D6 (IM, PM; texts corrected),",
-        "#   clopidogrel_and_CYP2C19 (UM, NM). Not checked: DPYD, TPMT rows, clopidogrel IM/PM, tamoxifen UM/NM.",
+        "#   codeine_and_CYP2D6 (all rows; texts corrected), tamoxifen_and_CYP2D6 (all rows; UM and NM split, texts",
+        "#   corrected), clopidogrel_and_CYP2C19 (all rows; IM and PM split: IM may instead double the dose, other",
+        "#   indications need no action for IM and a platelet-function test for PM), fluorouracil_and_DPYD (all",
+        "#   rows; activity 0.5 split from 0: DPWG asks for a DPD phenotype test, not plain avoidance), and",
+        "#   azathioprine_and_TPMT, mercaptopurine_and_TPMT (all rows; PM text corrected), capecitabine_and_DPYD (all",
+        "#   rows; same groups and advice as fluorouracil). Not annotated by DPWG in these files: TPMT 'Possible Intermediate Metabolizer'",
+        "#   (given the IM row), CYP2C19 'Likely' phenotypes (given the confirmed phenotype's row).",
         "# source_version: per row (guideline_version)",
         f"# retrieved: {RETRIEVED}",
         "# licence: DPWG recommendations are published openly by KNMP; PharmGKB annotations CC BY-SA 4.0",
