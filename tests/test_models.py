@@ -228,7 +228,7 @@ def test_calibration_skipped_with_too_few_events_warns():
 
 def test_invalid_parameters_are_reported_at_fit():
     X, y = np.zeros((10, 1)), np.arange(10) % 2
-    with pytest.raises(ValueError, match=r"calibration: expected one of \['sigmoid', 'isotonic', 'none'\], found 'platt'"):
+    with pytest.raises(ValueError, match=r"calibration: expected one of \['auto', 'sigmoid', 'isotonic', 'none'\], found 'platt'"):
         ResponseClassifier(calibration="platt").fit(X, y)
     with pytest.raises(ValueError, match=r"learning_rate: expected a number in \(0"):
         DoseRegressor(learning_rate=0).fit(X, y)

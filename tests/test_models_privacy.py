@@ -19,6 +19,7 @@ from pgx.models import (
     ModelFileError,
     ResponseClassifier,
     explain,
+    feature_importance,
     load_model,
     membership_inference_audit,
     save_model,
@@ -235,10 +236,12 @@ def test_loaded_model_explanations_use_neutral_covers(saved):
     sums = full.group_by("sample").agg(pl.col("contribution").sum() + pl.col("bias").first()).sort("sample")
     raw = loaded._raw(loaded._transform_X(head))
     np.testing.assert_allclose(sums["contribution"].to_numpy(), raw, rtol=1e-6, atol=1e-9)
-    # the in-memory model (training covers) and the loaded one (neutral covers) agree on what matters most
-    top_memory = explain(model, X.head(300), top=1)["feature"].value_counts().sort("count")["feature"][-1]
-    top_loaded = explain(loaded, X.head(300), top=1)["feature"].value_counts().sort("count")["feature"][-1]
-    assert top_memory == top_loaded
+    # the in-memory model (training covers) and the loaded one (neutral covers) agree on what matters
+    # most: the two planted effects (age and cyp2c19, of similar size, so their order may differ
+    # between the two references) ahead of egfr
+    top_memory = set(feature_importance(model, X.head(300))["feature"].head(2))
+    top_loaded = set(feature_importance(loaded, X.head(300))["feature"].head(2))
+    assert top_memory == top_loaded == {"age", "cyp2c19"}
 
 
 def test_file_with_training_statistics_put_back_is_refused(tmp_path, saved):

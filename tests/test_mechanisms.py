@@ -1,0 +1,251 @@
+"""Acceptance (issue #6): every mechanism pgx.simulate plants is recovered from pgx feature tables.
+
+One simulated cohort (module fixture), one feature table built the way a user would: the
+calls, biomarkers, treatments and patients frames into ``pgx.features.build`` with each
+patient's treatment start as the index date, plus the index therapy itself (drug and planned
+daily dose, known when it is prescribed). Patients are split in halves; for each mechanism the
+matching pgx model is fitted with its defaults on the training half of that drug's patients
+and judged on the other half against the generating truth the simulator stores (``p_true``):
+
+* AUROC within 0.02 of the oracle AUROC (``p_true`` scored against the same held-out outcomes);
+* calibration slope in 0.9-1.1, measured against the true probabilities (the logistic
+  recalibration of :func:`~pgx.models.calibration_slope_intercept` with ``p_true`` as the
+  outcome, i.e. the slope expected over outcome draws). The slope against the drawn 0/1
+  outcomes is reported in the failure message; at these sizes its own sampling error (the
+  oracle's slope against them ranged 0.93-1.08 over mechanisms and seeds) is as wide as the band;
+* a feature of the planted gene among the top three by mean absolute TreeSHAP contribution;
+* AUROC at least the logistic baseline's and the guideline rule's (the outcome rate per
+  phenotype the guideline acts on). These comparisons use the AUROC expected over outcome
+  draws for the held-out patients (each patient a case with weight ``p_true`` and a control
+  with weight ``1 - p_true``), which the AUROC on the drawn outcomes estimates with noise:
+  where a baseline can represent the truth (tacrolimus: the logistic model and the rule both
+  see the CYP3A5 expresser status that alone drives it), the two drawn-outcome AUROCs differ
+  by +-0.005 from seed to seed. Where the planted mechanism depends on the rule's phenotype
+  alone, the rule *is* the oracle up to its estimated rates and cannot be beaten; there the
+  model must come within ``RULE_IS_ORACLE_MARGIN`` of it.
+
+Warfarin: :class:`~pgx.models.DoseRegressor` against the IWPC equation (which generated the
+simulated doses, so it is the oracle model, evaluated on measured height and weight).
+
+The test runs one seed (fitting is deterministic). On three seeds (20261129, 1, 2) at 200,000
+patients, oracle AUROC minus model AUROC was -0.003..+0.013, except fluoropyrimidine (+0.011,
++0.012, +0.023); the slope against the truth 0.90-1.07, except fluoropyrimidine 0.886 and statin
+1.105 on seed 2; the planted gene was always in the top three; the expected AUROC beat the
+logistic baseline by 0.0045-0.045 and a non-oracle rule by 0.030-0.061, and came within 0.003
+of an oracle rule. So seed 2 fails two mechanisms: fluoropyrimidine toxicity (2,400 events in
+12,000 training patients; risk set by dose intensity, rare DPYD variants and a threshold on the
+unobserved true eGFR) and statin myopathy (about 320 events) sit at the limits of this size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from pgx.features import build
+from pgx.models import (
+    AdverseReactionClassifier,
+    DoseRegressor,
+    GuidelineRuleBaseline,
+    IWPCWarfarinDose,
+    LogisticBaseline,
+    ResponseClassifier,
+    calibration_slope_intercept,
+    feature_importance,
+    regression_metrics,
+)
+from pgx.phenotype import gene_phenotypes
+from pgx.simulate import OUTCOMES, simulate_cohort
+from pgx.simulate._outcomes import TACROLIMUS_SUMMARY_DAY
+
+#: patients in the shared cohort (about 18,000 clopidogrel and 12,000 fluoropyrimidine patients
+#: each way; at 60,000 the clopidogrel and fluoropyrimidine models stayed 0.03-0.04 below the oracle)
+N_PATIENTS = 200_000
+SEED = 20261129
+#: expected-AUROC deficit allowed against a guideline rule that is itself the oracle (module doc)
+RULE_IS_ORACLE_MARGIN = 0.005
+#: LightGBM threads: one, because two OpenMP threads on two shared cores slowed these fits up to
+#: tenfold when other jobs ran (the model defaults are otherwise unchanged)
+N_JOBS = 1
+#: rows of the held-out set used for TreeSHAP importances
+SHAP_ROWS = 3000
+
+# outcome -> (estimator, planted genes, phenotype columns of the guideline rule, rule is the oracle)
+MECHANISMS = {
+    "clopidogrel_mace": (AdverseReactionClassifier, ("CYP2C19",), ("CYP2C19",), False),
+    "fluoropyrimidine_toxicity_g3": (AdverseReactionClassifier, ("DPYD",), ("DPYD",), False),
+    "thiopurine_myelosuppression": (AdverseReactionClassifier, ("TPMT", "NUDT15"), ("TPMT", "NUDT15"), True),
+    "statin_myopathy": (AdverseReactionClassifier, ("SLCO1B1",), ("SLCO1B1",), True),
+    "irinotecan_neutropenia_g3": (AdverseReactionClassifier, ("UGT1A1",), ("UGT1A1",), True),
+    "tacrolimus_time_to_target": (ResponseClassifier, ("CYP3A5",), ("CYP3A5",), True),
+    # the rule acts on the phenoconverted CYP2D6 phenotype; the truth on the activity score
+    "codeine_response": (ResponseClassifier, ("CYP2D6",), ("CYP2D6_pc",), False),
+}
+
+_IWPC_RACE = {"European": "White", "East Asian": "Asian", "Central/South Asian": "Asian",
+              "Sub-Saharan African": "Black or African American", "Latino": None}
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return simulate_cohort(N_PATIENTS, seed=SEED, write_vcf=False, visits_mean=3.0, prior_treatments_mean=1.0)
+
+
+@pytest.fixture(scope="module")
+def table(cohort):
+    """Features, the index therapy, outcomes, phenotypes and a patient split, one row per patient."""
+    c = cohort
+    features = build(calls=c.diplotypes, biomarkers=c.biomarkers, treatments=c.treatments,
+                     index_dates=c.index_dates, patients=c.patients)
+    # the therapy started on the index date: its drug and planned daily dose are known then
+    index_therapy = (c.treatments.join(c.patients.select("patient_id", "index_date", "index_drug"), on="patient_id")
+                     .filter((pl.col("start") == pl.col("index_date")) & (pl.col("drug") == pl.col("index_drug")))
+                     .select("patient_id", "index_drug", pl.col("dose").alias("index_dose")))
+    phenotypes = (c.diplotypes.join(c.patients.select("patient_id", "sample_id"), on="sample_id")
+                  .pivot(on="gene", index="patient_id", values="phenotype"))
+    phenotypes = phenotypes.rename({g: f"phenotype_{g}" for g in phenotypes.columns if g != "patient_id"})
+    rng = np.random.default_rng(SEED)
+    ids = c.patients["patient_id"].to_numpy()
+    test_ids = ids[rng.permutation(len(ids))[: len(ids) // 2]]
+    frame = (features.join(index_therapy, on="patient_id", how="left", maintain_order="left")
+             .join(c.outcomes.select("patient_id", "outcome", "value", "event", "p_true", "mu_true"), on="patient_id")
+             .join(phenotypes, on="patient_id")
+             .with_columns(pl.col("patient_id").is_in(test_ids).alias("_test")))
+    assert frame.height == N_PATIENTS
+    feature_columns = [name for name in features.columns if name != "patient_id"] + ["index_drug", "index_dose"]
+    return frame, feature_columns
+
+
+def _label(outcome: str) -> pl.Expr:
+    if OUTCOMES[outcome][1] == "time":  # reached target by the day p_true refers to
+        return (pl.col("event") & (pl.col("value") <= TACROLIMUS_SUMMARY_DAY)).cast(pl.Int8)
+    return pl.col("event").cast(pl.Int8)
+
+
+def _rule_key(d: pl.DataFrame, genes: tuple[str, ...]) -> pl.DataFrame:
+    if genes == ("CYP2D6_pc",):
+        rules = gene_phenotypes("CYP2D6")
+        score = d["CYP2D6_activity_score_pc"].to_list()
+        return pl.DataFrame({"phenotype": [None if s is None else rules.phenotype_for_score(s) for s in score]},
+                            schema={"phenotype": pl.String})
+    return d.select(pl.concat_str([pl.col(f"phenotype_{g}").fill_null("unknown") for g in genes], separator=" | ")
+                    .alias("phenotype"))
+
+
+def _wauroc(p_true: np.ndarray, score: np.ndarray) -> float:
+    """AUROC expected over outcome draws (each patient a case with weight p, a control with 1 - p)."""
+    n = len(p_true)
+    return float(roc_auc_score(np.r_[np.ones(n), np.zeros(n)], np.r_[score, score],
+                               sample_weight=np.r_[p_true, 1 - p_true]))
+
+
+def test_every_planted_mechanism_is_tested():
+    planted = {name for name, (_, kind) in OUTCOMES.items() if kind in ("binary", "time")}
+    assert planted == set(MECHANISMS)
+    assert {name for name, (_, kind) in OUTCOMES.items() if kind == "continuous"} == {"warfarin_weekly_dose"}
+
+
+def _evaluate(table, outcome: str) -> dict:
+    """Fit the mechanism's model and its baselines; every number the criteria need."""
+    frame, columns = table
+    estimator, genes, rule_genes, rule_is_oracle = MECHANISMS[outcome]
+    d = frame.filter(pl.col("outcome") == outcome).with_columns(_label(outcome).alias("_y"))
+    train, test = d.filter(~pl.col("_test")), d.filter(pl.col("_test"))
+    X_train, X_test = train.select(columns), test.select(columns)
+    y_train, y_test = train["_y"].to_numpy(), test["_y"].to_numpy()
+    p_true = test["p_true"].to_numpy()
+
+    model = estimator(n_jobs=N_JOBS, random_state=0).fit(X_train, y_train)
+    prob = model.predict_proba(X_test)[:, 1]
+    logistic = LogisticBaseline().fit(X_train, y_train).predict_proba(X_test)[:, 1]
+    rule_model = GuidelineRuleBaseline("phenotype").fit(_rule_key(train, rule_genes), y_train)
+    rule = rule_model.predict_proba(_rule_key(test, rule_genes))[:, 1]
+    r = {"outcome": outcome, "n_train": len(y_train), "events_train": int(y_train.sum()), "n_test": len(y_test),
+         "oracle": roc_auc_score(y_test, p_true), "auroc": roc_auc_score(y_test, prob),
+         "slope": calibration_slope_intercept(p_true, prob)[0],
+         "intercept": calibration_slope_intercept(p_true, prob)[1],
+         "slope_drawn": calibration_slope_intercept(y_test, prob)[0],
+         "slope_oracle_drawn": calibration_slope_intercept(y_test, p_true)[0],
+         "top3": feature_importance(model, X_test.head(SHAP_ROWS))["feature"].head(3).to_list(),
+         "logistic": roc_auc_score(y_test, logistic), "rule": roc_auc_score(y_test, rule),
+         "expected": {"oracle": _wauroc(p_true, p_true), "model": _wauroc(p_true, prob),
+                      "logistic": _wauroc(p_true, logistic), "rule": _wauroc(p_true, rule)},
+         "rounds": model.n_estimators_, "calibration": model.calibrator_["method"]}
+    r["gene_in_top3"] = any(name.startswith(tuple(f"{g}_" for g in genes)) for name in r["top3"])
+    r["rule_margin"] = RULE_IS_ORACLE_MARGIN if rule_is_oracle else 0.0
+    r["message"] = (
+        f"{outcome}: n train {r['n_train']} ({r['events_train']} events), test {r['n_test']}; oracle AUROC "
+        f"{r['oracle']:.4f}, model {r['auroc']:.4f} (expected over draws: oracle {r['expected']['oracle']:.4f}, "
+        f"model {r['expected']['model']:.4f}); slope vs "
+        f"truth {r['slope']:.3f} (intercept {r['intercept']:+.3f}), vs drawn outcomes {r['slope_drawn']:.3f} "
+        f"(the oracle's {r['slope_oracle_drawn']:.3f}); top3 {r['top3']}; logistic {r['logistic']:.4f}, rule "
+        f"{r['rule']:.4f} (expected {r['expected']['logistic']:.4f}, {r['expected']['rule']:.4f}); "
+        f"rounds {r['rounds']}, "
+        f"{r['calibration']} calibration")
+    return r
+
+
+@pytest.mark.parametrize("outcome", sorted(MECHANISMS))
+def test_planted_mechanism_is_recovered(table, outcome):
+    r = _evaluate(table, outcome)
+    assert r["oracle"] - r["auroc"] <= 0.02, r["message"]
+    assert 0.9 <= r["slope"] <= 1.1, r["message"]
+    assert r["gene_in_top3"], r["message"]
+    assert r["expected"]["model"] >= r["expected"]["logistic"], r["message"]
+    assert r["expected"]["model"] >= r["expected"]["rule"] - r["rule_margin"], r["message"]
+
+
+def _iwpc_inputs(cohort, d: pl.DataFrame, medians: dict[str, float]) -> pl.DataFrame:
+    """The IWPC equation's inputs as a clinic has them: genotypes, last measured height and
+    weight (training median when none), race from the population group, co-medications on the
+    index date."""
+    calls = cohort.diplotypes.join(cohort.patients.select("patient_id", "sample_id"), on="sample_id")
+    vkorc1 = calls.filter(pl.col("gene") == "VKORC1").select(
+        "patient_id", pl.col("haplotype_1", "haplotype_2").replace_strict({"rs9923231": "A"}, default="G"))
+    cyp2c9 = calls.filter(pl.col("gene") == "CYP2C9").select("patient_id", pl.col("diplotype").alias("cyp2c9"))
+    active = (cohort.treatments.join(cohort.patients.select("patient_id", "index_date"), on="patient_id")
+              .filter((pl.col("start") <= pl.col("index_date")) & (pl.col("stop") >= pl.col("index_date")))
+              .group_by("patient_id").agg(
+                  pl.col("drug").is_in(["carbamazepine", "phenytoin", "rifampin"]).any().alias("enzyme_inducer"),
+                  (pl.col("drug") == "amiodarone").any().alias("amiodarone")))
+    return (d.select("patient_id", "age",
+                     pl.col("bm_height_last_1825d").fill_null(medians["height"]).alias("height_cm"),
+                     pl.col("bm_weight_last_1825d").fill_null(medians["weight"]).alias("weight_kg"))
+            .join(cohort.patients.select("patient_id", "population"), on="patient_id", how="left",
+                  maintain_order="left")
+            .join(vkorc1, on="patient_id", how="left", maintain_order="left")
+            .join(cyp2c9, on="patient_id", how="left", maintain_order="left")
+            .join(active, on="patient_id", how="left", maintain_order="left")
+            .select("age", "height_cm", "weight_kg",
+                    pl.concat_str(pl.min_horizontal("haplotype_1", "haplotype_2"),
+                                  pl.max_horizontal("haplotype_1", "haplotype_2"), separator="/").alias("vkorc1"),
+                    "cyp2c9", pl.col("population").replace_strict(_IWPC_RACE, return_dtype=pl.String).alias("race"),
+                    pl.col("enzyme_inducer", "amiodarone").fill_null(False)))
+
+
+def _evaluate_warfarin(cohort, table) -> dict:
+    frame, columns = table
+    d = frame.filter(pl.col("outcome") == "warfarin_weekly_dose")
+    train, test = d.filter(~pl.col("_test")), d.filter(pl.col("_test"))
+    model = DoseRegressor(n_jobs=N_JOBS, random_state=0).fit(train.select(columns), train["value"].to_numpy())
+    y_test = test["value"].to_numpy()
+    ours = regression_metrics(y_test, model.predict(test.select(columns)))
+    medians = {"height": train["bm_height_last_1825d"].median(), "weight": train["bm_weight_last_1825d"].median()}
+    iwpc_frame = _iwpc_inputs(cohort, test, medians)
+    iwpc = regression_metrics(y_test, IWPCWarfarinDose().fit(iwpc_frame).predict(iwpc_frame))
+    oracle = regression_metrics(y_test, test["mu_true"].to_numpy())
+    top3 = feature_importance(model, test.select(columns).head(SHAP_ROWS))["feature"].head(3).to_list()
+    message = (f"warfarin: n train {train.height}, test {test.height}; DoseRegressor MAE {ours['mae']:.2f} PW20 "
+               f"{ours['pw20']:.1f}; IWPC MAE {iwpc['mae']:.2f} PW20 {iwpc['pw20']:.1f}; oracle mean MAE "
+               f"{oracle['mae']:.2f} PW20 {oracle['pw20']:.1f}; top3 {top3}; rounds {model.n_estimators_}")
+    return {"ours": ours, "iwpc": iwpc, "oracle": oracle, "top3": top3, "message": message}
+
+
+def test_warfarin_dose_is_recovered(cohort, table):
+    r = _evaluate_warfarin(cohort, table)
+    assert r["ours"]["mae"] <= 1.05 * r["iwpc"]["mae"], r["message"]
+    assert r["ours"]["pw20"] >= r["iwpc"]["pw20"] - 2.0, r["message"]
+    assert any(name.startswith("VKORC1_") for name in r["top3"]), r["message"]
+    assert any(name.startswith("CYP2C9_") for name in r["top3"]), r["message"]
