@@ -1,22 +1,26 @@
-"""``pgx call`` in one process vs partitioned on a local Dask cluster (``--workers 2``).
+"""``pgx call`` and ``pgx report --format tsv`` in one process vs on a local Dask cluster.
 
-Run: ``python benchmarks/bench_distributed.py [--samples 20000] [--repeats 3] [--workers 2]``
+Run: ``python benchmarks/bench_distributed.py [--samples 100000] [--repeats 1] [--workers 2]``
 
 It simulates (deterministically) a cohort VCF holding every definition position of every
-callable gene, bgzips and indexes it, then times, each in a fresh ``pgx`` process:
+callable gene and the HLA-B tag SNPs, bgzips and indexes it, then times, each in a fresh
+``pgx`` process:
 
-* ``in-process``: ``pgx call VCF -o calls.tsv`` (no partitions, the default);
-* ``partitioned``: the same job cut into sample blocks x gene regions, in one process
-  (``--parquet-dir``), which isolates the cost of partitioning itself;
-* ``workers``: ``--workers N --parquet-dir`` (a local cluster started and stopped by pgx,
-  its start-up included), with gene-region partitions and with ``--no-regions``.
+* ``call``: ``pgx call VCF -o calls.tsv`` (one process, the default);
+* ``call --workers N``: the same job cut into sample blocks x gene regions on a local cluster
+  started and stopped by pgx (its start-up included);
+* ``report``: ``pgx report VCF --format tsv`` (one process; one TSV per sample, and the
+  cohort summary);
+* ``report --workers N``: one task per sample block, each calling its block gene region by
+  gene region and writing its samples' TSV reports;
 
-It checks that every run wrote the same calls TSV bytes, and prints the median wall time,
-throughput (samples/s), the scaling ratio (in-process time / the faster workers time), the peak RSS
-of the ``pgx`` process and of the largest worker (sampled every 50 ms with psutil over the
-process tree), and a projection for 500,000 samples on N workers from the measured
-per-worker throughput and scaling efficiency (linear extrapolation: an estimate, not a
-measurement). Results go to ``benchmarks/results/distributed.json``.
+and, with ``--extra-modes``, the step-1 variants (``call`` partitioned in one process,
+``call --workers N --no-regions``). Every ``call`` run must write the same calls TSV bytes and
+every ``report`` run the same files. It prints the median wall time, throughput (samples/s),
+the scaling ratio (one process / N workers), the peak RSS of the ``pgx`` process and of each
+worker (the process tree sampled every 50 ms with psutil), the load average around each run
+(the machine may be shared), and a projection for 500,000 samples on N workers. Results go
+to ``benchmarks/results/distributed.json``.
 """
 
 from __future__ import annotations
@@ -56,15 +60,15 @@ def _cohort(n: int) -> Path:
     return target
 
 
-def _timed(argv: list[str]) -> tuple[float, int, int]:
-    """Run ``argv``; return (seconds, peak RSS of the main process, peak RSS of any child) in bytes."""
+def _timed(argv: list[str]) -> tuple[float, int, list[int]]:
+    """Run ``argv``; return (seconds, peak RSS of the main process, peak RSS of each child, largest first)."""
     import psutil
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peaks = {"main": 0, "child": 0}
+    peaks: dict = {"main": 0, "child": {}}
     stop = threading.Event()
 
     def sample() -> None:
@@ -77,7 +81,7 @@ def _timed(argv: list[str]) -> tuple[float, int, int]:
                 peaks["main"] = max(peaks["main"], root.memory_info().rss)
                 for child in root.children(recursive=True):
                     try:
-                        peaks["child"] = max(peaks["child"], child.memory_info().rss)
+                        peaks["child"][child.pid] = max(peaks["child"].get(child.pid, 0), child.memory_info().rss)
                     except psutil.NoSuchProcess:
                         pass
             except psutil.NoSuchProcess:
@@ -92,76 +96,120 @@ def _timed(argv: list[str]) -> tuple[float, int, int]:
     watcher.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{err}")
-    return elapsed, peaks["main"], peaks["child"]
+    return elapsed, peaks["main"], sorted(peaks["child"].values(), reverse=True)
+
+
+def _differ(first: Path, other: Path) -> list[str]:
+    """Names of the files that are not byte-identical (or not in both folders)."""
+    names = sorted({p.name for p in first.iterdir()} | {p.name for p in other.iterdir()})
+    return [name for name in names if not ((first / name).is_file() and (other / name).is_file()
+                                           and (first / name).read_bytes() == (other / name).read_bytes())]
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--samples", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sample-block", type=int, default=5000)
+    parser.add_argument("--extra-modes", action="store_true",
+                        help="also time call partitioned in one process and call --workers --no-regions")
     parser.add_argument("--out", default=str(RESULTS / "distributed.json"))
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     import pgx
 
     vcf = _cohort(args.samples)
-    pgx_cmd = [sys.executable, "-m", "pgx.cli", "call", str(vcf), "--quiet"]
+    base = [sys.executable, "-m", "pgx.cli"]
+    n, block = str(args.workers), str(args.sample_block)
     modes = {
-        "in-process": [],
-        "partitioned": ["--sample-block", str(args.sample_block), "--parquet-dir"],
-        "workers": ["--workers", str(args.workers), "--sample-block", str(args.sample_block), "--parquet-dir"],
-        "workers, no regions": ["--workers", str(args.workers), "--no-regions", "--sample-block",
-                                str(args.sample_block), "--parquet-dir"],
+        "call": ["call", str(vcf), "--quiet"],
+        f"call --workers {n}": ["call", str(vcf), "--quiet", "--workers", n, "--sample-block", block],
+        "report": ["report", str(vcf), "--format", "tsv", "--quiet"],
+        f"report --workers {n}": ["report", str(vcf), "--format", "tsv", "--quiet", "--workers", n,
+                                  "--sample-block", block],
     }
-    runs: dict[str, list[tuple[float, int, int]]] = {m: [] for m in modes}
+    if args.extra_modes:
+        modes["call --no-regions (blocks in one process)"] = ["call", str(vcf), "--quiet", "--sample-block", block,
+                                                     "--no-regions"]
+        modes[f"call --workers {n} --no-regions"] = ["call", str(vcf), "--quiet", "--workers", n, "--no-regions",
+                                                     "--sample-block", block]
+    runs: dict[str, list[dict]] = {m: [] for m in modes}
     digests: set[str] = set()
-    with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(args.repeats):
-            for mode, extra in modes.items():
-                slug = mode.replace(", ", "-").replace(" ", "-")
-                out = Path(tmp) / f"{slug}.tsv"
-                argv = pgx_cmd + extra
-                if extra and extra[-1] == "--parquet-dir":
-                    parts = Path(tmp) / f"{slug}-parts"
-                    shutil.rmtree(parts, ignore_errors=True)  # every repeat computes every partition
-                    argv = argv + [str(parts)]
-                runs[mode].append(_timed(argv + ["-o", str(out)]))
-                digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
-    if len(digests) != 1:
-        raise SystemExit("the modes wrote different calls")
-    median = {m: statistics.median(r[0] for r in rs) for m, rs in runs.items()}
+    reference_reports: Path | None = None
+    differing: list[str] = []
+    # every run writes into its own new folder, all removed at the end (see bench_report.py)
+    scratch = Path(tempfile.mkdtemp(prefix="pgx-bench-distributed-"))
+    try:
+        for repeat in range(args.repeats):
+            for k, (mode, argv) in enumerate(modes.items()):
+                kind = argv[0]
+                out = scratch / f"r{repeat}-m{k}" / ("calls.tsv" if kind == "call" else "reports")
+                out.parent.mkdir(parents=True)
+                load_before = _load()
+                seconds, main_rss, child_rss = _timed(base + argv + ["-o", str(out)])
+                runs[mode].append({"seconds": seconds, "pgx_process_rss": main_rss,
+                                   "worker_rss": child_rss[: args.workers] if "--workers" in argv else [],
+                                   "loadavg_before": load_before, "loadavg_after": _load()})
+                print(f"{mode}: {seconds:.1f} s (load {load_before:.1f} -> {_load():.1f})", flush=True)
+                if kind == "call":
+                    digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
+                elif reference_reports is None:
+                    reference_reports = out
+                else:
+                    differing += _differ(reference_reports, out)
+                    if not differing:
+                        shutil.rmtree(out)
+    finally:
+        if differing:
+            print(f"kept {scratch} for inspection")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    identical = len(digests) == 1 and not differing
+    if not identical:
+        print(f"the runs wrote different outputs: {len(digests)} calls digests; report files differing: "
+              f"{len(set(differing))} ({sorted(set(differing))[:10]})")
+    median = {m: statistics.median(r["seconds"] for r in rs) for m, rs in runs.items()}
     rate = {m: args.samples / t for m, t in median.items()}
-    best = min(("workers", "workers, no regions"), key=lambda m: median[m])
-    ratio = median["in-process"] / median[best]
-    efficiency = ratio / args.workers
-    per_worker = rate[best] / args.workers
-    peak_main = {m: max(r[1] for r in rs) for m, rs in runs.items()}
-    peak_worker = max(r[2] for r in runs[best])
-    print(f"pgx call on {args.samples:,} samples, every pharmacogene; {vcf.name} "
-          f"{vcf.stat().st_size / 1e6:.1f} MB; {os.cpu_count()} cores; median of {args.repeats}")
-    print("| run | seconds | samples/s | peak RSS (pgx process) |")
-    print("|---|---|---|---|")
+    ratio = {kind: median[kind] / median[f"{kind} --workers {n}"] for kind in ("call", "report")}
+    per_worker = {kind: rate[f"{kind} --workers {n}"] / args.workers for kind in ("call", "report")}
+    peak_worker = {m: max((max(r["worker_rss"], default=0) for r in rs), default=0) for m, rs in runs.items()}
+    peak_main = {m: max(r["pgx_process_rss"] for r in rs) for m, rs in runs.items()}
+    loads = [r[key] for rs in runs.values() for r in rs for key in ("loadavg_before", "loadavg_after")]
+    print(f"\n{args.samples:,} samples, every pharmacogene region; {vcf.name} {vcf.stat().st_size / 1e6:.1f} MB; "
+          f"{os.cpu_count()} cores; load average {min(loads):.1f}-{max(loads):.1f}; median of {args.repeats}")
+    print("| run | seconds | samples/s | peak RSS, pgx process | peak RSS per worker |")
+    print("|---|---|---|---|---|")
     for mode in modes:
-        print(f"| {mode} | {median[mode]:.2f} | {rate[mode]:,.0f} | {peak_main[mode] / 2**20:,.0f} MiB |")
-    print(f"scaling ratio (in-process / {best}, {args.workers} workers): {ratio:.2f} "
-          f"(efficiency {efficiency:.0%}); peak RSS per worker {peak_worker / 2**20:,.0f} MiB")
-    projection = {}
-    for n in (2, 8, 32, 128):
-        # each worker keeps the throughput measured per worker here (which already includes
-        # the efficiency lost to partitioning and scheduling at this size)
-        seconds = 500_000 / (per_worker * n)
-        projection[n] = seconds
-        print(f"projection, 500,000 samples on {n:>3} workers: ~{seconds / 60:,.1f} min "
-              "(linear in samples and workers; cluster start-up and scheduling overheads not scaled)")
+        worker = f"{peak_worker[mode] / 2**20:,.0f} MiB" if peak_worker[mode] else "-"
+        print(f"| {mode} | {median[mode]:.1f} | {rate[mode]:,.0f} | {peak_main[mode] / 2**20:,.0f} MiB | {worker} |")
+    for kind in ("call", "report"):
+        print(f"scaling ratio, {kind} (one process / {n} workers): {ratio[kind]:.2f}")
+    projection: dict[str, dict[int, float]] = {}
+    for kind in ("call", "report"):
+        projection[kind] = {}
+        for workers in (2, 8, 32, 128):
+            # model: linear in samples (each sample block is independent work) and in workers, at the
+            # per-worker throughput measured here (which includes this run's partitioning, scheduling and
+            # start-up overheads); an estimate, not a measurement
+            seconds = 500_000 / (per_worker[kind] * workers)
+            projection[kind][workers] = seconds
+            print(f"projection, {kind}, 500,000 samples on {workers:>3} workers: ~{seconds / 60:,.1f} min")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({
         "samples": args.samples, "workers": args.workers, "sample_block": args.sample_block,
-        "repeats": args.repeats, "runs_s": {m: [r[0] for r in rs] for m, rs in runs.items()},
-        "median_s": median, "samples_per_s": rate, "scaling_ratio": ratio, "scaling_mode": best,
+        "repeats": args.repeats, "vcf_bytes": vcf.stat().st_size, "runs": runs, "median_s": median,
+        "samples_per_s": rate, "scaling_ratio": ratio, "outputs_identical": identical,
+        "report_files_differing": sorted(set(differing))[:100], "per_worker_samples_per_s": per_worker,
         "peak_rss_bytes": {"pgx_process": peak_main, "largest_worker": peak_worker},
-        "projection_500k_s": projection, "cores": os.cpu_count(),
+        "projection_500k_s": projection,
+        "projection_model": "seconds = 500000 / (workers x per-worker samples/s measured at --workers N); "
+                            "linear in samples and workers, start-up and scheduling overheads not scaled",
+        "loadavg_range": [min(loads), max(loads)], "cores": os.cpu_count(),
         "date": time.strftime("%Y-%m-%d"), "pgx": pgx.__version__,
     }, indent=2))
 

@@ -207,6 +207,26 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _report_partitioned(args: argparse.Namespace, formats: list[str], samples, pseudonyms) -> dict:
+    """``pgx report`` by sample blocks (x gene regions), on Dask when asked."""
+    from pgx.cluster import report_partitioned
+
+    for option, given in (("--from-calls", args.from_calls), ("--somatic", args.somatic),
+                          ("--threads", args.threads != 1)):
+        if given:
+            raise ValueError(f"{option} is not available with --workers/--scheduler/--sample-block/--no-regions "
+                             "(partitioned reports start from a VCF; each worker writes its own samples)")
+    run = report_partitioned(args.vcf, args.output, medications=args.medications, outside_calls=args.outside_calls,
+                             drugs=_list(args.drugs), samples=samples, genes=_list(args.genes), formats=formats,
+                             genome_build=args.genome_build, assume_reference=args.assume_reference, force=args.force,
+                             sample_block=5000 if args.sample_block is None else args.sample_block,
+                             by_region=False if args.no_regions else None,
+                             workers=args.workers, scheduler=args.scheduler, pseudonyms=pseudonyms,
+                             min_count=args.min_cell_count, audit_chain_head=_audit_head(args),
+                             progress=_Progress(not args.quiet))
+    return run.statuses
+
+
 def _report(args: argparse.Namespace) -> int:
     from pgx.pipeline import report
 
@@ -240,12 +260,15 @@ def _report(args: argparse.Namespace) -> int:
 
         tumor = tumor_report_section(args.somatic, tumor_type=args.tumor_type, target_mb=args.target_mb, msi=args.msi,
                                      fusions=args.fusions, cna=args.cna)
-    statuses = report(source, args.output, from_calls=bool(args.from_calls), medications=args.medications,
-                      outside_calls=args.outside_calls, drugs=_list(args.drugs), samples=samples,
-                      genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
-                      assume_reference=args.assume_reference, force=args.force, threads=args.threads,
-                      progress=_Progress(not args.quiet), pseudonyms=pseudonyms, min_count=args.min_cell_count,
-                      audit_chain_head=_audit_head(args), tumor=tumor)
+    if args.workers is not None or args.scheduler is not None or args.sample_block is not None or args.no_regions:
+        statuses = _report_partitioned(args, formats, samples, pseudonyms)
+    else:
+        statuses = report(source, args.output, from_calls=bool(args.from_calls), medications=args.medications,
+                          outside_calls=args.outside_calls, drugs=_list(args.drugs), samples=samples,
+                          genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
+                          assume_reference=args.assume_reference, force=args.force, threads=args.threads,
+                          progress=_Progress(not args.quiet), pseudonyms=pseudonyms, min_count=args.min_cell_count,
+                          audit_chain_head=_audit_head(args), tumor=tumor)
     import os
 
     written_files = [os.path.join(args.output, f) for st in statuses.values() for f in st.files]
@@ -474,6 +497,20 @@ def build_parser() -> argparse.ArgumentParser:
                                  "--pseudonymize, else every count)")
     common(report_cmd)
     report_cmd.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder")
+    report_scale = report_cmd.add_argument_group(
+        "partitions and Dask", "each task calls one sample block (read by gene region when the VCF has a tabix/CSI "
+        "index) and writes its samples' reports; the files are the same as in one process. --workers/--scheduler "
+        "need pip install \"pgx-genomics[dask]\"")
+    report_where = report_scale.add_mutually_exclusive_group()
+    report_where.add_argument("--workers", type=int, metavar="N",
+                              help="run on a local Dask cluster of N worker processes, started and stopped by pgx")
+    report_where.add_argument("--scheduler", metavar="ADDRESS",
+                              help="run on a running dask.distributed scheduler (tcp://host:8786); workers must see "
+                                   "the VCF and the output folder")
+    report_scale.add_argument("--sample-block", type=int, default=None, metavar="N",
+                              help="samples per task (default 5000)")
+    report_scale.add_argument("--no-regions", action="store_true",
+                              help="read each sample block from the whole file instead of gene region by region")
     _privacy_options(report_cmd)
     report_cmd.set_defaults(handler=_report)
 

@@ -7,7 +7,8 @@ or CSI index, one gene's region. A partition reads only its slice
 temporary name, then :func:`os.replace`), so a rerun skips every partition already
 complete and a partition lost with a killed worker is simply computed again. The
 partitions then combine into the frame :func:`pgx.call` returns for the whole file,
-row for row.
+row for row. :func:`report_partitioned` runs ``pgx report`` the same way, one sample
+block per task: each task calls its block and writes its samples' reports.
 
 Partitions run in this process by default, or on a Dask cluster when asked
 (``workers=N`` starts a local cluster of N worker processes and stops it afterwards;
@@ -18,6 +19,7 @@ workers see the same files). Dask is an optional extra
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -32,11 +34,18 @@ from pgx.calling import callable_genes, gene_model, proxy_genes
 from pgx.encode import PAD
 from pgx.exceptions import GenomeBuildError, PgxError, RegionError
 from pgx.io import detect_genome_build, read_header, read_vcf
-from pgx.pipeline import CALL_SCHEMA, _atomic_write, _outside_calls_frame, call, pseudonymize_samples
+from pgx.pipeline import (
+    CALL_SCHEMA,
+    _atomic_write,
+    _outside_calls_frame,
+    call,
+    pseudonymize_samples,
+    read_medications,
+)
 from pgx.reference import normalize_contig, reference_version, tag_snps
 
-__all__ = ["Partition", "PartitionedCalls", "plan_partitions", "call_partitioned", "ClusterError",
-           "DaskNotInstalledError", "INSTALL_HINT", "DEFAULT_SAMPLE_BLOCK"]
+__all__ = ["Partition", "PartitionedCalls", "PartitionedReport", "plan_partitions", "call_partitioned",
+           "report_partitioned", "ClusterError", "DaskNotInstalledError", "INSTALL_HINT", "DEFAULT_SAMPLE_BLOCK"]
 
 #: how to install the optional Dask extra
 INSTALL_HINT = 'pip install "pgx-genomics[dask]"'
@@ -293,6 +302,15 @@ def _check_folder(folder: str, description: dict) -> None:
     _atomic_write(path, lambda handle: json.dump(description, handle, indent=1, sort_keys=True))
 
 
+def _cluster_module(workers: int | None, scheduler: str | None):
+    """``dask.distributed`` when a cluster is asked for (checked), else None."""
+    if workers is not None and scheduler is not None:
+        raise ValueError("give either workers (a local cluster) or scheduler (a running one), not both")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers: expected a whole number of at least 1, found {workers}")
+    return _import_distributed() if workers is not None or scheduler is not None else None
+
+
 def _import_distributed():
     try:
         import distributed
@@ -376,11 +394,7 @@ def call_partitioned(
     >>> call_partitioned(pgx.example_vcf(), parquet_dir=folder, genes=["CYP2C19"], sample_block=2).skipped
     ('part-00000-all', 'part-00001-all')
     """
-    if workers is not None and scheduler is not None:
-        raise ValueError("give either workers (a local cluster) or scheduler (a running one), not both")
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers: expected a whole number of at least 1, found {workers}")
-    distributed = _import_distributed() if workers is not None or scheduler is not None else None
+    distributed = _cluster_module(workers, scheduler)
     path = os.path.abspath(os.fspath(path))
     folder = os.path.abspath(os.fspath(parquet_dir)) if parquet_dir is not None else None
     parts = plan_partitions(path, samples=samples, genes=genes, genome_build=genome_build,
@@ -465,10 +479,13 @@ def _combine(frames: list[pl.DataFrame], ordered: Sequence[str], pseudonyms: Map
     )
 
 
-def _run_on_cluster(distributed, todo: list[Partition], payload, *, workers: int | None, scheduler: str | None,
-                    progress) -> list[dict]:
-    """Submit the partitions to a Dask cluster; collect each one's result or failure."""
+def _run_on_cluster(distributed, todo: list, payload, *, workers: int | None, scheduler: str | None,
+                    progress, task=None, kind: str = "call", weight=None) -> list[dict]:
+    """Submit the partitions (anything with a ``name``) to a Dask cluster, each run as
+    ``task(*payload(part))`` (default :func:`_run_partition`); collect each one's result or failure."""
     import logging
+
+    task = _run_partition if task is None else task
 
     cluster = None
     try:
@@ -484,9 +501,10 @@ def _run_on_cluster(distributed, todo: list[Partition], payload, *, workers: int
         where = f"the Dask scheduler at {scheduler}" if scheduler else f"a local cluster of {workers} workers"
         raise ClusterError(f"cannot start or reach {where}: {exc}") from None
     results: list[dict] = []
+    done = 0
     try:
         run = uuid.uuid4().hex[:8]
-        futures = {client.submit(_run_partition, *payload(part), key=f"pgx-call-{run}-{part.name}", pure=False): part
+        futures = {client.submit(task, *payload(part), key=f"pgx-{kind}-{run}-{part.name}", pure=False): part
                    for part in todo}
         for future in distributed.as_completed(futures):
             part = futures[future]
@@ -495,10 +513,225 @@ def _run_on_cluster(distributed, todo: list[Partition], payload, *, workers: int
                 results.append({"name": part.name, "status": "failed", "message": f"{type(error).__name__}: {error}"})
             else:
                 results.append(future.result())
+            done += 1 if weight is None else weight(part)
             if progress is not None:
-                progress(len(results))
+                progress(done)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
     return results
+
+
+# ---------------------------------------------------------------------------------------------
+# per-sample reports, block by block
+
+
+@dataclass(frozen=True)
+class PartitionedReport:
+    """The result of :func:`report_partitioned`.
+
+    Attributes
+    ----------
+    statuses : dict of str to pgx.report.SampleStatus
+        What was done for each sample (pseudonym when pseudonymised), in sample order.
+    calls : polars.DataFrame
+        The combined calls (the cohort summary's input), as :func:`pgx.call` returns them
+        for the whole file (pseudonymised when asked).
+    partitions : tuple of Partition
+        Every partition read; the partitions of one sample block run as one task.
+    """
+
+    statuses: dict
+    calls: pl.DataFrame
+    partitions: tuple[Partition, ...]
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One report task: a sample block and its partitions (one per gene region, or the whole file)."""
+
+    name: str
+    samples: tuple[str, ...]
+    parts: tuple[Partition, ...]
+
+
+def _run_report_block(job: dict, block: _Block, outside: pl.DataFrame | None, pseudonyms: dict[str, str] | None,
+                      medications: pl.DataFrame | None) -> dict:
+    """Call one sample block, recommend, and write its samples' reports (runs here or on a worker)."""
+    from pgx.recommend import recommend
+    from pgx.report import write_reports
+
+    try:
+        calls = _combine([_compute(job, part, outside, None) for part in block.parts], block.samples, None)
+        recommendations = recommend(calls, drugs=job["drugs"], medications=medications,
+                                    reference_dir=job["reference_dir"])
+        if pseudonyms is not None:
+            calls = pseudonymize_samples(calls, pseudonyms)
+            recommendations = pseudonymize_samples(recommendations, pseudonyms)
+        names = list(dict.fromkeys(calls["sample_id"].to_list()))
+        statuses = write_reports(job["outdir"], calls, recommendations, job["meta"], formats=job["formats"],
+                                 samples=names, force=job["force"])
+    except (PgxError, OSError, ValueError) as exc:
+        return {"name": block.name, "status": "failed", "message": f"{type(exc).__name__}: {exc}"}
+    return {"name": block.name, "status": "done", "frame": calls, "statuses": statuses}
+
+
+def report_partitioned(
+    path: str | os.PathLike[str],
+    outdir: str | os.PathLike[str],
+    *,
+    medications: str | os.PathLike[str] | pl.DataFrame | None = None,
+    outside_calls: str | os.PathLike[str] | pl.DataFrame | None = None,
+    drugs: Sequence[str] | None = None,
+    samples: Sequence[str] | None = None,
+    genes: Sequence[str] | None = None,
+    formats: Sequence[str] = ("html", "json"),
+    genome_build: str | None = None,
+    assume_reference: bool = False,
+    force: bool = False,
+    sample_block: int = DEFAULT_SAMPLE_BLOCK,
+    by_region: bool | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    pseudonyms: Mapping[str, str] | None = None,
+    reference_dir: str | None = None,
+    min_count: int | None = None,
+    audit_chain_head: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PartitionedReport:
+    """Per-sample reports of a VCF, one sample block per task, in this process or on Dask.
+
+    Each task reads its block (gene region by gene region when the file is indexed, as
+    :func:`call_partitioned` does), calls it, recommends, and writes its samples'
+    reports with :func:`pgx.report.write_reports` (each file atomically; complete
+    samples are skipped unless ``force``). The cohort summary is then written from the
+    combined calls. The files are byte for byte those :func:`pgx.pipeline.report` writes
+    in one process on the same day.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The VCF/BCF; with a cluster, a path every worker can read.
+    outdir : str or os.PathLike
+        The output folder (created when missing); with a cluster, one every worker can write.
+    medications, outside_calls, drugs, samples, genes, formats, genome_build, assume_reference, force
+        As for :func:`pgx.pipeline.report`.
+    sample_block : int, default 5000
+        Samples per task.
+    by_region : bool, optional
+        Read each block gene region by gene region (default: when the file has a
+        tabix/CSI index; never with ``outside_calls``).
+    workers, scheduler
+        A local Dask cluster of this many worker processes, or the address of a running
+        scheduler (as for :func:`call_partitioned`); neither: in this process.
+    pseudonyms : mapping of str to str, optional
+        Sample id -> pseudonym, as for :func:`pgx.pipeline.report`.
+    reference_dir : str, optional
+    min_count : int, optional
+        Smallest count the cohort summary shows (default 11 with ``pseudonyms``, else 1).
+    audit_chain_head : str, optional
+        Stamped into every report, as for :func:`pgx.pipeline.report`.
+    progress : callable, optional
+        Called as ``progress(done, total)`` in samples as blocks complete.
+
+    Returns
+    -------
+    PartitionedReport
+
+    Raises
+    ------
+    DaskNotInstalledError
+        If ``workers`` or ``scheduler`` is given and dask.distributed is not installed.
+    ClusterError
+        If the cluster cannot be reached or blocks failed (each named with its error; the
+        reports already written stay, and a rerun skips them).
+    PgxError
+        Bad input (medications, outside calls, an unknown genome build) or an output
+        folder that cannot be written.
+
+    Examples
+    --------
+    >>> import pgx, pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> run = report_partitioned(pgx.example_vcf(), out / "split", formats=["tsv"], sample_block=2)
+    >>> sorted(run.statuses) == sorted(pgx.read_vcf(pgx.example_vcf()).sample_ids)
+    True
+    >>> _ = pgx.pipeline.report(pgx.example_vcf(), out / "whole", formats=["tsv"])
+    >>> all((out / "split" / f.name).read_bytes() == f.read_bytes() for f in (out / "whole").iterdir())
+    True
+    >>> {s.status for s in report_partitioned(pgx.example_vcf(), out / "split", formats=["tsv"]).statuses.values()}
+    {'skipped'}
+    """
+    from pgx.report import ReportMeta, write_cohort_summary
+
+    distributed = _cluster_module(workers, scheduler)
+    path = os.path.abspath(os.fspath(path))
+    outdir = os.path.abspath(os.fspath(outdir))
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        raise PgxError(f"the output folder {outdir} is not writable")
+    parts = plan_partitions(path, samples=samples, genes=genes, genome_build=genome_build,
+                            sample_block=sample_block, by_region=False if outside_calls is not None else by_region,
+                            reference_dir=reference_dir)
+    grouped: dict[int, list[Partition]] = {}
+    for part in parts:
+        grouped.setdefault(part.block, []).append(part)
+    blocks = [_Block(f"block-{b:05d}", group[0].samples, tuple(group)) for b, group in sorted(grouped.items())]
+    ordered = [s for block in blocks for s in block.samples]
+    build = detect_genome_build(read_header(path), path=path, requested=genome_build)
+    if build is None:
+        raise PgxError("the genome build is unknown; pass genome_build")
+    outside = None if outside_calls is None else _outside_calls_frame(outside_calls, ordered)
+    meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
+    if pseudonyms is not None:
+        missing = set(ordered) - set(pseudonyms)
+        if missing:
+            raise PgxError(f"{len(missing)} sample(s) have no pseudonym")
+    meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
+                      input_name=None if pseudonyms is not None else os.path.basename(path),
+                      run_date=datetime.date.today(), cohort={"samples": len(ordered)},
+                      date_precision="day" if pseudonyms is None else "year", audit_chain_head=audit_chain_head)
+    job = {"path": path, "parquet_dir": None, "genome_build": genome_build, "assume_reference": assume_reference,
+           "reference_dir": reference_dir, "outdir": outdir, "formats": list(formats), "force": force,
+           "drugs": None if drugs is None else list(drugs), "meta": meta}
+
+    def payload(block: _Block):
+        def only(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+            return None if frame is None else frame.filter(pl.col("sample_id").is_in(list(block.samples)))
+
+        block_pseudonyms = None if pseudonyms is None else {s: pseudonyms[s] for s in block.samples}
+        return job, block, only(outside), block_pseudonyms, only(meds)
+
+    total = len(ordered)
+    if progress is not None:
+        progress(0, total)
+    if distributed is None:
+        results, done = [], 0
+        for block in blocks:
+            results.append(_run_report_block(*payload(block)))
+            done += len(block.samples)
+            if progress is not None:
+                progress(done, total)
+    else:
+        results = _run_on_cluster(distributed, blocks, payload, workers=workers, scheduler=scheduler,
+                                  progress=None if progress is None else (lambda n: progress(n, total)),
+                                  task=_run_report_block, kind="report", weight=lambda block: len(block.samples))
+    failed = [r for r in results if r["status"] == "failed"]
+    if failed:
+        lines = "; ".join(f"{r['name']}: {_one_line(r['message'])}" for r in failed[:10])
+        more = f" (and {len(failed) - 10} more)" if len(failed) > 10 else ""
+        raise ClusterError(f"{len(failed)} of {len(blocks)} sample block(s) failed: {lines}{more}; the reports "
+                           f"written are kept in {outdir}: rerun to resume")
+    by_name = {r["name"]: r for r in results}
+    calls = _combine([by_name[b.name]["frame"] for b in blocks], ordered, pseudonyms)
+    statuses: dict = {}
+    for block in blocks:
+        statuses.update(by_name[block.name]["statuses"])
+    if calls["sample_id"].n_unique() > 1:
+        write_cohort_summary(outdir, calls, meta,
+                             min_count=min_count if min_count is not None else (1 if pseudonyms is None else 11))
+    return PartitionedReport(statuses, calls, tuple(parts))

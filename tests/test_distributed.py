@@ -1,4 +1,5 @@
-"""Partitioned calling (pgx.cluster) and ``pgx call --workers/--scheduler/--parquet-dir``.
+"""Partitioned calling and reports (pgx.cluster): ``pgx call --workers/--scheduler/--parquet-dir``
+and ``pgx report --workers/--scheduler/--sample-block``.
 
 The calls must not depend on how the job is cut or where it runs: the same TSV bytes and
 the same sorted Parquet content in one process, on ``--workers 2`` and on a separately
@@ -28,6 +29,7 @@ from pgx.cluster import (
     Partition,
     call_partitioned,
     plan_partitions,
+    report_partitioned,
 )
 from pgx.simulate import simulate_pgx_vcf
 from pgxcli import run_pgx
@@ -314,3 +316,106 @@ def test_no_regions_option_partitions_by_sample_blocks_only(cohort, tmp_path):
     assert sorted(p.name for p in parts.glob("part-*")) == [f"part-0000{b}-all.parquet" for b in range(3)]
     assert out.read_bytes() == cohort["expected"]
     assert _parquet_content(parts).equals(cohort["parquet"])
+
+
+# ---------------------------------------------------------------------------------------------
+# pgx report by sample blocks: the same files as one process
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def reports(cohort) -> dict:
+    """``pgx report`` in one process (html, json, tsv), every gene: the oracle of the partitioned runs."""
+    folder = cohort["folder"] / "reports-one-process"
+    result = run_pgx("report", str(cohort["indexed"]), "--format", "html,json,tsv", "-o", str(folder), "--quiet",
+                     env=_env())
+    assert result.returncode == 0, result.stderr
+    files = _files(folder)
+    assert len(files) == 3 * N_SAMPLES + 2  # and phenotype_frequencies.tsv / .svg
+    return files
+
+
+@needs_dask
+def test_report_workers_2_writes_the_same_files_and_rerun_skips(cohort, reports, tmp_path):
+    out = tmp_path / "reports"
+    args = ("report", str(cohort["indexed"]), "--format", "html,json,tsv", "--workers", "2", "--sample-block", BLOCK,
+            "-o", str(out))
+    result = run_pgx(*args, env=_env())
+    assert result.returncode == 0, result.stderr
+    assert f"{N_SAMPLES} sample(s) written, 0 already complete, 0 failed" in result.stderr
+    assert _files(out) == reports
+    assert not list(out.glob(".*"))  # no temporary file left
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("SIM*")}
+    (out / "SIM000013.json").unlink()
+    rerun = run_pgx(*args, env=_env())
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"1 sample(s) written, {N_SAMPLES - 1} already complete" in rerun.stderr
+    after = {p.name: p.stat().st_mtime_ns for p in out.glob("SIM*")}
+    assert {name for name in after if after[name] != before.get(name)} <= {f"SIM000013.{f}" for f in
+                                                                           ("html", "json", "tsv")}
+    assert "SIM000000.html" in after and after["SIM000000.html"] == before["SIM000000.html"]
+    assert _files(out) == reports
+
+
+def test_report_in_process_blocks_write_the_same_files(cohort, reports, tmp_path):
+    # partition options without a cluster: blocks in this process; the plain file has no index (whole-file blocks)
+    for source, extra in ((cohort["indexed"], ["--sample-block", "7"]), (cohort["plain"], ["--no-regions"])):
+        out = tmp_path / source.name
+        result = run_pgx("report", str(source), "--format", "html,json,tsv", *extra, "-o", str(out), "--quiet",
+                         env=_env())
+        assert result.returncode == 0, result.stderr
+        expected = dict(reports)
+        if source == cohort["plain"]:  # the reports name their input file
+            expected = {k: v.replace(cohort["indexed"].name.encode(), source.name.encode()) for k, v in expected.items()}
+        assert _files(out) == expected
+
+
+def test_report_partitioned_medications_pseudonyms_and_force(cohort, tmp_path):
+    meds = pl.DataFrame({"sample_id": ["SIM000002", "SIM000017", "SIM000017"],
+                         "drug": ["paroxetine", "fluoxetine", "omeprazole"]})
+    samples = [f"SIM{k:06d}" for k in range(N_SAMPLES)]
+    pseudonyms = {s: f"P{k:03d}" for k, s in enumerate(reversed(samples))}
+    options = {"medications": meds, "pseudonyms": pseudonyms, "formats": ["json", "tsv"], "drugs": None}
+    pgx.pipeline.report(cohort["indexed"], tmp_path / "one", **options)
+    run = report_partitioned(cohort["indexed"], tmp_path / "split", sample_block=5, **options)
+    assert _files(tmp_path / "split") == _files(tmp_path / "one")
+    assert list(run.statuses) == [pseudonyms[s] for s in samples]
+    assert not set(run.calls["sample_id"].to_list()) & set(samples)
+    again = report_partitioned(cohort["indexed"], tmp_path / "split", sample_block=5, force=True, **options)
+    assert {s.status for s in again.statuses.values()} == {"written"}
+
+
+def test_report_partition_options_refuse_what_they_cannot_do(cohort, tmp_path):
+    calls = tmp_path / "calls.tsv"
+    calls.write_bytes(cohort["expected"])
+    for argv, word in ((["--from-calls", str(calls), "--sample-block", "5"], "--from-calls"),
+                       ([str(cohort["indexed"]), "--no-regions", "--threads", "2"], "--threads")):
+        result = run_pgx("report", *argv, "-o", str(tmp_path / "out"), env=_env())
+        assert result.returncode == 2, result.stderr
+        assert f"{word} is not available with --workers" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_fixed_partition_costs_are_cached_but_never_stale(tmp_path):
+    import pysam
+
+    genes = pgx.calling.proxy_genes()
+    genes.append("NOT-A-GENE")  # a copy: the cache stays intact
+    assert pgx.calling.proxy_genes() == ["HLA-B"]
+    # region reads reuse the parsed header of the file; a rewritten file is read afresh
+    plain = tmp_path / "c.vcf"
+    for n in (4, 6):
+        simulate_pgx_vcf(plain, n_samples=n, genes=["CYP2C19"], seed=n)
+        indexed = pysam.tabix_index(str(plain), preset="vcf", force=True)
+        region = plan_partitions(indexed, by_region=True, genes=["CYP2C19"])[0].region
+        for _ in range(2):
+            cs = pgx.read_vcf(indexed, region=region, samples=[f"SIM{k:06d}" for k in reversed(range(n))])
+            assert cs.sample_ids == tuple(f"SIM{k:06d}" for k in reversed(range(n)))
+            assert cs.genotypes.shape[1] == n
+        with pytest.raises(ValueError, match="is not a sample of"):
+            pgx.read_vcf(indexed, region=region, samples=["SIM000000", "NOBODY"])
+        with pytest.raises(ValueError, match="a second time"):
+            pgx.read_vcf(indexed, region=region, samples=["SIM000001", 1])

@@ -12,6 +12,7 @@ called (never a silent negative) unless ``assume_reference`` is set.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -46,8 +47,14 @@ def proxy_genes(*, reference_dir: str | None = None) -> list[str]:
     >>> proxy_genes()
     ['HLA-B']
     """
-    return [gene for gene in reference.genes(reference_dir=reference_dir)
-            if reference.tag_snps(gene, reference_dir=reference_dir).height]
+    # every partition of a cohort job asks; read the tables once per reference folder
+    return list(_proxy_genes(str(reference.reference_dir(reference_dir))))
+
+
+@lru_cache(maxsize=8)
+def _proxy_genes(folder: str) -> tuple[str, ...]:
+    return tuple(gene for gene in reference.genes(reference_dir=folder)
+                 if reference.tag_snps(gene, reference_dir=folder).height)
 
 
 def _status_text(allele: str, copies: int, rsid: str, tag_allele: str) -> str:
