@@ -279,3 +279,152 @@ def test_inflate_thread_stops_when_iteration_stops_early(write_vcf, monkeypatch)
     np.testing.assert_array_equal(first.genotypes, spec.genotypes[:10])
     chunks.close()
     assert not [t for t in threading.enumerate() if t.name == "pgx-inflate"]
+
+
+_SITE_TEXTS = {
+    "plain": b"chr1\t10\trs1\tA\tG\t50\tPASS\tDP=3\nchr1\t12\t.\tAC\tA,<DEL>\t.\t.\t.\n",
+    "empty_fields": b"\t10\t\tA\t\t\t\t\n.\t11\t.\tC\t.\t.\t.\t.\n",
+    "long_values": (b"chromosome_with_a_long_name\t5\tid_longer_than_twelve\tACGTACGTACGTACGT\t"
+                    b"<A_LONG_SYMBOLIC_ALLELE>,ACGTACGTACGTACGTA\t1.5e3\tq10;;LowQualityFilterName\t"
+                    b"KEY_LONGER_THAN_TWELVE=1;FLAG\n"),
+    "numbers": b"1\t1\t.\tA\tT\t.5\tPASS\tX\n1\t2\t.\tA\tT\t7.\tPASS\tX\n1\t3\t.\tA\tT\t-0\tPASS\tX\n"
+               b"1\t4\t.\tA\tT\t3.4028235e38\tPASS\tX\n1\t5\t.\tA\tT\t0.1\tPASS\tX\n",
+    "non_ascii": "chr1\t10\tr\u00e9s\tA\tG\t50\tPASS\tNOTE=\u00e9\n".encode(),
+    "odd_qual": b"chr1\t10\t.\tA\tG\tinf\tPASS\t.\n",
+    "bad_qual": b"chr1\t10\t.\tA\tG\t1_0\tPASS\t.\n",
+    "none": b"",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SITE_TEXTS))
+@pytest.mark.parametrize("n_columns", [7, 8])
+def test_site_columns_kernel_matches_twin(name, n_columns):
+    from pgx._ext import _vcf, _vcf_py
+
+    raw = _SITE_TEXTS[name]
+    if n_columns == 7:
+        raw = b"".join(b"\t".join(line.split(b"\t")[:7]) + b"\n" for line in raw.splitlines())
+    data = np.frombuffer(raw, dtype=np.uint8)
+    rows = raw.count(b"\n")
+    built, twin = _vcf.site_columns(data, rows, n_columns), _vcf_py.site_columns(data, rows, n_columns)
+    if name in ("non_ascii", "odd_qual", "bad_qual"):  # left to the general path
+        assert built is None and twin is None
+        return
+    frame = pl.DataFrame([pl.Series(column).alias(key) for key, column in built.items()])
+    expected = pl.DataFrame([pl.Series(column).alias(key) for key, column in twin.items()])
+    assert frame.equals(expected)
+    assert frame.columns == ["chrom", "id", "ref", "alt", "qual", "filter"] + (["info"] if n_columns == 8 else [])
+    # a row count or column count that does not fit the text is refused, not guessed
+    assert _vcf.site_columns(data, rows + 1, n_columns) is None
+    assert _vcf_py.site_columns(data, rows + 1, n_columns) is None
+    if rows:
+        other = 15 - n_columns
+        assert _vcf.site_columns(data, rows, other) is None
+        assert _vcf_py.site_columns(data, rows, other) is None
+
+
+def _sites_vcf(body: list[str]) -> str:
+    head = ("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=248956422>\n"
+            '##INFO=<ID=NOTE,Number=1,Type=String,Description="n">\n'
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="g">\n'
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n")
+    return head + "".join(line + "\n" for line in body)
+
+
+@pytest.mark.parametrize("piece", [1, 64, 1 << 30])
+def test_site_columns_same_frame_as_general_path(write_vcf, monkeypatch, piece):
+    """The kernel's column builder, the general (CSV) path and the twin give one frame,
+    whether the site text goes to the worker in one piece or many."""
+    spec = make_vcf_text(seed=4, n_samples=3, n_records=80)
+    path = write_vcf(spec.text, compression="bgzip")
+    monkeypatch.setattr(vcf_module, "_SITE_PIECE", piece)
+    monkeypatch.setattr(vcf_module, "_BUFFER", 512)
+    fields = ["AC", "DB", "NOTE"]
+    built = pgx.read_vcf(path, fields=fields)
+    _check_against_truth(built, spec)
+    assert built.variants.equals(_read_twin(path, fields=fields).variants)
+    from pgx._ext import _vcf
+
+    monkeypatch.setattr(_vcf, "site_columns", lambda data, rows, columns: None)
+    general = pgx.read_vcf(path, fields=fields)
+    assert built.variants.equals(general.variants)
+    assert built.variants.schema == general.variants.schema
+
+
+def test_sites_non_ascii_and_odd_qual_use_general_path(write_vcf):
+    body = [
+        "chr1\t100\tr\u00e9s\tA\tG\t50\tPASS\tNOTE=\u00e9t\u00e9\tGT\t0/1",
+        "chr1\t200\t.\tC\tT\tinf\t.\t.\tGT\t1/1",
+        "chr1\t300\t.\tG\tA\t12.5\tq10;s50\tNOTE=x\tGT\t0/0",
+    ]
+    path = write_vcf(_sites_vcf(body), compression="bgzip")
+    cs = pgx.read_vcf(path, fields=["NOTE"])
+    v = cs.variants
+    assert v["id"].to_list() == ["r\u00e9s", None, None]
+    assert v["qual"].to_list() == [50.0, float("inf"), 12.5]
+    assert v["filter"].to_list() == [["PASS"], None, ["q10", "s50"]]
+    assert v["NOTE"].to_list() == ["\u00e9t\u00e9", None, "x"]
+    assert v.equals(_read_twin(path, fields=["NOTE"]).variants)
+
+
+def test_bad_qual_names_file_line_field(write_vcf):
+    body = ["chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1", "chr1\t200\t.\tC\tT\thigh\t.\t.\tGT\t1/1"]
+    path = write_vcf(_sites_vcf(body))
+    for pure in (False, True):
+        with pytest.raises(VcfFormatError, match=r"line 7.*QUAL.*'high'|QUAL.*line 7|line 7") as info:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PurePythonKernelWarning)
+                pgx.read_vcf(path, pure_python=pure)
+        assert "QUAL" in str(info.value) and "high" in str(info.value) and path in str(info.value)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_integer_subfield_fast_path_matches_twin(write_vcf, seed):
+    """Calls "A/B:..." with DP/GQ/PS wanted take the kernel's subfield loop: every odd cell
+    (missing, negative, huge or malformed numbers, short or long cells, odd genotypes)
+    anywhere in a row must give the twin's arrays, or the twin's error."""
+    rng = np.random.default_rng(100 + seed)
+    n_samples = int(rng.integers(1, 9))
+    fmt = ["GT:AD:DP:GQ:PL", "GT:DP:GQ", "GT:GQ:DP:PS", "GT:PL:DP", "GT"][seed % 5]
+    keys = fmt.split(":")
+    odd = [".", "-3", "2147483648", "99999999999", "1x", "", "+4", "0/1", "3.5", "1,2"]
+    odd_gt = ["./.", "0", "1|2", "10/1", "0/3", "a/0"]
+    lines = []
+    for i in range(30):
+        cells = []
+        for _ in range(n_samples):
+            values = {"GT": f"{rng.integers(0, 2)}{'|/'[rng.integers(0, 2)]}{rng.integers(0, 2)}",
+                      "AD": f"{rng.integers(0, 40)},{rng.integers(0, 40)}", "DP": str(rng.integers(0, 1000)),
+                      "GQ": str(rng.integers(0, 100)), "PS": str(rng.integers(1, 10**6)), "PL": "0,30,300"}
+            cell = [values[k] for k in keys]
+            roll = rng.random()
+            if roll < 0.15 and len(cell) > 1:
+                cell[int(rng.integers(1, len(cell)))] = odd[int(rng.integers(0, len(odd)))]
+            elif roll < 0.2:
+                cell[0] = odd_gt[int(rng.integers(0, len(odd_gt)))]
+            elif roll < 0.25:
+                cell = cell[: int(rng.integers(1, len(cell) + 1))]
+            elif roll < 0.3:
+                cell = cell + ["7"]
+            cells.append(":".join(cell))
+        lines.append(f"chr1\t{100 + i}\t.\tA\tC,G\t.\tPASS\t.\t{fmt}\t" + "\t".join(cells) + "\n")
+    head = ("##fileformat=VCFv4.2\n##contig=<ID=chr1>\n"
+            + "".join(f'##FORMAT=<ID={k},Number=1,Type=String,Description="x">\n' for k in ("GT", "AD", "DP", "GQ", "PS", "PL"))
+            + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
+            + "\t".join(f"S{j}" for j in range(n_samples)) + "\n")
+    for n in range(1, len(lines) + 1, 4):
+        path = write_vcf(head + "".join(lines[:n]), f"int{n}.vcf")
+        for fields in (None, ["DP"], ["GQ", "PS"]):
+            try:
+                cs = pgx.read_vcf(path, fields=fields)
+            except VcfFormatError as exc:
+                with pytest.raises(VcfFormatError) as twin_exc:
+                    _read_twin(path, fields=fields)
+                assert str(twin_exc.value) == str(exc)
+                continue
+            twin = _read_twin(path, fields=fields)
+            np.testing.assert_array_equal(cs.genotypes, twin.genotypes)
+            np.testing.assert_array_equal(cs.phased, twin.phased)
+            assert cs.calldata.keys() == twin.calldata.keys()
+            for key in cs.calldata:
+                np.testing.assert_array_equal(cs.calldata[key], twin.calldata[key])

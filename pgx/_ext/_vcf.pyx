@@ -26,7 +26,7 @@ index       meaning
 """
 
 from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t
-from libc.string cimport memchr, memcpy, memcmp
+from libc.string cimport memchr, memcpy, memcmp, memset
 
 cdef enum:
     N_VAR = 0
@@ -102,6 +102,85 @@ cdef extern from *:
     bint gt4_simd(const uint8_t* p, int n_alleles, int8_t* gt, uint8_t* phased) noexcept nogil
 
 
+cdef extern from *:
+    """
+    /* The first ':' or tab at or after p (or le), and the first tab (or le): 16 bytes at a
+       time, so a subfield's end costs no byte loop (and no mispredicted exit from one). */
+    static inline const uint8_t* next_delim(const uint8_t* p, const uint8_t* le) {
+    #if defined(__SSE2__) || defined(_M_X64)
+        while (le - p >= 16) {
+            const __m128i v = _mm_loadu_si128((const __m128i*) p);
+            const int m = _mm_movemask_epi8(_mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(':')), _mm_cmpeq_epi8(v, _mm_set1_epi8(9))));
+            if (m) return p + __builtin_ctz(m);
+            p += 16;
+        }
+    #endif
+        while (p < le && *p != ':' && *p != 9) p++;
+        return p;
+    }
+    static inline const uint8_t* next_tab(const uint8_t* p, const uint8_t* le) {
+    #if defined(__SSE2__) || defined(_M_X64)
+        while (le - p >= 16) {
+            const int m = _mm_movemask_epi8(_mm_cmpeq_epi8(
+                _mm_loadu_si128((const __m128i*) p), _mm_set1_epi8(9)));
+            if (m) return p + __builtin_ctz(m);
+            p += 16;
+        }
+    #endif
+        while (p < le && *p != 9) p++;
+        return p;
+    }
+    """
+    const uint8_t* next_delim(const uint8_t* p, const uint8_t* le) noexcept nogil
+    const uint8_t* next_tab(const uint8_t* p, const uint8_t* le) noexcept nogil
+
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #if defined(__SSE2__) || defined(_M_X64)
+    #include <emmintrin.h>
+    #endif
+    /* The places of two delimiter bytes (tab and newline, or ':' and tab) in a text, in
+       order, found 16 bytes at a time: a field's end costs no byte loop. */
+    typedef struct { const uint8_t* base; int64_t len; int64_t block; uint32_t mask; uint8_t c1, c2; } DelimScan;
+    static inline void ds_init(DelimScan* d, const uint8_t* base, int64_t len, uint8_t c1, uint8_t c2) {
+        d->base = base; d->len = len; d->block = -16; d->mask = 0; d->c1 = c1; d->c2 = c2;
+    }
+    static inline uint32_t ds_mask(const uint8_t* p, int64_t n, uint8_t c1, uint8_t c2) {
+        uint32_t m = 0;
+        int64_t i;
+    #if defined(__SSE2__) || defined(_M_X64)
+        if (n >= 16) {
+            const __m128i v = _mm_loadu_si128((const __m128i*) p);
+            return (uint32_t) _mm_movemask_epi8(_mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8((char) c1)), _mm_cmpeq_epi8(v, _mm_set1_epi8((char) c2))));
+        }
+    #endif
+        for (i = 0; i < n && i < 16; i++)
+            if (p[i] == c1 || p[i] == c2) m |= 1u << i;
+        return m;
+    }
+    /* the offset of the next delimiter, or len at the end */
+    static inline int64_t ds_next(DelimScan* d) {
+        int i;
+        while (d->mask == 0) {
+            d->block += 16;
+            if (d->block >= d->len) { d->block = d->len; return d->len; }
+            d->mask = ds_mask(d->base + d->block, d->len - d->block, d->c1, d->c2);
+        }
+        i = __builtin_ctz(d->mask);
+        d->mask &= d->mask - 1;
+        return d->block + i;
+    }
+    """
+    ctypedef struct DelimScan:
+        pass
+    void ds_init(DelimScan* d, const uint8_t* base, int64_t len, uint8_t c1, uint8_t c2) noexcept nogil
+    int64_t ds_next(DelimScan* d) noexcept nogil
+
+
 # numbers past this stop growing (no overflow); they are far beyond any contig
 cdef int64_t POS_CAP = 100000000000
 
@@ -143,7 +222,16 @@ cdef inline bint is_base(uint8_t c) noexcept nogil:
 
 
 cdef inline const uint8_t* skip_to(const uint8_t* p, const uint8_t* le, uint8_t c) noexcept nogil:
-    cdef const uint8_t* q = <const uint8_t*> memchr(p, c, le - p)
+    # most fields are short: look at a few bytes before paying for a memchr call
+    cdef const uint8_t* stop = p + 16 if le - p > 16 else le
+    cdef const uint8_t* q
+    while p < stop:
+        if p[0] == c:
+            return p
+        p += 1
+    if p == le:
+        return le
+    q = <const uint8_t*> memchr(p, c, le - p)
     return le if q == NULL else q
 
 
@@ -158,6 +246,11 @@ cdef bint valid_alt(const uint8_t* a, const uint8_t* b) noexcept nogil:
     cdef const uint8_t* p = a
     if b <= a:
         return False
+    while p < b and (is_base(p[0]) or p[0] == b'*'):
+        p += 1
+    if p == b:  # plain bases, the usual case
+        return True
+    p = a
     if a[0] == b'<':
         return b - a >= 3 and (b - 1)[0] == b'>'
     if memchr(a, b'[', b - a) != NULL or memchr(a, b']', b - a) != NULL:
@@ -318,8 +411,9 @@ cdef inline int fail(int64_t* state, int col, const uint8_t* start, const uint8_
 cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o, Fmt* fmt,
                     const int32_t* sample_map, int n_cols, bint has_format,
                     int64_t* pos_out, int64_t* end_out, int64_t* state,
-                    const uint8_t* base) noexcept nogil:
-    """Parse one data line [ls, le) into row v. Returns 0 or an error code."""
+                    const uint8_t* base, int site_columns, const uint8_t** site_end) noexcept nogil:
+    """Parse one data line [ls, le) into row v. Returns 0 or an error code; ``site_end``
+    receives the end of the first ``site_columns`` (7 or 8) columns."""
     cdef const uint8_t* p = ls
     cdef const uint8_t* q
     cdef const uint8_t* a
@@ -339,6 +433,9 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     cdef int s0
     cdef int64_t end = -1
     cdef int64_t cell
+    cdef int32_t fast_dp, fast_gq, fast_ps
+    cdef DelimScan cells
+    cdef const uint8_t* cb
 
     # CHROM
     q = skip_to(p, le, b'\t')
@@ -401,10 +498,13 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
         q = skip_to(p, le, b'\t')
         if q == le:
             return fail(state, col, p, q, base, E_COLUMNS_FEW)
+    site_end[0] = q
     # INFO: only END= is read here
     col = 7
     p = q + 1
     q = skip_to(p, le, b'\t')
+    if site_columns == 8:
+        site_end[0] = q
     info_start = p
     info_end = q
     a = p
@@ -466,6 +566,70 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
             g[2 * s0 + 1] = <int8_t> c2
             ph[s0] = p[2] == b'|'
             p += 4
+            s0 += 1
+    if (fmt.gt == 0 and ploidy == 2 and o.identity and not o.want_ad and fmt.last >= 1
+            and (o.want_dp or o.want_gq or o.want_ps)):
+        # calls "A/B:..." of single-digit alleles with plain whole numbers in the wanted
+        # integer subfields; the first cell that is anything else goes to the loop below
+        na = n_alleles if n_alleles < 10 else 10
+        # the ':' and tabs of the sample columns in order; at each cell's start the last one
+        # taken is the tab before it
+        cb = p
+        ds_init(&cells, cb, le - cb, b':', b'\t')
+        if p < le and cb + ds_next(&cells) != p:
+            na = 0  # (p is at a tab, so never) no call passes: the loop below does them all
+        while s0 < n_cols and le - p >= 5 and p[0] == b'\t' and p[4] == b':':
+            c0 = <uint8_t> (p[1] - 48)
+            c2 = <unsigned int> (p[3] - 48)
+            if c0 >= na or c2 >= na or (p[2] != b'|' and p[2] != b'/'):
+                break
+            q = cb + ds_next(&cells)
+            if q != p + 4:
+                break
+            k = 1
+            fast_dp = -1
+            fast_gq = -1
+            fast_ps = -1
+            while True:
+                a = q + 1
+                q = cb + ds_next(&cells)
+                if (k == fmt.dp and o.want_dp) or (k == fmt.gq and o.want_gq) or (k == fmt.ps and o.want_ps):
+                    if q == a or q - a > 9:
+                        break
+                    ival = 0
+                    while a < q and <unsigned int> (a[0] - 48) < 10:
+                        ival = ival * 10 + (a[0] - 48)
+                        a += 1
+                    if a != q:
+                        break
+                    if k == fmt.dp:
+                        fast_dp = ival
+                    elif k == fmt.gq:
+                        fast_gq = ival
+                    else:
+                        fast_ps = ival
+                if q == le or q[0] == b'\t':
+                    k = -1
+                    break
+                if k == fmt.last:
+                    while q != le and q[0] != b'\t':
+                        q = cb + ds_next(&cells)
+                    k = -1
+                    break
+                k += 1
+            if k != -1:
+                break
+            cell = v * o.n_out + s0
+            o.gt[2 * cell] = <int8_t> c0
+            o.gt[2 * cell + 1] = <int8_t> c2
+            o.phased[cell] = p[2] == b'|'
+            if o.want_dp:
+                o.dp[cell] = fast_dp
+            if o.want_gq:
+                o.gq[cell] = fast_gq
+            if o.want_ps:
+                o.ps[cell] = fast_ps
+            p = q
             s0 += 1
     for s in range(s0, n_cols):
         if p == le:
@@ -602,7 +766,7 @@ def parse_records(
         Receives the first ``site_columns`` columns of every line, newline-terminated.
     max_variants : int
         Stop (status 1) once ``state[0]`` reaches this row count.
-    site_columns : int, default 8
+    site_columns : {8, 7}
         How many leading columns go to ``sites`` (7 leaves INFO out).
 
     Returns
@@ -624,7 +788,6 @@ def parse_records(
     cdef int64_t n_site
     cdef int status = ST_NEED_DATA
     cdef int err = 0
-    cdef int tabs
     cdef Py_ssize_t i
     cdef Outputs o
     cdef Fmt fmt
@@ -634,6 +797,8 @@ def parse_records(
     cdef int64_t* end_ptr = &end[0] if end.shape[0] > 0 else NULL
     cdef int64_t* line_ptr = &lines[0] if lines.shape[0] > 0 else NULL
     cdef uint8_t* site_ptr = &sites[0] if site_cap > 0 else NULL
+    if site_columns != 7 and site_columns != 8:
+        raise ValueError(f"site_columns must be 7 or 8, found {site_columns}")
     if max_variants > pos.shape[0]:
         max_variants = pos.shape[0]
     if base == NULL or start >= stop:
@@ -689,23 +854,14 @@ def parse_records(
                 state[ERR_START] = p - base
                 state[ERR_STOP] = le - base
             else:
-                # the first eight columns go to `sites` as they are
-                site_end = p
-                tabs = 0
-                while tabs < site_columns:
-                    site_end = <const uint8_t*> memchr(site_end, b'\t', le - site_end)
-                    if site_end == NULL:
-                        site_end = le
-                        break
-                    tabs += 1
-                    if tabs < site_columns:
-                        site_end += 1
-                n_site = site_end - p
-                if site_len + n_site + 1 > site_cap:
-                    status = ST_SITES_FULL
-                    break
+                # the first seven or eight columns go to `sites` as they are
                 err = parse_line(p, le, v, &o, &fmt, smap, n_cols, has_format,
-                                 pos_ptr, end_ptr, &state[0], base)
+                                 pos_ptr, end_ptr, &state[0], base, site_columns, &site_end)
+                if not err:
+                    n_site = site_end - p
+                    if site_len + n_site + 1 > site_cap:
+                        status = ST_SITES_FULL  # row v is parsed again after the caller grows `sites`
+                        break
             if err:
                 state[ERR_KEY] = -1 if state[ERR_COL] < 9 else state[ERR_KEY]
                 state[LINE_START] = p - base
@@ -728,3 +884,454 @@ def parse_records(
     state[OFFSET] = p - base
     state[ERR_CODE] = err
     return status
+
+
+# --------------------------------------------------------------------------- site columns
+# The site text the kernel copies out (``sites``) is turned into typed columns here, handed
+# to polars through the Arrow C data interface (``__arrow_c_array__``), with no pyarrow and
+# no CSV reader in between.
+
+cdef extern from *:
+    """
+    #include <stdlib.h>
+    #include <string.h>
+    #ifndef ARROW_C_DATA_INTERFACE
+    #define ARROW_C_DATA_INTERFACE
+    struct ArrowSchema {
+        const char* format; const char* name; const char* metadata; int64_t flags;
+        int64_t n_children; struct ArrowSchema** children; struct ArrowSchema* dictionary;
+        void (*release)(struct ArrowSchema*); void* private_data;
+    };
+    struct ArrowArray {
+        int64_t length; int64_t null_count; int64_t offset; int64_t n_buffers; int64_t n_children;
+        const void** buffers; struct ArrowArray** children; struct ArrowArray* dictionary;
+        void (*release)(struct ArrowArray*); void* private_data;
+    };
+    #endif
+    static void pgx_schema_release(struct ArrowSchema* s) {
+        int64_t i;
+        for (i = 0; i < s->n_children; i++) {
+            if (s->children[i]->release) s->children[i]->release(s->children[i]);
+            free(s->children[i]);
+        }
+        free(s->children);
+        s->release = NULL;
+    }
+    /* a nullable field of `format` (a static string) with at most one child */
+    static struct ArrowSchema* pgx_schema(const char* format, struct ArrowSchema* child) {
+        struct ArrowSchema* s = (struct ArrowSchema*) calloc(1, sizeof(struct ArrowSchema));
+        if (s == NULL) { if (child) { child->release(child); free(child); } return NULL; }
+        s->format = format;
+        s->name = "";
+        s->flags = 2;
+        if (child != NULL) {
+            s->children = (struct ArrowSchema**) malloc(sizeof(struct ArrowSchema*));
+            if (s->children == NULL) { child->release(child); free(child); free(s); return NULL; }
+            s->children[0] = child;
+            s->n_children = 1;
+        }
+        s->release = pgx_schema_release;
+        return s;
+    }
+    static void pgx_array_release(struct ArrowArray* a) {
+        int64_t i;
+        for (i = 0; i < a->n_children; i++) {
+            if (a->children[i]->release) a->children[i]->release(a->children[i]);
+            free(a->children[i]);
+        }
+        free(a->children);
+        for (i = 0; i < 4; i++) free((void*) a->buffers[i]);
+        free((void*) a->buffers);
+        a->release = NULL;
+    }
+    /* an array owning its buffers b0..b3 (freed on release, or at once on failure) */
+    static struct ArrowArray* pgx_array(int64_t length, int64_t null_count, int64_t n_buffers,
+                                        void* b0, void* b1, void* b2, void* b3, struct ArrowArray* child) {
+        struct ArrowArray* a = (struct ArrowArray*) calloc(1, sizeof(struct ArrowArray));
+        const void** bufs = (const void**) malloc(4 * sizeof(void*));
+        struct ArrowArray** kids = child ? (struct ArrowArray**) malloc(sizeof(struct ArrowArray*)) : NULL;
+        if (a == NULL || bufs == NULL || (child != NULL && kids == NULL)) {
+            free(a); free((void*) bufs); free(kids); free(b0); free(b1); free(b2); free(b3);
+            if (child) { child->release(child); free(child); }
+            return NULL;
+        }
+        bufs[0] = b0; bufs[1] = b1; bufs[2] = b2; bufs[3] = b3;
+        a->length = length;
+        a->null_count = null_count;
+        a->n_buffers = n_buffers;
+        a->buffers = bufs;
+        if (child != NULL) { kids[0] = child; a->n_children = 1; a->children = kids; }
+        a->release = pgx_array_release;
+        return a;
+    }
+    static void pgx_schema_capsule_free(PyObject* capsule) {
+        struct ArrowSchema* s = (struct ArrowSchema*) PyCapsule_GetPointer(capsule, "arrow_schema");
+        if (s == NULL) { PyErr_Clear(); return; }
+        if (s->release) s->release(s);
+        free(s);
+    }
+    static void pgx_array_capsule_free(PyObject* capsule) {
+        struct ArrowArray* a = (struct ArrowArray*) PyCapsule_GetPointer(capsule, "arrow_array");
+        if (a == NULL) { PyErr_Clear(); return; }
+        if (a->release) a->release(a);
+        free(a);
+    }
+    static PyObject* pgx_capsules(struct ArrowSchema* s, struct ArrowArray* a) {
+        PyObject* sc = PyCapsule_New(s, "arrow_schema", pgx_schema_capsule_free);
+        PyObject* ac;
+        if (sc == NULL) { s->release(s); free(s); a->release(a); free(a); return NULL; }
+        ac = PyCapsule_New(a, "arrow_array", pgx_array_capsule_free);
+        if (ac == NULL) { Py_DECREF(sc); a->release(a); free(a); return NULL; }
+        return Py_BuildValue("(NN)", sc, ac);
+    }
+    """
+    struct ArrowSchema:
+        pass
+    struct ArrowArray:
+        pass
+    ArrowSchema* pgx_schema(const char* format, ArrowSchema* child) noexcept nogil
+    ArrowArray* pgx_array(int64_t length, int64_t null_count, int64_t n_buffers,
+                          void* b0, void* b1, void* b2, void* b3, ArrowArray* child) noexcept nogil
+    object pgx_capsules(ArrowSchema* s, ArrowArray* a)
+
+cdef extern from *:
+    """
+    static void pgx_free_schema(struct ArrowSchema* s) { if (s) { if (s->release) s->release(s); free(s); } }
+    static void pgx_free_array(struct ArrowArray* a) { if (a) { if (a->release) a->release(a); free(a); } }
+    """
+    void pgx_free_schema(ArrowSchema* s) noexcept nogil
+    void pgx_free_array(ArrowArray* a) noexcept nogil
+
+from libc.stdlib cimport malloc, calloc, realloc, free, strtof
+
+
+cdef class ArrowColumn:
+    """One column built here, for ``polars.Series(name, column)`` (Arrow PyCapsule protocol)."""
+    cdef ArrowSchema* schema
+    cdef ArrowArray* array
+
+    def __dealloc__(self):
+        pgx_free_schema(self.schema)
+        pgx_free_array(self.array)
+
+    def __arrow_c_array__(self, requested_schema=None):
+        if self.schema == NULL or self.array == NULL:
+            raise ValueError("this column was already exported")
+        schema, array = self.schema, self.array
+        self.schema = NULL
+        self.array = NULL
+        return pgx_capsules(schema, array)
+
+
+cdef struct StrCol:
+    # a string column in Arrow's view layout ("vu"), as polars holds strings: 16 bytes a
+    # value, up to 12 bytes inline, longer ones in one data buffer
+    int64_t n
+    int64_t n_cap
+    uint8_t* views
+    uint8_t* validity
+    int64_t nulls
+    char* data
+    int64_t size
+    int64_t cap
+
+
+cdef bint str_init(StrCol* c, int64_t n_cap, bint nullable) noexcept nogil:
+    c.n = 0
+    c.n_cap = n_cap if n_cap > 16 else 16
+    c.nulls = 0
+    c.size = 0
+    c.cap = 4096
+    # zeroed (large blocks are fresh zero pages: a column that stays null costs no faults)
+    c.views = <uint8_t*> calloc(c.n_cap, 16)
+    c.validity = <uint8_t*> calloc((c.n_cap + 8) // 8, 1) if nullable else NULL
+    c.data = <char*> malloc(c.cap)
+    return not (c.views == NULL or c.data == NULL or (nullable and c.validity == NULL))
+
+
+cdef void str_free(StrCol* c) noexcept nogil:
+    free(c.views)
+    free(c.validity)
+    free(c.data)
+    c.views = NULL
+    c.validity = NULL
+    c.data = NULL
+
+
+cdef inline bint str_push(StrCol* c, const uint8_t* a, int64_t length, bint valid) noexcept nogil:
+    cdef int64_t new_cap
+    cdef void* grown
+    cdef uint8_t* v
+    cdef int32_t word
+    if c.n >= c.n_cap:
+        new_cap = c.n_cap * 2
+        grown = realloc(c.views, new_cap * 16)
+        if grown == NULL:
+            return False
+        c.views = <uint8_t*> grown
+        memset(c.views + 16 * c.n_cap, 0, (new_cap - c.n_cap) * 16)
+        c.n_cap = new_cap
+    v = c.views + 16 * c.n  # zeroed: a null stays all zeros, short values zero-padded
+    if valid:
+        word = <int32_t> length
+        memcpy(v, &word, 4)
+        if length <= 12:
+            memcpy(v + 4, a, length)
+        else:
+            if c.size + length > 2147483647:
+                return False
+            if c.size + length > c.cap:
+                new_cap = (c.size + length) * 2
+                grown = realloc(c.data, new_cap)
+                if grown == NULL:
+                    return False
+                c.data = <char*> grown
+                c.cap = new_cap
+            memcpy(v + 4, a, 4)
+            word = <int32_t> c.size
+            memcpy(v + 12, &word, 4)  # buffer index 0 at v + 8
+            memcpy(c.data + c.size, a, length)
+            c.size += length
+        if c.validity != NULL:
+            c.validity[c.n >> 3] |= <uint8_t> (1 << (c.n & 7))
+    else:
+        c.nulls += 1
+    c.n += 1
+    return True
+
+
+cdef bint push_split(StrCol* c, const uint8_t* a, const uint8_t* b, uint8_t sep) noexcept nogil:
+    # the parts of [a, b) between `sep` bytes, each a value (empty parts too)
+    cdef const uint8_t* s
+    while True:
+        s = a
+        while s < b and s[0] != sep:
+            s += 1
+        if not str_push(c, a, s - a, True):
+            return False
+        if s == b:
+            return True
+        a = s + 1
+
+
+cdef ArrowArray* str_array(StrCol* c) noexcept nogil:
+    # hands the buffers over (also on failure): validity, views, one data buffer, its size
+    cdef int64_t* sizes = <int64_t*> malloc(sizeof(int64_t))
+    cdef ArrowArray* a
+    if sizes != NULL:
+        sizes[0] = c.size
+    a = pgx_array(c.n, c.nulls, 4, c.validity if c.nulls else NULL, c.views, c.data, sizes, NULL)
+    if not c.nulls:
+        free(c.validity)
+    c.views = NULL
+    c.validity = NULL
+    c.data = NULL
+    if sizes == NULL:
+        pgx_free_array(a)
+        return NULL
+    return a
+
+
+cdef inline bint is_null_text(const uint8_t* a, const uint8_t* b) noexcept nogil:
+    return a == b or (b - a == 1 and a[0] == b'.')
+
+
+cdef int parse_qual(const uint8_t* a, const uint8_t* b, float* out) noexcept nogil:
+    """A plain decimal number (sign, digits, point, exponent) -> 1; anything else 0."""
+    cdef const uint8_t* p = a
+    cdef int digits = 0
+    cdef char text[48]
+    cdef char* stop
+    if b - a >= 47:
+        return 0
+    if p < b and (p[0] == b'+' or p[0] == b'-'):
+        p += 1
+    while p < b and b'0' <= p[0] <= b'9':
+        p += 1
+        digits += 1
+    if p < b and p[0] == b'.':
+        p += 1
+        while p < b and b'0' <= p[0] <= b'9':
+            p += 1
+            digits += 1
+    if digits == 0:
+        return 0
+    if p < b and (p[0] == b'e' or p[0] == b'E'):
+        p += 1
+        if p < b and (p[0] == b'+' or p[0] == b'-'):
+            p += 1
+        digits = 0
+        while p < b and b'0' <= p[0] <= b'9':
+            p += 1
+            digits += 1
+        if digits == 0:
+            return 0
+    if p != b:
+        return 0
+    memcpy(text, a, b - a)
+    text[b - a] = 0
+    out[0] = strtof(text, &stop)
+    return 1 if stop == text + (b - a) else 0
+
+
+def site_columns(const uint8_t[::1] data, int n_rows, int n_columns):
+    """Typed site columns of ``n_rows`` newline-terminated lines of site text.
+
+    Parameters
+    ----------
+    data : uint8 array
+        The first ``n_columns`` columns of each record (``sites`` of :func:`parse_records`).
+    n_rows : int
+        Lines in ``data``.
+    n_columns : int
+        7 (CHROM to FILTER) or 8 (with INFO).
+
+    Returns
+    -------
+    dict or None
+        ``chrom``, ``id``, ``ref`` (str, '.' or empty -> null), ``alt`` (list of str, '.' ->
+        empty), ``qual`` (float32, '.' -> null), ``filter`` (list of str split at ';', '.' ->
+        null) and with 8 columns ``info`` (str); each value for ``polars.Series(name, value)``.
+        None when the text is not plain ASCII or a QUAL is not a plain decimal number (the
+        caller then uses its general path).
+    """
+    cdef const uint8_t* base = &data[0] if data.shape[0] > 0 else NULL
+    cdef const uint8_t* end = base + data.shape[0]
+    cdef const uint8_t* p
+    cdef const uint8_t* q
+    cdef int64_t L = data.shape[0]
+    cdef int64_t row = 0, i
+    cdef int c
+    cdef uint8_t acc = 0
+    cdef bint ok = True
+    cdef bint with_info = n_columns >= 8
+    cdef StrCol cols[4]          # chrom, id, ref, info
+    cdef StrCol alt_child, flt_child
+    cdef DelimScan ds
+    cdef int64_t* alt_off = NULL
+    cdef int64_t* flt_off = NULL
+    cdef uint8_t* flt_valid = NULL
+    cdef int64_t flt_nulls = 0
+    cdef float* qual = NULL
+    cdef uint8_t* qual_valid = NULL
+    cdef int64_t qual_nulls = 0
+    cdef int n_str = 4 if with_info else 3
+    cdef ArrowArray* child
+    cdef bint lost = False
+    cdef ArrowColumn column
+    cdef const char* fmt_str = "vu"
+    if n_rows < 0 or n_columns < 7 or n_columns > 8:
+        raise ValueError("site_columns: n_rows >= 0 and n_columns 7 or 8")
+    memset(cols, 0, sizeof(cols))
+    memset(&alt_child, 0, sizeof(alt_child))
+    memset(&flt_child, 0, sizeof(flt_child))
+    with nogil:
+        for i in range(L):
+            acc |= base[i]
+        if acc & 0x80:
+            ok = False
+        if ok:
+            for c in range(n_str):
+                ok = ok and str_init(&cols[c], n_rows, True)
+            ok = ok and str_init(&alt_child, n_rows, False)
+            ok = ok and str_init(&flt_child, n_rows, False)
+            alt_off = <int64_t*> malloc((n_rows + 1) * sizeof(int64_t))
+            flt_off = <int64_t*> malloc((n_rows + 1) * sizeof(int64_t))
+            flt_valid = <uint8_t*> calloc((n_rows + 8) // 8, 1)
+            qual = <float*> malloc((n_rows + 1) * sizeof(float))
+            qual_valid = <uint8_t*> calloc((n_rows + 8) // 8, 1)
+            ok = ok and alt_off != NULL and flt_off != NULL and flt_valid != NULL and qual != NULL and qual_valid != NULL
+        if ok:
+            alt_off[0] = 0
+            flt_off[0] = 0
+            p = base
+            ds_init(&ds, base, L, b'\t', b'\n')
+            while p < end and ok:
+                if row >= n_rows:
+                    ok = False
+                    break
+                for c in range(n_columns):
+                    q = base + ds_next(&ds)
+                    if c == 0:
+                        ok = str_push(&cols[0], p, q - p, not is_null_text(p, q))
+                    elif c == 2:
+                        ok = str_push(&cols[1], p, q - p, not is_null_text(p, q))
+                    elif c == 3:
+                        ok = str_push(&cols[2], p, q - p, not is_null_text(p, q))
+                    elif c == 7:
+                        ok = str_push(&cols[3], p, q - p, not is_null_text(p, q))
+                    elif c == 4:
+                        if not is_null_text(p, q):
+                            ok = push_split(&alt_child, p, q, b',')
+                        alt_off[row + 1] = alt_child.n
+                    elif c == 5:
+                        if is_null_text(p, q):
+                            qual[row] = 0
+                            qual_nulls += 1
+                        elif parse_qual(p, q, &qual[row]):
+                            qual_valid[row >> 3] |= <uint8_t> (1 << (row & 7))
+                        else:
+                            ok = False
+                    elif c == 6:
+                        if is_null_text(p, q):
+                            flt_nulls += 1
+                        else:
+                            flt_valid[row >> 3] |= <uint8_t> (1 << (row & 7))
+                            ok = push_split(&flt_child, p, q, b';')
+                        flt_off[row + 1] = flt_child.n
+                    if not ok:
+                        break
+                    # a tab after every column but the last, then the line's end
+                    if (q < end and q[0] == b'\t') != (c < n_columns - 1):
+                        ok = False
+                        break
+                    p = q + 1
+                row += 1
+            if row != n_rows:
+                ok = False
+    if not ok:
+        for c in range(4):
+            str_free(&cols[c])
+        str_free(&alt_child)
+        str_free(&flt_child)
+        free(alt_off)
+        free(flt_off)
+        free(flt_valid)
+        free(qual)
+        free(qual_valid)
+        return None
+    out = {}
+    names = ("chrom", "id", "ref", "info")
+    for c in range(n_str):
+        column = ArrowColumn.__new__(ArrowColumn)
+        column.array = str_array(&cols[c])
+        column.schema = pgx_schema(fmt_str, NULL)
+        out[names[c]] = column
+    info = out.pop("info", None)
+    column = ArrowColumn.__new__(ArrowColumn)
+    child = str_array(&alt_child)
+    lost = child == NULL
+    column.array = pgx_array(n_rows, 0, 2, NULL, alt_off, NULL, NULL, child)
+    column.schema = pgx_schema("+L", pgx_schema(fmt_str, NULL))
+    out["alt"] = column
+    column = ArrowColumn.__new__(ArrowColumn)
+    column.array = pgx_array(n_rows, qual_nulls, 2, qual_valid if qual_nulls else NULL, qual, NULL, NULL, NULL)
+    if not qual_nulls:
+        free(qual_valid)
+    column.schema = pgx_schema("f", NULL)
+    out["qual"] = column
+    column = ArrowColumn.__new__(ArrowColumn)
+    child = str_array(&flt_child)
+    lost = lost or child == NULL
+    column.array = pgx_array(n_rows, flt_nulls, 2, flt_valid if flt_nulls else NULL, flt_off, NULL, NULL, child)
+    if not flt_nulls:
+        free(flt_valid)
+    column.schema = pgx_schema("+L", pgx_schema(fmt_str, NULL))
+    out["filter"] = column
+    if info is not None:
+        out["info"] = info
+    for value in out.values():
+        lost = lost or (<ArrowColumn> value).array == NULL or (<ArrowColumn> value).schema == NULL
+    if lost:  # the columns built so far are freed with `out`
+        raise MemoryError("site_columns: out of memory")
+    return out

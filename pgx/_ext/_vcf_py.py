@@ -6,6 +6,10 @@ into (``PGX_PURE_PYTHON=1``) with a warning. Written for clarity, not speed.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+from fractions import Fraction
+
 import numpy as np
 
 N_VAR, LINE, SITE_LEN, OFFSET, ERR_CODE, ERR_COL, ERR_KEY, ERR_START, ERR_STOP, LINE_START = range(10)
@@ -224,6 +228,8 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
 def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, phased, dp, gq, ps, ad,
                   pos, end, lines, sites, max_variants, site_columns=8):
     """Pure-Python twin of :func:`pgx._ext._vcf.parse_records` (same contract)."""
+    if site_columns not in (7, 8):
+        raise ValueError(f"site_columns must be 7 or 8, found {site_columns}")
     data = bytes(np.asarray(buf)[:stop])
     v = int(state[N_VAR])
     line_no = int(state[LINE])
@@ -276,3 +282,74 @@ def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, p
     p = min(p, stop)
     state[N_VAR], state[LINE], state[SITE_LEN], state[OFFSET], state[ERR_CODE] = v, line_no, site_len, p, err
     return status
+
+
+_QUAL = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _float32(text: str) -> float:
+    """The float32 nearest to the decimal ``text`` (ties to even), as strtof rounds."""
+    exact = Fraction(Decimal(text))
+    with np.errstate(over="ignore"):
+        guess = np.float32(float(exact))
+        if not np.isfinite(guess):
+            return float(guess)
+        neighbours = (np.nextafter(guess, np.float32(-np.inf)), guess, np.nextafter(guess, np.float32(np.inf)))
+    best = None
+    for candidate in neighbours:
+        if not np.isfinite(candidate):
+            continue
+        key = (abs(Fraction(float(candidate)) - exact), int(np.array(candidate).view(np.uint32)) & 1)
+        if best is None or key < best[0]:
+            best = (key, candidate)
+    value = float(best[1])
+    return -0.0 if value == 0 and text.lstrip()[:1] == "-" else value
+
+
+def site_columns(data: np.ndarray, n_rows: int, n_columns: int) -> dict | None:
+    """Typed site columns of ``n_rows`` newline-terminated lines of site text (see the kernel).
+
+    Returns a dict of ``chrom``, ``id``, ``ref``, ``alt``, ``qual``, ``filter`` (and ``info``
+    with 8 columns) for ``polars.Series``, or None when the text is not plain ASCII or a
+    QUAL is not a plain decimal number.
+    """
+    import polars as pl
+
+    if n_rows < 0 or n_columns not in (7, 8):
+        raise ValueError("site_columns: n_rows >= 0 and n_columns 7 or 8")
+    text = bytes(data)
+    if not text.isascii():
+        return None
+    rows = text.split(b"\n")
+    if rows and rows[-1] == b"":
+        rows.pop()
+    if len(rows) != n_rows:
+        return None
+    values: dict[str, list] = {name: [] for name in ("chrom", "id", "ref", "alt", "qual", "filter", "info")}
+
+    def text_or_null(field: bytes) -> str | None:
+        return None if field in (b"", b".") else field.decode("ascii")
+
+    for row in rows:
+        fields = row.split(b"\t")
+        if len(fields) != n_columns:
+            return None
+        values["chrom"].append(text_or_null(fields[0]))
+        values["id"].append(text_or_null(fields[2]))
+        values["ref"].append(text_or_null(fields[3]))
+        alt = fields[4]
+        values["alt"].append([] if alt in (b"", b".") else alt.decode("ascii").split(","))
+        qual = fields[5]
+        if qual in (b"", b"."):
+            values["qual"].append(None)
+        elif _QUAL.fullmatch(qual):
+            values["qual"].append(_float32(qual.decode("ascii")))
+        else:
+            return None
+        flt = fields[6]
+        values["filter"].append(None if flt in (b"", b".") else flt.decode("ascii").split(";"))
+        if n_columns == 8:
+            values["info"].append(text_or_null(fields[7]))
+    dtypes = {"alt": pl.List(pl.String), "qual": pl.Float32, "filter": pl.List(pl.String), "info": pl.String}
+    names = ["chrom", "id", "ref", "alt", "qual", "filter"] + (["info"] if n_columns == 8 else [])
+    return {name: pl.Series(name, values[name], dtype=dtypes.get(name, pl.String)) for name in names}

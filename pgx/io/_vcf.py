@@ -33,6 +33,16 @@ _N_VAR, _LINE, _SITE_LEN, _OFFSET, _ERR_CODE, _ERR_COL, _ERR_KEY, _ERR_START, _E
 _COLUMN_NAMES = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")
 _CALLDATA = ("DP", "GQ", "AD", "PS")
 _BUFFER = 8 << 20
+#: site text handed to the worker thread in pieces of at least this many bytes
+_SITE_PIECE = 8 << 20
+#: parsed headers (and their sample index) of files read by region, keyed by path, size,
+#: modification time and inode: a partitioned job reads one file's regions many times
+_REGION_HEADERS: dict[tuple, tuple[VcfHeader, dict[str, int]]] = {}
+
+
+def _file_key(path: str) -> tuple:
+    st = os.stat(path)
+    return (path, st.st_size, st.st_mtime_ns, st.st_ino)
 _SITE_SCHEMA = {
     "chrom": pl.String, "pos": pl.String, "id": pl.String, "ref": pl.String,
     "alt": pl.String, "qual": pl.String, "filter": pl.String, "info": pl.String,
@@ -130,6 +140,8 @@ class _Reader:
         self._site_pool: ThreadPoolExecutor | None = None
         self._site_parts: list = []
         self._sites_handed = 0
+        self._rows_handed = 0
+        self._index: dict[str, int] | None = None
         kind = sniff(self.path)
         self.kind = kind
         region_spec = _parse_region(region) if region is not None else None
@@ -142,6 +154,9 @@ class _Reader:
                 contig = _resolve_contig(region_spec[0], list(self.header.contigs), path=self.path)
                 spec = (contig, region_spec[1], region_spec[2])
             _, self.source = open_bcf(self.path, spec)
+        elif region_spec is not None and _file_key(self.path) in _REGION_HEADERS:
+            self.header, self._index = _REGION_HEADERS[_file_key(self.path)]
+            self.source = self._region_source(kind, region_spec)
         else:
             self.source = open_source(self.path, kind, buffer_size=_BUFFER)
             try:
@@ -151,6 +166,10 @@ class _Reader:
                 raise
             if region_spec is not None:
                 self.source.close()
+                if len(_REGION_HEADERS) >= 4:
+                    _REGION_HEADERS.clear()
+                self._index = {name: i for i, name in enumerate(self.header.samples)}
+                _REGION_HEADERS[_file_key(self.path)] = (self.header, self._index)
                 self.source = self._region_source(kind, region_spec)
                 self.filled = self.offset = 0
                 self.eof = False
@@ -221,7 +240,15 @@ class _Reader:
         if isinstance(samples, (str, int)):
             samples = [samples]
         mapping = np.full(len(names), -1, dtype=np.int32)
-        index = {name: i for i, name in enumerate(names)}
+        index = self._index if self._index is not None else {name: i for i, name in enumerate(names)}
+        samples = list(samples)
+        try:  # names only, each once: no per-sample checks (the loop below explains any error)
+            columns = np.fromiter((index[s] for s in samples), dtype=np.int64, count=len(samples))
+        except (KeyError, TypeError):
+            columns = None
+        if columns is not None and np.unique(columns).size == columns.size:
+            mapping[columns] = np.arange(columns.size, dtype=np.int32)
+            return mapping, tuple(names[c] for c in columns)
         chosen: list[str] = []
         for out, sample in enumerate(samples):
             if isinstance(sample, (int, np.integer)) and not isinstance(sample, bool):
@@ -375,7 +402,7 @@ class _Reader:
     def _new_arrays(self, capacity: int) -> _Arrays:
         self.state[_N_VAR] = 0
         self.state[_SITE_LEN] = 0
-        self._sites_handed = 0
+        self._sites_handed = self._rows_handed = 0
         self._site_parts = []
         return _Arrays(capacity, len(self.sample_ids), self.ploidy, self.want, self.ad_width)
 
@@ -391,7 +418,7 @@ class _Reader:
         if arrays.capacity != n:
             arrays.resize(n)
         variants = self._variants(arrays, n)
-        self._check_order(variants, arrays.lines[:n])
+        self._check_order(variants, arrays.lines[:n], arrays.pos[:n])
         calldata = {key: getattr(arrays, key.lower()) for key in _CALLDATA if self.want[key]}
         return CallSet(
             genotypes=arrays.gt,
@@ -403,65 +430,98 @@ class _Reader:
             source=self.path,
         )
 
-    def _parse_sites(self, data: bytes) -> pl.DataFrame:
-        """The site columns of complete records, as strings ('.' -> null)."""
+    def _parse_sites(self, data: np.ndarray, n_rows: int) -> tuple[pl.DataFrame, int | None, str | None]:
+        """Typed site columns of complete records (uint8 text, newline-terminated): the
+        frame, and the row (in ``data``) and text of the first QUAL that is not a number
+        (None when all are)."""
         names = list(_SITE_SCHEMA)[: 8 if self.info_fields else 7]
-        if not data:
-            return pl.DataFrame(schema={name: pl.String for name in names if name != "pos"})
+        columns = self.kernel.site_columns(data, n_rows, len(names))
+        if columns is not None:  # plain ASCII, plain numbers: built by the kernel
+            return pl.DataFrame([pl.Series(column).alias(name) for name, column in columns.items()]), None, None
         options = dict(separator="\t", has_header=False, schema={name: pl.String for name in names},
                        quote_char=None, columns=[i for i, name in enumerate(names) if name != "pos"],
                        null_values=["."])
-        try:
-            return pl.read_csv(data, encoding="utf8", **options)
-        except pl.exceptions.ComputeError:
-            return pl.read_csv(data, encoding="utf8-lossy", **options)
-
-    def _hand_off_sites(self, arrays: _Arrays, *, final: bool = False) -> None:
-        """Parse finished site text on a worker thread while the kernel reads on (polars
-        releases the GIL), in pieces of at least 8 MB."""
-        site_len = int(self.state[_SITE_LEN])
-        if site_len - self._sites_handed < (1 if final else 8 << 20):
-            return
-        data = arrays.sites[self._sites_handed : site_len].tobytes()
-        self._sites_handed = site_len
-        if self._site_pool is None:
-            self._site_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgx-sites")
-        self._site_parts.append(self._site_pool.submit(self._parse_sites, data))
-
-    def _variants(self, arrays: _Arrays, n: int) -> pl.DataFrame:
-        self._hand_off_sites(arrays, final=True)
-        parts = [future.result() for future in self._site_parts]
-        self._site_parts = []
-        self._sites_handed = 0
-        raw = pl.concat(parts, rechunk=False) if parts else self._parse_sites(b"")
-        if raw.height != n:
-            raise PgxError(f"internal error: {raw.height} site rows for {n} records in {self.path}")
-        pos = pl.Series("pos", arrays.pos[:n])
-        end = pl.Series("end_raw", arrays.end[:n])
-        frame = raw.with_columns(pos, end).select(
+        if not data.shape[0]:
+            raw = pl.DataFrame(schema={name: pl.String for name in names if name != "pos"})
+        else:
+            text = data.tobytes()
+            try:
+                raw = pl.read_csv(text, encoding="utf8", **options)
+            except pl.exceptions.ComputeError:
+                raw = pl.read_csv(text, encoding="utf8-lossy", **options)
+        frame = raw.select(
             pl.col("chrom"),
-            pl.col("pos"),
             pl.col("id"),
             pl.col("ref"),
             pl.col("alt").str.split(",").fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("alt"),
             pl.col("qual").cast(pl.Float32, strict=False).alias("qual"),
             pl.col("filter").str.split(";").alias("filter"),
-            pl.when(pl.col("end_raw") < 0)
-            .then(pl.col("pos") + pl.col("ref").str.len_bytes().cast(pl.Int64) - 1)
-            .otherwise(pl.col("end_raw")).alias("end"),
-            pl.col("qual").alias("_qual_text"),
             *([pl.col("info")] if self.info_fields else []),
         )
-        bad = frame.select(
-            (pl.col("qual").is_null() & pl.col("_qual_text").is_not_null()).arg_true().first()
-        ).item()
+        bad = (frame["qual"].is_null() & raw["qual"].is_not_null()).arg_true()
+        if bad.len():
+            return frame, int(bad[0]), raw["qual"][int(bad[0])]
+        return frame, None, None
+
+    def _hand_off_sites(self, arrays: _Arrays, *, final: bool = False) -> None:
+        """Parse finished site text on a worker thread while the kernel reads on (the
+        kernel and polars release the GIL), in pieces of at least ``_SITE_PIECE`` bytes."""
+        site_len = int(self.state[_SITE_LEN])
+        if site_len - self._sites_handed < (1 if final else _SITE_PIECE):
+            return
+        data = arrays.sites[self._sites_handed : site_len]
+        rows = int(self.state[_N_VAR]) - self._rows_handed
+        self._sites_handed = site_len
+        self._rows_handed += rows
+        if not final:
+            # the worker reads this buffer as it is; the kernel writes on into a new one
+            # (np.empty: pages cost only once written)
+            arrays.sites = np.empty(arrays.sites.shape[0], dtype=np.uint8)
+            self.state[_SITE_LEN] = self._sites_handed = 0
+        if self._site_pool is None:
+            self._site_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgx-sites")
+        self._site_parts.append((rows, self._site_pool.submit(self._parse_sites, data, rows)))
+
+    def _variants(self, arrays: _Arrays, n: int) -> pl.DataFrame:
+        self._hand_off_sites(arrays, final=True)
+        parts = []
+        bounds = []
+        first = 0
+        bad: tuple[int, str | None] | None = None
+        for rows, future in self._site_parts:
+            part, bad_row, bad_text = future.result()
+            if bad is None and bad_row is not None:
+                bad = (first + bad_row, bad_text)
+            parts.append(part)
+            bounds.append((first, first + rows))
+            first += rows
+        self._site_parts = []
+        self._sites_handed = self._rows_handed = 0
+        raw = pl.concat(parts, rechunk=False) if parts else self._parse_sites(np.empty(0, np.uint8), 0)[0]
+        if raw.height != n:
+            raise PgxError(f"internal error: {raw.height} site rows for {n} records in {self.path}")
         if bad is not None:
             raise VcfFormatError(
-                f"expected a number or '.', found {frame['_qual_text'][bad]!r}",
-                path=self.path, line=int(arrays.lines[bad]), field="QUAL",
+                f"expected a number or '.', found {bad[1]!r}",
+                path=self.path, line=int(arrays.lines[bad[0]]), field="QUAL",
             )
+        pos = arrays.pos[:n]
+        end = arrays.end[:n]
+        if n and end.min() < 0:  # no END=: the last base of REF
+            ref_end = pos + raw["ref"].str.len_bytes().to_numpy().astype(np.int64) - 1
+            end = np.where(end < 0, ref_end, end)
+
+        def column(name: str, values: np.ndarray) -> pl.Series:
+            # in pieces like the site columns: polars would copy them all into one otherwise
+            if len(bounds) < 2:
+                return pl.Series(name, values)
+            return pl.concat([pl.Series(name, values[a:b]) for a, b in bounds], rechunk=False)
+
+        frame = raw.with_columns(column("pos", pos), column("end", end)).select(
+            "chrom", "pos", "id", "ref", "alt", "qual", "filter", "end", *(["info"] if self.info_fields else []),
+        )
         info_columns = [self._info_column(frame, key, arrays.lines) for key in self.info_fields]
-        return frame.drop("_qual_text", *(["info"] if self.info_fields else [])).with_columns(info_columns)
+        return frame.drop(*(["info"] if self.info_fields else [])).with_columns(info_columns)
 
     def _info_column(self, frame: pl.DataFrame, key: str, lines: np.ndarray) -> pl.Series:
         definition = self.header.info[key]
@@ -489,13 +549,12 @@ class _Reader:
             )
         return values.alias(key)
 
-    def _check_order(self, variants: pl.DataFrame, lines: np.ndarray) -> None:
+    def _check_order(self, variants: pl.DataFrame, lines: np.ndarray, pos: np.ndarray) -> None:
         """Warn about records out of order or repeated (across chunks too)."""
         n = variants.height
         if n == 0:
             return
         chrom = variants["chrom"]
-        pos = variants["pos"].to_numpy()
         prev_chrom = chrom.shift(1)
         prev_pos = np.empty_like(pos)
         prev_pos[1:] = pos[:-1]
@@ -545,7 +604,11 @@ class _Reader:
                 )
                 break
         self._last = (chrom[-1], int(pos[-1]))
-        self._seen_chroms = seen | set(chrom.unique().to_list())
+        if chrom.null_count():
+            present = set(chrom.unique().to_list())
+        else:  # the first record and every change of contig name them all
+            present = set(chrom.gather(changes).to_list()) | {chrom[0]}
+        self._seen_chroms = seen | present
         self._seen_chroms.discard(chrom[-1])
         self._last_key = (chrom[-1], int(pos[-1]), ref[-1], tuple(alt[-1]))
 
