@@ -170,7 +170,11 @@ def test_workers_2_gives_the_same_calls_and_reruns_only_a_missing_partition(coho
 @pytest.fixture()
 def external_cluster(tmp_path):
     """``dask scheduler`` and two ``dask worker`` processes (no nanny: a killed worker stays
-    dead) on loopback, each able to kill itself once (see KILL_ONCE) when the test arms it."""
+    dead) on loopback, each able to kill itself once (see KILL_ONCE) when the test arms it.
+
+    They run in ``tmp_path``: ``python -m`` puts the working directory first on ``sys.path``,
+    and from a source checkout that would import the unbuilt ``pgx/`` instead of the
+    installed package."""
     armed, marker = tmp_path / "armed", tmp_path / "kill-marker"
     preload = tmp_path / "kill_once.py"
     preload.write_text(KILL_ONCE.format(armed=str(armed), marker=str(marker)))
@@ -178,7 +182,8 @@ def external_cluster(tmp_path):
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     worker = [sys.executable, "-m", "distributed.cli.dask_worker"]
     procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
-                               str(sched_file)], env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                               str(sched_file)], env=_env(), cwd=tmp_path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
     try:
         for _ in range(600):
             if sched_file.exists() and sched_file.stat().st_size:
@@ -189,7 +194,7 @@ def external_cluster(tmp_path):
             procs.append(subprocess.Popen(
                 [*worker, address, "--nthreads", "1", "--nworkers", "1", "--no-nanny", "--no-dashboard",
                  "--name", f"w{k}", "--host", "127.0.0.1", "--preload", str(preload)],
-                env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                env=_env(), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         yield {"address": address, "armed": armed, "marker": marker, "workers": procs[1:]}
     finally:
         for proc in reversed(procs):
