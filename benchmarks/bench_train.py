@@ -52,7 +52,9 @@ def _table(n: int, seed: int, n_features: int, spec=None):
 
     c = simulate_cohort(n, seed=seed, write_vcf=False)
     if spec is None:
-        spec = infer_spec(calls=c.diplotypes, biomarkers=c.biomarkers, treatments=c.treatments, patients=c.patients)
+        # index_therapy=False: every column of the float64 matrix is numeric (index_drug is a string)
+        spec = infer_spec(calls=c.diplotypes, biomarkers=c.biomarkers, treatments=c.treatments, patients=c.patients,
+                          index_therapy=False)
     features = build(calls=c.diplotypes, biomarkers=c.biomarkers, treatments=c.treatments,
                      index_dates=c.index_dates, patients=c.patients, spec=spec)
     label = features.select("patient_id").join(

@@ -42,7 +42,9 @@ def test_one_row_per_patient_in_index_order(cohort):
 
 def test_future_values_are_ignored(cohort):
     spec = infer_spec(**{k: v for k, v in _inputs(cohort).items() if k != "index_dates"})
+    assert spec.index_therapy and spec.columns[-2:] == ["index_drug", "index_dose"]
     clean = build(**_inputs(cohort), spec=spec)
+    assert clean["index_drug"].null_count() == 0
     idx = cohort.index_dates
     future_bm = pl.concat([
         idx.select("patient_id", (pl.col("index_date") + pl.duration(days=d)).alias("time"))
@@ -56,6 +58,11 @@ def test_future_values_are_ignored(cohort):
                     biomarkers=pl.concat([cohort.biomarkers, future_bm]),
                     treatments=pl.concat([cohort.treatments, future_tx.select(cohort.treatments.columns)]))
     assert_frame_equal(planted, clean, check_exact=False)  # a leaked 1e6 would not be close
+    # the index-therapy block alone: a later therapy of a higher line is not the index therapy
+    only = FeatureSpec(index_therapy=True)
+    assert_frame_equal(build(treatments=pl.concat([cohort.treatments, future_tx.select(cohort.treatments.columns)]),
+                             index_dates=idx, spec=only),
+                       build(treatments=cohort.treatments, index_dates=idx, spec=only))
 
 
 def test_biomarker_stats_by_hand():
@@ -83,6 +90,13 @@ def test_treatment_history_by_hand():
     assert a["tx_warfarin_ever"] == 0  # started on the index date: not history
     assert a["conc_CYP2D6_inhibitor_strong"] == 1 and a["tx_prior_lines"] == 1
     assert b["tx_n_prior"] == 0 and b["conc_CYP2D6_inhibitor_strong"] == 0
+    assert (a["index_drug"], a["index_dose"], b["index_drug"], b["index_dose"]) == ("warfarin", 5.0, None, None)
+    # several therapies started on the index date: the highest line is the index therapy
+    same_day = pl.DataFrame({"patient_id": ["a", "a"], "drug": ["omeprazole", "capecitabine"],
+                             "start": [date(2021, 1, 1)] * 2, "stop": [None, None], "dose": [20.0, 2000.0],
+                             "line": [None, 1]})
+    y = build(treatments=same_day, index_dates=idx, spec=FeatureSpec(index_therapy=True))
+    assert y.row(0) == ("a", "capecitabine", 2000.0) and y.row(1) == ("b", None, None)
 
 
 def test_phenoconversion_column(cohort):

@@ -2,10 +2,11 @@
 
 One simulated cohort (module fixture), one feature table built the way a user would: the
 calls, biomarkers, treatments and patients frames into ``pgx.features.build`` with each
-patient's treatment start as the index date, plus the index therapy itself (drug and planned
-daily dose, known when it is prescribed). Patients are split in halves; for each mechanism the
-matching pgx model is fitted with its defaults on the training half of that drug's patients
-and judged on the other half against the generating truth the simulator stores (``p_true``):
+patient's treatment start as the index date, including its index-therapy block (``index_drug``
+and ``index_dose``: the drug and planned daily dose started on the index date, known when it is
+prescribed). Patients are split in halves; for each mechanism the matching pgx model is fitted
+with its defaults on the training half of that drug's patients and judged on the other half
+against the generating truth the simulator stores (``p_true``):
 
 * AUROC within 0.02 of the oracle AUROC (``p_true`` scored against the same held-out outcomes);
 * calibration slope in 0.9-1.1, measured against the true probabilities (the logistic
@@ -99,22 +100,20 @@ def table(cohort):
     c = cohort
     features = build(calls=c.diplotypes, biomarkers=c.biomarkers, treatments=c.treatments,
                      index_dates=c.index_dates, patients=c.patients)
-    # the therapy started on the index date: its drug and planned daily dose are known then
-    index_therapy = (c.treatments.join(c.patients.select("patient_id", "index_date", "index_drug"), on="patient_id")
-                     .filter((pl.col("start") == pl.col("index_date")) & (pl.col("drug") == pl.col("index_drug")))
-                     .select("patient_id", "index_drug", pl.col("dose").alias("index_dose")))
+    # the index-therapy block (the therapy started on the index date: drug and planned daily dose)
+    assert features.columns[-2:] == ["index_drug", "index_dose"]
     phenotypes = (c.diplotypes.join(c.patients.select("patient_id", "sample_id"), on="sample_id")
                   .pivot(on="gene", index="patient_id", values="phenotype"))
     phenotypes = phenotypes.rename({g: f"phenotype_{g}" for g in phenotypes.columns if g != "patient_id"})
     rng = np.random.default_rng(SEED)
     ids = c.patients["patient_id"].to_numpy()
     test_ids = ids[rng.permutation(len(ids))[: len(ids) // 2]]
-    frame = (features.join(index_therapy, on="patient_id", how="left", maintain_order="left")
-             .join(c.outcomes.select("patient_id", "outcome", "value", "event", "p_true", "mu_true"), on="patient_id")
+    outcomes = c.outcomes.select("patient_id", "outcome", "value", "event", "p_true", "mu_true")
+    frame = (features.join(outcomes, on="patient_id")
              .join(phenotypes, on="patient_id")
              .with_columns(pl.col("patient_id").is_in(test_ids).alias("_test")))
     assert frame.height == N_PATIENTS
-    feature_columns = [name for name in features.columns if name != "patient_id"] + ["index_drug", "index_dose"]
+    feature_columns = [name for name in features.columns if name != "patient_id"]
     return frame, feature_columns
 
 

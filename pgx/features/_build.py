@@ -66,7 +66,7 @@ def infer_spec(*, calls: pl.DataFrame | None = None, callset: CallSet | None = N
                patients: pl.DataFrame | None = None, variants: Sequence[str] | None = None,
                genes: Sequence[str] | None = None, windows: Sequence[int] = (365, 1825),
                stats: Sequence[str] | None = None, genotype_encoding: str = "dosage",
-               max_drugs: int = 50) -> FeatureSpec:
+               max_drugs: int = 50, index_therapy: bool = True) -> FeatureSpec:
     """Make a :class:`FeatureSpec` from training inputs: the categories and names they hold.
 
     Parameters
@@ -84,6 +84,9 @@ def infer_spec(*, calls: pl.DataFrame | None = None, callset: CallSet | None = N
     genotype_encoding : {"dosage", "onehot"}, default "dosage"
     max_drugs : int, default 50
         Keep the most frequent drugs (and all classes).
+    index_therapy : bool, default True
+        With treatments, add the index-therapy block (``index_drug``, ``index_dose``): the
+        therapy started on the index date, known when it is prescribed.
 
     Returns
     -------
@@ -126,6 +129,7 @@ def infer_spec(*, calls: pl.DataFrame | None = None, callset: CallSet | None = N
         if "drug_class" in treatments.columns:
             spec.drug_classes = sorted(treatments["drug_class"].drop_nulls().unique().to_list())
         spec.comedication_effects = sorted(_comed_keys(comedications())["key"].unique().to_list())
+        spec.index_therapy = bool(index_therapy)
     if patients is not None:
         for column in _DEMOGRAPHIC_COLUMNS:
             if column in patients.columns:
@@ -163,6 +167,8 @@ def _columns(spec: FeatureSpec) -> list[str]:
         cols.append("age")
     for column, levels in spec.demographics.items():
         cols += [f"{column}_{slug(level)}" for level in levels]
+    if spec.index_therapy:
+        cols += ["index_drug", "index_dose"]
     return cols
 
 
@@ -350,6 +356,23 @@ def _treatment_block(spec: FeatureSpec, treatments: pl.DataFrame, index: pl.Data
     return out
 
 
+def _index_therapy_block(treatments: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
+    """The therapy started on the index date (start == index_date): its drug and daily dose."""
+    has_dose, has_line = "dose" in treatments.columns, "line" in treatments.columns
+    return (treatments.lazy().with_row_index("_row")
+            .select(pl.col("patient_id").cast(pl.String), "start", "_row",
+                    pl.col("drug").cast(pl.String).alias("index_drug"),
+                    (pl.col("dose").cast(pl.Float64) if has_dose else pl.lit(None, pl.Float64)).alias("index_dose"),
+                    (pl.col("line").cast(pl.Float64) if has_line else pl.lit(None, pl.Float64)).alias("_line"))
+            .join(index.lazy(), on="patient_id", how="inner")
+            .filter(pl.col("start") == pl.col("index_date"))
+            # several on the day: the highest line (a null line last), then the first row
+            .sort(["patient_id", "_line", "_row"], descending=[False, True, False], nulls_last=True)
+            .unique(subset=["patient_id"], keep="first", maintain_order=True)
+            .select("patient_id", "index_drug", "index_dose")
+            .collect())
+
+
 def _phenoconversion(treatments: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
     rules, _ = phenoconversion_tables()
     mult = rules.filter((pl.col("enzyme") == "CYP2D6") & (pl.col("method") == "activity_multiplier")).select(
@@ -389,12 +412,15 @@ def build(*, calls: pl.DataFrame | None = None, callset: CallSet | None = None,
     CallSet: dosage or one-hot of chosen variants), biomarkers (last/min/max/mean/count/slope
     within windows before the index date), treatment history (prior exposure per drug and class,
     counts, cumulative dose, days since last exposure, prior lines, concomitant inhibitors and
-    inducers from the co-medication table) and demographics.
+    inducers from the co-medication table), demographics and the index therapy (``index_drug``
+    and ``index_dose``: the drug and planned daily dose of the therapy started on the index
+    date, known when it is prescribed; see :class:`FeatureSpec`).
 
     Time rules (nothing after the index date leaks in): a biomarker counts if measured strictly
     before the index date; a therapy counts as history if it started strictly before it, with
     exposure counted up to the day before; a co-medication is concomitant if active on the
-    index date (start <= index_date <= stop, stop inclusive, null stop ongoing).
+    index date (start <= index_date <= stop, stop inclusive, null stop ongoing); the index
+    therapy is one that starts on the index date (start == index_date), never a later one.
 
     Parameters
     ----------
@@ -499,6 +525,11 @@ def build(*, calls: pl.DataFrame | None = None, callset: CallSet | None = None,
             missing.append("treatments")
         else:
             blocks.append(_treatment_block(spec, treatments, index))
+    if spec.index_therapy:
+        if treatments is None:
+            missing.append("index therapy (treatments)")
+        else:
+            blocks.append(_index_therapy_block(treatments, index))
     if spec.age or spec.demographics:
         if patients is None:
             missing.append("demographics (patients)")
@@ -515,5 +546,6 @@ def build(*, calls: pl.DataFrame | None = None, callset: CallSet | None = None,
     if absent and not missing:
         warnings.warn(f"{len(absent)} spec column(s) could not be computed from the inputs (first: {absent[:3]}); "
                       "they are null", MissingBlockWarning, stacklevel=2)
-    return out.select("patient_id", *[pl.col(c) if c in present else pl.lit(None, pl.Float64).alias(c)
+    return out.select("patient_id", *[pl.col(c) if c in present
+                                      else pl.lit(None, pl.String if c == "index_drug" else pl.Float64).alias(c)
                                       for c in spec.columns])

@@ -68,6 +68,11 @@ class FeatureSpec:
         Categorical patient columns (sex, population, site) and their levels.
     age : bool
         Add age at the index date (from birth_year or age of the patients frame).
+    index_therapy : bool
+        Add the index therapy, the one started on the index date: ``index_drug`` (its drug
+        name, a string) and ``index_dose`` (its planned daily dose). When several therapies
+        start that day, the one of the highest line (a null line last) and then the first
+        row; patients with none get nulls.
     columns : list of str
         The output columns after ``patient_id``, in order.
     version : int
@@ -89,6 +94,7 @@ class FeatureSpec:
     comedication_effects: list[str] = field(default_factory=list)
     demographics: dict[str, list[str]] = field(default_factory=dict)
     age: bool = False
+    index_therapy: bool = False
     columns: list[str] = field(default_factory=list)
     version: int = SPEC_VERSION
 
