@@ -138,8 +138,20 @@ def _audit_head(args: argparse.Namespace) -> str | None:
     return chain_head(path)
 
 
+def _partitioned(args: argparse.Namespace) -> bool:
+    """Whether any partition option was given (``call`` and ``report`` then run by partitions)."""
+    return (args.workers is not None or args.scheduler is not None or args.sample_block is not None
+            or args.no_regions or getattr(args, "parquet_dir", None) is not None)
+
+
+def _sample_block(args: argparse.Namespace) -> int:
+    from pgx.cluster import DEFAULT_SAMPLE_BLOCK
+
+    return DEFAULT_SAMPLE_BLOCK if args.sample_block is None else args.sample_block
+
+
 def _call(args: argparse.Namespace) -> int:
-    if args.workers is not None or args.scheduler is not None or args.parquet_dir is not None or args.no_regions:
+    if _partitioned(args):
         return _call_partitioned(args)
     from pgx.io import read_vcf
     from pgx.pipeline import call, pseudonymize_samples, write_calls_tsv
@@ -177,7 +189,7 @@ def _call_partitioned(args: argparse.Namespace) -> int:
 
     run = call_partitioned(args.vcf, parquet_dir=args.parquet_dir, samples=samples, genes=_list(args.genes),
                            genome_build=args.genome_build, assume_reference=args.assume_reference,
-                           outside_calls=args.outside_calls, sample_block=args.sample_block,
+                           outside_calls=args.outside_calls, sample_block=_sample_block(args),
                            by_region=False if args.no_regions else None, workers=args.workers,
                            scheduler=args.scheduler, pseudonyms=pseudonyms, progress=progress)
     write_calls_tsv(run.calls, args.output)
@@ -219,7 +231,7 @@ def _report_partitioned(args: argparse.Namespace, formats: list[str], samples, p
     run = report_partitioned(args.vcf, args.output, medications=args.medications, outside_calls=args.outside_calls,
                              drugs=_list(args.drugs), samples=samples, genes=_list(args.genes), formats=formats,
                              genome_build=args.genome_build, assume_reference=args.assume_reference, force=args.force,
-                             sample_block=5000 if args.sample_block is None else args.sample_block,
+                             sample_block=_sample_block(args),
                              by_region=False if args.no_regions else None,
                              workers=args.workers, scheduler=args.scheduler, pseudonyms=pseudonyms,
                              min_count=args.min_cell_count, audit_chain_head=_audit_head(args),
@@ -260,7 +272,7 @@ def _report(args: argparse.Namespace) -> int:
 
         tumor = tumor_report_section(args.somatic, tumor_type=args.tumor_type, target_mb=args.target_mb, msi=args.msi,
                                      fusions=args.fusions, cna=args.cna)
-    if args.workers is not None or args.scheduler is not None or args.sample_block is not None or args.no_regions:
+    if _partitioned(args):
         statuses = _report_partitioned(args, formats, samples, pseudonyms)
     else:
         statuses = report(source, args.output, from_calls=bool(args.from_calls), medications=args.medications,
@@ -456,7 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run on a running dask.distributed scheduler (tcp://host:8786); workers must see the files")
     scale.add_argument("--parquet-dir", metavar="DIR",
                        help="also keep one Parquet file per partition here; a rerun skips the complete ones")
-    scale.add_argument("--sample-block", type=int, default=5000, metavar="N", help="samples per partition (default 5000)")
+    scale.add_argument("--sample-block", type=int, default=None, metavar="N",
+                       help="samples per partition (default 5000)")
     scale.add_argument("--no-regions", action="store_true",
                        help="partition by sample blocks only, each reading the whole file (faster when the VCF holds "
                             "little besides the pharmacogenes)")

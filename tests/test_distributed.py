@@ -323,6 +323,19 @@ def test_no_regions_option_partitions_by_sample_blocks_only(cohort, tmp_path):
     assert _parquet_content(parts).equals(cohort["parquet"])
 
 
+
+def test_sample_block_alone_partitions_the_call_and_is_checked(cohort, tmp_path):
+    out = tmp_path / "calls.tsv"
+    result = run_pgx("call", str(cohort["indexed"]), "--genes", GENES, "--sample-block", BLOCK, "-o", str(out),
+                     env=_env())
+    assert result.returncode == 0, result.stderr
+    assert "partition(s) computed" in result.stderr
+    assert out.read_bytes() == cohort["expected"]
+    bad = run_pgx("call", str(cohort["indexed"]), "--sample-block", "0", "-o", str(tmp_path / "bad.tsv"), env=_env())
+    assert bad.returncode == 2
+    assert "sample_block: expected a whole number of at least 1, found 0" in bad.stderr
+    assert not (tmp_path / "bad.tsv").exists()
+
 # ---------------------------------------------------------------------------------------------
 # pgx report by sample blocks: the same files as one process
 
