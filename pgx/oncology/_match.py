@@ -30,8 +30,6 @@ MATCH_COLUMNS = {
 NONSYNONYMOUS = frozenset({"missense_variant", "stop_gained", "stop_lost", "start_lost", "frameshift_variant",
                            "inframe_insertion", "inframe_deletion", "protein_altering_variant"})
 _MSI = {"MSI-H": True, "DMMR": True, "MSI-L": False, "MSS": False, "PMMR": False}
-_CNA = COPY_NUMBER_CALLS
-_FUSION = FUSION_PATTERN
 _SPLICE = frozenset({"splice_acceptor_variant", "splice_donor_variant", "exon_loss_variant"})
 
 
@@ -167,7 +165,7 @@ def _fusions(fusions: Sequence[str] | pl.DataFrame | str | os.PathLike[str] | No
         items = list(fusions)
     out = []
     for item in items:
-        found = _FUSION.fullmatch(str(item).strip())
+        found = FUSION_PATTERN.fullmatch(str(item).strip())
         if not found:
             raise OncologyError(f"expected a fusion as 'GENE1::GENE2' (5' partner first; 'GENE1--GENE2' also "
                                 f"accepted), found {item!r}")
@@ -192,9 +190,9 @@ def _copy_numbers(cna: Mapping[str, str] | pl.DataFrame | str | os.PathLike[str]
                             f"found {type(cna).__name__}")
     out = []
     for gene, call in pairs:
-        kind = _CNA.get(str(call).strip().lower())
+        kind = COPY_NUMBER_CALLS.get(str(call).strip().lower())
         if kind is None:
-            raise OncologyError(f"copy-number call for {gene}: expected one of {sorted(_CNA)}, found {call!r}")
+            raise OncologyError(f"copy-number call for {gene}: expected one of {sorted(COPY_NUMBER_CALLS)}, found {call!r}")
         out.append((str(gene).upper(), kind))
     return out
 
