@@ -457,14 +457,17 @@ for drug in ("phenytoin", "fosphenytoin"):
         "strong", "adjust_dose")
 
 # Facts in the text: CPIC 2017 dosing flow chart footnotes (Johnson et al. 2017, Figure 2, PMC copy
-# pmc.ncbi.nlm.nih.gov/articles/PMC5546947/figure/F2). The strength of each flow-chart branch could not be read in a
-# stored copy; 'strong' is as distributed in PyPGx 0.27.0 (unverified).
+# pmc.ncbi.nlm.nih.gov/articles/PMC5546947/figure/F2). Strength: CPIC grades the genotype-guided dosing 'strong'
+# for patients not of African ancestry and 'moderate' for patients of African ancestry (including the CYP2C9
+# *5/*6/*8/*11 and rs12777823 dose reductions), as tabulated from Johnson et al. 2017 in Table 3 of
+# pmc.ncbi.nlm.nih.gov/articles/PMC9014219 (Front Pharmacol 2022;13:866058). pgx calls do not carry ancestry, so
+# the one row keeps 'strong' and its text names the moderate grade for African ancestry.
 V = "2016-12 (Johnson et al., Clin Pharmacol Ther 2017;102:397)"
 add("CPIC", V, "warfarin", "CYP2C9;VKORC1", "CYP2C9=*;VKORC1=*",
     "CYP2C9 and VKORC1 (and, in some populations, CYP4F2 and CYP2C rs12777823) change the warfarin dose needed.",
     "Compute the starting dose with a validated pharmacogenetic dosing algorithm (the IWPC or Gage equation, as in CPIC's dosing flow chart) from the CYP2C9 and VKORC1 genotypes (CYP4F2 *3 may add 5-10% to the dose) plus clinical factors; see www.warfarindosing.org. "
     "Consider another anticoagulant when CYP2C9 predicts poor metabolism (for example *2/*3 or *3/*3), alone or with a VKORC1 A allele. "
-    "For patients of African ancestry, dose clinically unless CYP2C9 *5, *6, *8 and *11 were tested.",
+    "For patients of African ancestry (where CPIC grades this advice moderate rather than strong), dose clinically unless CYP2C9 *5, *6, *8 and *11 were tested.",
     "strong", "adjust_dose")
 
 # ---------------------------------------------------------------- CPIC, HLA
@@ -692,11 +695,16 @@ HEADERS = {
         "#   same MT-RNR1 rows and grades as the other aminoglycosides. amitriptyline: rows of all 16 CYP2C19 group x",
         "#   CYP2D6 phenotype combinations (UR/NM/IM/PM x UM/NM/IM/PM, including 'Likely' CYP2C19 phenotypes) read at",
         "#   209032d0; every grade and action class as here (CYP2D6 IM x CYP2C19 NM moderate at every IM activity score).",
-        "#   Not checkable there: warfarin and peginterferon alfa-2a/2b ('recommendations': null in PharmCAT's files);",
-        "#   their grading tables could not be read in a stored copy of Johnson et al. 2017 or Muir et al. 2014 either,",
-        "#   so their classifications remain as distributed in PyPGx 0.27.0 (unverified). Warfarin text facts checked",
-        "#   against the 2017 flow-chart footnotes (pmc.ncbi.nlm.nih.gov/articles/PMC5546947/figure/F2): alternative",
-        "#   agent for CYP2C9 poor metabolism, clinical dosing in African ancestry when CYP2C9 *5/*6/*8/*11 untested.",
+        "#   Not checkable there: warfarin and peginterferon alfa-2a/2b ('recommendations': null in PharmCAT's files).",
+        "#   warfarin (checked 2026-11-29): 'strong' for non-African and 'moderate' for African ancestry per Johnson et",
+        "#   al. 2017 as tabulated in pmc.ncbi.nlm.nih.gov/articles/PMC9014219 Table 3; calls carry no ancestry, so the",
+        "#   row is 'strong' and its text names the moderate grade. Text facts from the 2017 flow-chart footnotes",
+        "#   (pmc.ncbi.nlm.nih.gov/articles/PMC5546947/figure/F2): alternative agent for CYP2C9 poor metabolism,",
+        "#   clinical dosing in African ancestry when CYP2C9 *5/*6/*8/*11 untested.",
+        "#   peginterferon alfa-2a/2b: Muir et al. 2014 Table 2 could not be read in a stored copy; the 'strong' grade",
+        "#   is as distributed in PyPGx 0.27.0 (CPIC data, CC0); the response rates (about 70% vs 30% SVR after 48",
+        "#   weeks) match those reported for rs12979860 CC vs CT/TT (Thompson et al. 2010, cited in ClinicalTrials.gov",
+        "#   NCT01415141).",
         "# source_version: pypgx==0.27.0; PharmCAT commits 209032d03b03d57e4cdabc531bd33debb0c26b6d (CPIC v1.23.0),",
         "#   05473404505229ce76493552a56615ff5d3a017a (CPIC v1.10), d604652f819a6d192a9fd844563c1e920926ae6a,",
         "#   4cdfc34d990ebb320a9824831a90d136acfabd7b (CPIC v1.28.0; neomycin only)",
