@@ -23,6 +23,7 @@ import datetime
 import hashlib
 import json
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from pgx._version import __version__
 from pgx.calling import callable_genes, gene_model, proxy_genes
 from pgx.encode import PAD
 from pgx.exceptions import GenomeBuildError, PgxError, RegionError
-from pgx.io import detect_genome_build, read_header, read_vcf
+from pgx.io import detect_genome_build, existing_index, index_vcf, read_header, read_vcf
 from pgx.pipeline import (
     CALL_SCHEMA,
     _atomic_write,
@@ -113,8 +114,33 @@ class PartitionedCalls:
     skipped: tuple[str, ...] = field(default=())
 
 
-def _has_index(path: str) -> bool:
-    return os.path.exists(path + ".tbi") or os.path.exists(path + ".csi")
+def _job_index(path: str, by_region: bool | None, folder: str | None, local: bool) -> str | None:
+    """Index an unindexed bgzip-compressed VCF so that partitions can read it by gene region.
+
+    The index goes into the job's folder (``folder``, which every worker sees) or, when the
+    workers run on this machine, a cache folder under the system's temporary folder; it is
+    named by the input's path, size and modification time, so a changed file is indexed
+    again and a rerun reuses it. Returns None (the job reads whole-file blocks, or through
+    the file's own index) when the file has an index beside it, is not BGZF or is unsorted,
+    when regions are not wanted, or when no folder is visible to the workers.
+    """
+    if by_region is False or existing_index(path) is not None:
+        return None
+    if folder is None and local:
+        folder = os.path.join(tempfile.gettempdir(), "pgx-index")
+        os.makedirs(folder, exist_ok=True)
+    if folder is None:
+        return None
+    stat = os.stat(path)
+    target = os.path.join(folder, f"_input-{_digest([path, stat.st_size, stat.st_mtime_ns])[:20]}.tbi")
+    if os.path.exists(target):
+        return target
+    try:
+        return index_vcf(path, target)
+    except RegionError:
+        if by_region:
+            raise
+        return None
 
 
 def _gene_region(gene: str, build: str, reference_dir: str | None) -> str | None:
@@ -149,6 +175,7 @@ def plan_partitions(
     sample_block: int = DEFAULT_SAMPLE_BLOCK,
     by_region: bool | None = None,
     reference_dir: str | None = None,
+    index: str | os.PathLike[str] | None = None,
 ) -> list[Partition]:
     """Cut a calling job into partitions: sample blocks, times gene regions when indexed.
 
@@ -168,6 +195,9 @@ def plan_partitions(
         Split each block by gene region. By default, when the file has a tabix (.tbi)
         or CSI (.csi) index; True without one raises :class:`~pgx.RegionError`.
     reference_dir : str, optional
+    index : str or os.PathLike, optional
+        An index of the file kept elsewhere (see :func:`pgx.io.index_vcf`), counted as
+        the file's own.
 
     Returns
     -------
@@ -204,7 +234,7 @@ def plan_partitions(
         if absent:
             raise ValueError(f"{path}: {len(absent)} requested sample(s) are not in the file "
                              f"(positions {absent[:10]} of the request)")
-    indexed = _has_index(path)
+    indexed = index is not None or existing_index(path) is not None
     if by_region is None:
         by_region = indexed
     elif by_region and not indexed:
@@ -261,7 +291,7 @@ def _compute(job: dict, part: Partition, outside: pl.DataFrame | None,
     callset = None
     if part.region is not None:
         try:
-            callset = read_vcf(job["path"], region=part.region, **options)
+            callset = read_vcf(job["path"], region=part.region, index=job.get("index"), **options)
         except RegionError:  # e.g. the gene's contig has no records in the index: read the block whole
             callset = None
     if callset is None:
@@ -397,9 +427,12 @@ def call_partitioned(
     distributed = _cluster_module(workers, scheduler)
     path = os.path.abspath(os.fspath(path))
     folder = os.path.abspath(os.fspath(parquet_dir)) if parquet_dir is not None else None
+    by_region = False if outside_calls is not None else by_region
+    if folder is not None:
+        os.makedirs(folder, exist_ok=True)
+    index = _job_index(path, by_region, folder, local=distributed is None or workers is not None)
     parts = plan_partitions(path, samples=samples, genes=genes, genome_build=genome_build,
-                            sample_block=sample_block, by_region=False if outside_calls is not None else by_region,
-                            reference_dir=reference_dir)
+                            sample_block=sample_block, by_region=by_region, reference_dir=reference_dir, index=index)
     blocks: dict[int, tuple[str, ...]] = {}
     for part in parts:
         blocks.setdefault(part.block, part.samples)
@@ -410,7 +443,7 @@ def call_partitioned(
         if missing:
             raise PgxError(f"{len(missing)} sample(s) have no pseudonym")
     job = {"path": path, "parquet_dir": folder, "genome_build": genome_build, "assume_reference": assume_reference,
-           "reference_dir": reference_dir}
+           "reference_dir": reference_dir, "index": index}
     if folder is not None:
         stat = os.stat(path)
         _check_folder(folder, {
@@ -674,9 +707,10 @@ def report_partitioned(
         raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
     if not os.access(outdir, os.W_OK | os.X_OK):
         raise PgxError(f"the output folder {outdir} is not writable")
+    by_region = False if outside_calls is not None else by_region
+    index = _job_index(path, by_region, None, local=distributed is None or workers is not None)
     parts = plan_partitions(path, samples=samples, genes=genes, genome_build=genome_build,
-                            sample_block=sample_block, by_region=False if outside_calls is not None else by_region,
-                            reference_dir=reference_dir)
+                            sample_block=sample_block, by_region=by_region, reference_dir=reference_dir, index=index)
     grouped: dict[int, list[Partition]] = {}
     for part in parts:
         grouped.setdefault(part.block, []).append(part)
@@ -696,7 +730,7 @@ def report_partitioned(
                       run_date=datetime.date.today(), cohort={"samples": len(ordered)},
                       date_precision="day" if pseudonyms is None else "year", audit_chain_head=audit_chain_head)
     job = {"path": path, "parquet_dir": None, "genome_build": genome_build, "assume_reference": assume_reference,
-           "reference_dir": reference_dir, "outdir": outdir, "formats": list(formats), "force": force,
+           "reference_dir": reference_dir, "index": index, "outdir": outdir, "formats": list(formats), "force": force,
            "drugs": None if drugs is None else list(drugs), "meta": meta}
 
     def payload(block: _Block):

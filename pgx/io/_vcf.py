@@ -24,6 +24,7 @@ from pgx.exceptions import (
     VcfFormatError,
 )
 from pgx.io._header import VcfHeader, detect_genome_build, parse_header
+from pgx.io._index import existing_index
 from pgx.io._source import LineSource, open_bcf, open_source, sniff, text_size
 from pgx.reference import normalize_contig
 
@@ -122,8 +123,12 @@ class _Reader:
         ploidy: int,
         ad_width: int,
         pure_python: bool | None,
+        index: PathLike | None = None,
     ) -> None:
         self.path = os.fspath(path)
+        self.index_path = None if index is None else os.fspath(index)
+        if self.index_path is not None and region is None:
+            raise ValueError("index= is used only with region=")
         self.kernel = vcf_kernels(pure_python=pure_python)
         if not isinstance(ploidy, int) or not 1 <= ploidy <= 8:
             raise ValueError(f"ploidy must be a whole number from 1 to 8, found {ploidy!r}")
@@ -145,6 +150,9 @@ class _Reader:
         kind = sniff(self.path)
         self.kind = kind
         region_spec = _parse_region(region) if region is not None else None
+        if kind == "bcf" and self.index_path is not None:
+            raise RegionError(f"{self.path}: index= applies to bgzip-compressed VCF; a BCF is read by region "
+                              "through the .csi index beside it")
         if kind == "bcf":
             header_text, self.source = open_bcf(self.path, None)
             self.source.close()
@@ -212,7 +220,9 @@ class _Reader:
                 "CSI (.csi) index; this file is plain text (compress it with `bgzip`, then index "
                 "it with `tabix -p vcf`)"
             )
-        if not (os.path.exists(self.path + ".tbi") or os.path.exists(self.path + ".csi")):
+        if self.index_path is not None and not os.path.isfile(self.index_path):
+            raise RegionError(f"{self.path}: the index {self.index_path} does not exist")
+        if self.index_path is None and existing_index(self.path) is None:
             raise RegionError(
                 f"{self.path}: a region query needs a tabix index ({self.path}.tbi) or a CSI index "
                 f"({self.path}.csi) and neither exists; create one with `tabix -p vcf` (the file "
@@ -221,7 +231,7 @@ class _Reader:
         if kind != "bgzf":
             raise RegionError(f"{self.path}: a region query needs BGZF (bgzip) compression, not plain gzip")
         try:
-            tabix = pysam.TabixFile(self.path)
+            tabix = pysam.TabixFile(self.path, index=self.index_path)
         except (OSError, ValueError) as exc:
             raise RegionError(f"{self.path}: the index cannot be opened: {exc}") from None
         contig = _resolve_contig(region[0], list(tabix.contigs), path=self.path)
@@ -701,6 +711,7 @@ def read_vcf(
     ploidy: int = 2,
     ad_width: int = 4,
     pure_python: bool | None = None,
+    index: PathLike | None = None,
 ) -> CallSet:
     """Read a VCF or BCF file into a :class:`~pgx.CallSet`.
 
@@ -733,6 +744,9 @@ def read_vcf(
     pure_python : bool, optional
         Use the slow pure-Python kernel (the test oracle); by default only when the
         environment variable ``PGX_PURE_PYTHON=1`` is set.
+    index : str or os.PathLike, optional
+        With ``region``: the tabix or CSI index to query through, when it is not beside
+        the file (see :func:`pgx.io.index_vcf`). By default ``PATH.tbi`` or ``PATH.csi``.
 
     Returns
     -------
@@ -761,7 +775,7 @@ def read_vcf(
     ['chrom', 'pos', 'id', 'ref', 'alt', 'qual', 'filter', 'end']
     """
     with _opened(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
-                 ploidy=ploidy, ad_width=ad_width, pure_python=pure_python) as reader:
+                 ploidy=ploidy, ad_width=ad_width, pure_python=pure_python, index=index) as reader:
         return reader.read_all()
 
 
@@ -776,6 +790,7 @@ def iter_vcf(
     ploidy: int = 2,
     ad_width: int = 4,
     pure_python: bool | None = None,
+    index: PathLike | None = None,
 ) -> Iterator[CallSet]:
     """Stream a VCF/BCF file as :class:`~pgx.CallSet` chunks of at most ``chunk_size`` variants.
 
@@ -787,7 +802,7 @@ def iter_vcf(
     path : str or os.PathLike
     chunk_size : int, default 10000
         Variants per chunk (the last may be shorter).
-    region, samples, fields, genome_build, ploidy, ad_width, pure_python
+    region, samples, fields, genome_build, ploidy, ad_width, pure_python, index
         As in :func:`read_vcf`.
 
     Yields
@@ -809,7 +824,7 @@ def iter_vcf(
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive whole number, found {chunk_size!r}")
     with _opened(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
-                 ploidy=ploidy, ad_width=ad_width, pure_python=pure_python) as reader:
+                 ploidy=ploidy, ad_width=ad_width, pure_python=pure_python, index=index) as reader:
         yield from reader.iter_chunks(chunk_size)
 
 
