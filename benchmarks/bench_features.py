@@ -109,7 +109,9 @@ def main() -> None:
     label = features.select("patient_id").join(
         c.outcomes.select("patient_id", pl.col("event").cast(pl.Int8)), on="patient_id", how="left",
         maintain_order="left")["event"].fill_null(0).to_numpy()
-    x = features.drop("patient_id").cast(pl.Float64).to_numpy()
+    # string columns (index_drug) as category codes, so both learners get the same numeric matrix
+    x = (features.drop("patient_id").with_columns(pl.col(pl.String).cast(pl.Categorical).to_physical())
+         .cast(pl.Float64).to_numpy())
     x = x[:, ~np.isnan(x).all(axis=0)]  # scikit-learn's binning fails on a column with no value at all
     print(f"training on {x.shape[0]:,} x {x.shape[1]} features, {label.mean():.1%} events")
     from pgx.models import ResponseClassifier
