@@ -179,6 +179,20 @@ def test_failed_block_is_named_and_a_rerun_recomputes_only_it(cohort, tmp_path, 
     assert job["job"] == "features" and job["outcome"] == OUTCOME
 
 
+def test_progress_only_on_a_terminal(cohort, tmp_path, monkeypatch, capsys):
+    from pgx.cli import main
+
+    command = ["features", str(cohort["folder"] / "parquet"), "-o", str(tmp_path / "f.parquet"),
+               "--patient-block", str(BLOCK)]
+    assert main(command) == 0
+    assert "tasks" not in capsys.readouterr().err  # not a terminal: no progress
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(command) == 0
+    err = capsys.readouterr().err
+    assert "\rpgx features: 0/6 tasks" in err and "\rpgx features: 6/6 tasks\n" in err  # spec pass + blocks
+    assert "3 block(s) computed, 0 already complete" in err
+
+
 def test_folder_of_another_feature_job_is_refused(cohort, tmp_path):
     parts = tmp_path / "parts"
     features_partitioned(cohort["folder"] / "parquet", patient_block=BLOCK, parquet_dir=parts)
@@ -220,8 +234,9 @@ def test_partition_options_are_checked(cohort, tmp_path):
 # a larger cohort: the models must learn the CYP2D6 effect on codeine response to be compared
 TRAIN_PATIENTS, HELD_OUT_PATIENTS = 3000, 3000
 #: the Dask model's held-out AUROC may be this much below (or above) single-machine training's:
-#: its trees are grown data-parallel and its round count is chosen from all folds' losses, so
-#: the two differ by about the noise of a few hundred patients (0.01 in the runs made here)
+#: its trees are grown data-parallel (the round count and calibration follow the same rules), so
+#: the two are equivalent, not identical; here about 400 codeine patients train each model and
+#: about 400 are held out (AUROC 0.651 in process, 0.650 on Dask in the runs made here)
 AUROC_TOLERANCE = 0.05
 
 
@@ -270,12 +285,17 @@ def test_dask_model_has_the_same_files_loads_and_predicts(trained, tmp_path):
     assert reference > 0.6, reference  # the in-process model learnt something to compare against
     assert abs(auroc - reference) <= AUROC_TOLERANCE, (auroc, reference)
 
-    # pgx predict reads it unchanged
+    # pgx predict and pgx evaluate read it unchanged
     preds = tmp_path / "pred.tsv"
     result = run_pgx("predict", str(dask_dir), str(trained["folder"] / "held_out.parquet"), "-o", str(preds),
                      "--quiet", env=_env())
     assert result.returncode == 0, result.stderr
     assert pl.read_csv(preds, separator="\t").height == held_out.height
+    card = tmp_path / "card"
+    result = run_pgx("evaluate", str(dask_dir), str(trained["folder"] / "held_out.parquet"), "--outcome", OUTCOME,
+                     "--bootstrap", "20", "-o", str(card), "--quiet", env=_env())
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.glob("card*.json"))
 
 
 @needs_dask
