@@ -336,7 +336,8 @@ def _train(args: argparse.Namespace) -> int:
             print(f"pgx train: training on {where}", file=sys.stderr)
         rows = DEFAULT_TRAIN_ROWS if args.partition_rows is None else args.partition_rows
         folder = train_on_dask(args.features, args.output, workers=args.workers, scheduler=args.scheduler,
-                               partition_rows=rows, **options)
+                               partition_rows=rows, progress=_progress(not args.quiet, "train", "boosters"),
+                               **options)
     elif args.partition_rows is not None:
         raise ValueError("--partition-rows is for training on Dask: add --workers N or --scheduler ADDRESS")
     else:

@@ -927,6 +927,8 @@ def features_partitioned(
     cohort = os.path.abspath(os.fspath(cohort_dir))
     folder = os.path.abspath(os.fspath(parquet_dir)) if parquet_dir is not None else None
     ids = read_cohort_table(cohort, "patients").get_column("patient_id").cast(pl.String).to_list()
+    if not ids:
+        raise PgxError(f"{cohort}: the patients table has no rows")
     blocks = [PatientBlock(f"part-{b:05d}", b, block) for b, block in enumerate(_blocks(ids, patient_block))]
     if pseudonyms is not None:
         missing = set(ids) - set(pseudonyms)
@@ -954,7 +956,7 @@ def features_partitioned(
         if folder is not None:
             stats = {name: os.stat(path) for name, path in _cohort_files(cohort).items()}
             _check_folder(folder, {
-                "pgx": __version__, "job": "features",
+                "pgx": __version__, "reference_data": reference_version(), "job": "features",
                 "input": cohort if pseudonyms is None else _digest(cohort),
                 "inputs": {name: [st.st_size, st.st_mtime_ns] for name, st in stats.items()},
                 "outcome": outcome, "spec_sha256": _digest(spec.to_dict()),
@@ -1011,6 +1013,7 @@ def train_on_dask(
     partition_rows: int = DEFAULT_TRAIN_ROWS,
     workers: int | None = None,
     scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ):
     """Fit a pgx model on a feature table with LightGBM's Dask estimators, and save it.
 
@@ -1034,10 +1037,13 @@ def train_on_dask(
     outcome, kind, id_column, drop, random_state, overwrite
         As for :func:`pgx.pipeline.train_model`.
     partition_rows : int, default 50000
-        Rows per partition of the feature matrix.
+        Rows per partition of the feature matrix at most (the partitions are of near-equal size).
     workers, scheduler
         A local Dask cluster of this many worker processes, or the address of a running
         scheduler (as for :func:`call_partitioned`); one of them is needed.
+    progress : callable, optional
+        Called as ``progress(done, total)`` as the boosters are trained (one per
+        calibration fold, then the final model).
 
     Returns
     -------
@@ -1103,8 +1109,12 @@ def train_on_dask(
     if n == 0:
         raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
     pieces = []
-    for start in range(0, n, partition_rows):
-        length = min(partition_rows, n - start)
+    # partitions of near-equal size (at most partition_rows each): a short last one could leave a
+    # worker too few rows of a fold to train on
+    count = -(-n // partition_rows)
+    bounds = [n * k // count for k in range(count + 1)]
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        length = stop - start
         # named by its rows, so a failure or a killed worker says which partition
         rows = dask.delayed(_encoded_rows, pure=True, name=f"pgx-train-rows-{start}-{start + length - 1}")
         pieces.append(da.from_delayed(rows(path, columns, start, length, encoder.to_dict()),
@@ -1112,7 +1122,7 @@ def train_on_dask(
     X = da.concatenate(pieces, axis=0)
     with _session(distributed, workers, scheduler) as client:
         try:
-            model = fit_on_dask(estimator, X, y, encoder=encoder, client=client)
+            model = fit_on_dask(estimator, X, y, encoder=encoder, client=client, progress=progress)
         except distributed.KilledWorker as exc:
             raise ClusterError(f"training stopped: workers died computing {exc}") from None
     return save_model(model, model_dir, overwrite=overwrite)

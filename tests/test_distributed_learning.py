@@ -322,9 +322,21 @@ def test_dose_model_on_dask(trained, tmp_path):
 
     folder = trained["folder"]
     build_features(folder / "train", tmp_path / "dose.parquet", outcome="warfarin_weekly_dose")
+    steps = []
     model_dir = train_on_dask(tmp_path / "dose.parquet", tmp_path / "dose", outcome="warfarin_weekly_dose",
-                              kind="dose", workers=2, partition_rows=100)
+                              kind="dose", workers=2, partition_rows=100, progress=lambda *done: steps.append(done))
+    assert steps == [(1, 1)]  # one booster: early stopping on a held-out split, no calibration folds
     model = load_model(model_dir)
     assert type(model).__name__ == "DoseRegressor" and 1 <= model.n_estimators_ < 500
     table = pl.read_parquet(tmp_path / "dose.parquet")
     assert model.score(table.drop("patient_id", "warfarin_weekly_dose"), table["warfarin_weekly_dose"]) > 0.3
+
+
+def test_round_count_follows_lightgbm_early_stopping():
+    """The rule lightgbm.early_stopping applies, on the mean of the folds' loss curves."""
+    from pgx.models._dask import _best_round
+
+    falling_then_rising = [np.array([5.0, 4.0, 3.0, 3.5, 3.2, 3.1, 2.9]), np.array([5.0, 4.0, 3.0, 3.5, 3.2, 3.1, 2.9])]
+    assert _best_round(falling_then_rising, patience=3) == 3  # no improvement in 3 rounds after round 3: stop
+    assert _best_round(falling_then_rising, patience=4) == 7  # patient enough to see round 7 improve
+    assert _best_round([np.array([1.0, 2.0]), np.array([3.0, 0.5])], patience=5) == 2  # the mean decides

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import dask.array as da
@@ -51,10 +52,12 @@ __all__: list[str] = []
 _SET_BY_DASK = r"Parameter (n_jobs|num_threads|num_machines) will be ignored"
 
 
-def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder, client) -> Any:
+def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder, client,
+                progress: Callable[[int, int], None] | None = None) -> Any:
     """Fit ``model`` (an unfitted pgx LightGBM estimator) on the encoded dask matrix ``X``
     (rows in chunks, columns as ``encoder`` describes) and the outcome ``y`` (one value per
-    row, in memory) with ``client``'s cluster; return it fitted."""
+    row, in memory) with ``client``'s cluster; return it fitted. ``progress(done, total)`` is
+    called as the boosters (calibration folds, then the final model) are trained."""
     model._validate_params()
     binary = isinstance(model, _BinaryLGBM)
     n = int(X.shape[0])
@@ -82,7 +85,10 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
         if not np.isfinite(target).all():
             raise ValueError("Input y contains NaN or infinity; drop samples without an outcome")
     seed = int(check_random_state(model.random_state).randint(np.iinfo(np.int32).max))
-    job = _Job(model, X, target, weight, seed, client)
+    folds = 0
+    if binary and model.calibration != "none":
+        folds = min(int(model.cv), int(np.bincount(target.astype(int)).min()))
+    job = _Job(model, X, target, weight, seed, client, progress, total=folds + 1 if folds >= 2 else 1)
     early_stop = model._use_early_stopping(n)
     if binary and model.calibration != "none":
         calibrated = _calibrate(job, calibration_weight, early_stop)
@@ -113,8 +119,10 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
 class _Job:
     """The data and settings of one fit: boosters on subsets of rows, losses on others."""
 
-    def __init__(self, model, X: da.Array, target: np.ndarray, weight: np.ndarray, seed: int, client) -> None:
+    def __init__(self, model, X: da.Array, target: np.ndarray, weight: np.ndarray, seed: int, client,
+                 progress: Callable[[int, int], None] | None, *, total: int) -> None:
         self.model, self.X, self.client = model, X, client
+        self.progress, self.done, self.total = progress, 0, total
         self.target, self.weight = target, weight
         self.params = {k: v for k, v in model._lgb_params(seed).items() if k != "num_threads"}
         self.categorical = [j for j, c in enumerate(model.feature_spec_) if c["kind"] == "categorical"]
@@ -135,6 +143,9 @@ class _Job:
             warnings.filterwarnings("ignore", _SET_BY_DASK, UserWarning)
             estimator.fit(self.X[mask], self.column(self.target)[mask], sample_weight=self.column(self.weight)[mask],
                           feature_name=self.names, categorical_feature=self.categorical)
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
         return estimator.booster_
 
     def losses(self, booster: lgb.Booster, rows: np.ndarray) -> np.ndarray:
