@@ -1077,6 +1077,11 @@ def train_on_dask(
     distributed = _cluster_module(workers, scheduler)
     if partition_rows < 1:
         raise ValueError(f"partition_rows: expected a whole number of at least 1, found {partition_rows}")
+    import importlib.util
+
+    if importlib.util.find_spec("pandas") is None:
+        raise DaskNotInstalledError(f"training on Dask needs pandas (lightgbm.dask uses it), which is not installed: "
+                                    f"{INSTALL_HINT}")
     import dask
     import dask.array as da
 

@@ -221,6 +221,14 @@ def test_missing_dask_fails_with_the_install_hint(cohort, tmp_path, monkeypatch,
         train_on_dask(features, tmp_path / "model", outcome=OUTCOME, workers=1)
 
 
+@needs_dask
+def test_training_without_pandas_names_the_extra(cohort, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # lightgbm.dask needs pandas: part of the extra
+    with pytest.raises(DaskNotInstalledError, match=r"needs pandas .*pip install \"pgx-genomics\[dask\]\""):
+        train_on_dask(cohort["folder"] / "parquet.parquet", tmp_path / "model", outcome=OUTCOME, workers=1)
+    assert not (tmp_path / "model").exists()
+
+
 def test_partition_options_are_checked(cohort, tmp_path):
     with pytest.raises(ValueError, match="patient_block: expected a whole number of at least 1, found 0"):
         features_partitioned(cohort["folder"] / "parquet", patient_block=0)
