@@ -77,6 +77,31 @@ def _privacy_options(sub: argparse.ArgumentParser, *, pseudonymize: bool = True,
                        help="append a hash-chained record of this run (default: $PGX_AUDIT_LOG when set)")
 
 
+def _cluster_options(sub: argparse.ArgumentParser, description: str, *, sees: str = "the files"):
+    """The "partitions and Dask" group of a command: --workers N or --scheduler ADDRESS (one of
+    them); returns the group for the command's own partition options."""
+    group = sub.add_argument_group(
+        "partitions and Dask", description + ' --workers/--scheduler need pip install "pgx-genomics[dask]"')
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="run on a local Dask cluster of N worker processes, started and stopped by pgx")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help=f"run on a running dask.distributed scheduler (tcp://host:8786); workers must see {sees}")
+    return group
+
+
+def _progress(enabled: bool, command: str, unit: str):
+    """``progress(done, total)`` writing one updating line on stderr, only when it is a terminal."""
+    tty = enabled and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            sys.stderr.write(f"\rpgx {command}: {done}/{total} {unit}" + ("\n" if done >= total else ""))
+            sys.stderr.flush()
+
+    return progress
+
+
 def _pseudonyms(args: argparse.Namespace, sample_ids, domain: str = "sample") -> dict[str, str] | None:
     """Id -> pseudonym (in ``domain``) when --pseudonymize (or a mapping file) is asked for, else None."""
     if not (args.pseudonymize or args.mapping_file):
@@ -180,13 +205,7 @@ def _call_partitioned(args: argparse.Namespace) -> int:
     pseudonyms = None
     if args.pseudonymize or args.mapping_file:
         pseudonyms = _pseudonyms(args, samples if samples is not None else input_sample_ids(args.vcf))
-    tty = not args.quiet and sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if tty:
-            sys.stderr.write(f"\rpgx call: {done}/{total} partitions" + ("\n" if done >= total else ""))
-            sys.stderr.flush()
-
+    progress = _progress(not args.quiet, "call", "partitions")
     run = call_partitioned(args.vcf, parquet_dir=args.parquet_dir, samples=samples, genes=_list(args.genes),
                            genome_build=args.genome_build, assume_reference=args.assume_reference,
                            outside_calls=args.outside_calls, sample_block=_sample_block(args),
@@ -307,9 +326,22 @@ def _report(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from pgx.pipeline import train_model
 
-    folder = train_model(args.features, args.output, outcome=args.outcome, kind=args.kind,
-                         id_column=args.id_column, drop=_list(args.drop) or (), random_state=args.seed,
-                         overwrite=args.force)
+    options = {"outcome": args.outcome, "kind": args.kind, "id_column": args.id_column,
+               "drop": _list(args.drop) or (), "random_state": args.seed, "overwrite": args.force}
+    if args.workers is not None or args.scheduler is not None:
+        from pgx.cluster import DEFAULT_TRAIN_ROWS, train_on_dask
+
+        if not args.quiet:
+            where = f"{args.workers} local Dask worker(s)" if args.workers is not None else args.scheduler
+            print(f"pgx train: training on {where}", file=sys.stderr)
+        rows = DEFAULT_TRAIN_ROWS if args.partition_rows is None else args.partition_rows
+        folder = train_on_dask(args.features, args.output, workers=args.workers, scheduler=args.scheduler,
+                               partition_rows=rows, progress=_progress(not args.quiet, "train", "boosters"),
+                               **options)
+    elif args.partition_rows is not None:
+        raise ValueError("--partition-rows is for training on Dask: add --workers N or --scheduler ADDRESS")
+    else:
+        folder = train_model(args.features, args.output, **options)
     _audit(args, "train", inputs=[args.features], outputs=[folder])
     if not args.quiet:
         print(f"pgx: model saved to {folder}", file=sys.stderr)
@@ -412,13 +444,37 @@ def _features(args: argparse.Namespace) -> int:
         ids = read_cohort_table(args.cohort, "patients")["patient_id"].cast(str).drop_nulls()
         ids = ids.unique(maintain_order=True)
         pseudonyms = _pseudonyms(args, ids, "patient")
-    table = build_features(args.cohort, args.output, spec=args.spec, write_spec=args.write_spec,
-                           outcome=args.outcome, pseudonyms=pseudonyms)
-    _audit(args, "features", inputs=[args.cohort, args.spec], outputs=[args.output, args.write_spec],
+    if (args.workers is not None or args.scheduler is not None or args.parquet_dir is not None
+            or args.patient_block is not None):
+        table = _features_partitioned(args, pseudonyms)
+    else:
+        table = build_features(args.cohort, args.output, spec=args.spec, write_spec=args.write_spec,
+                               outcome=args.outcome, pseudonyms=pseudonyms)
+    _audit(args, "features", inputs=[args.cohort, args.spec], outputs=[args.output, args.write_spec, args.parquet_dir],
            samples=_tokens(pseudonyms))
     if not args.quiet:
         print(f"pgx: {table.height} patients x {table.width} columns written to {args.output}", file=sys.stderr)
     return EXIT_OK
+
+
+def _features_partitioned(args: argparse.Namespace, pseudonyms):
+    """``pgx features`` block of patients by block, on Dask when asked; returns the table written."""
+    from pgx.cluster import DEFAULT_PATIENT_BLOCK, features_partitioned
+    from pgx.pipeline import _atomic_text, _read_spec, _write_table
+
+    block = DEFAULT_PATIENT_BLOCK if args.patient_block is None else args.patient_block
+    run = features_partitioned(args.cohort, parquet_dir=args.parquet_dir,
+                               spec=_read_spec(args.spec) if args.spec else None, outcome=args.outcome,
+                               pseudonyms=pseudonyms,
+                               patient_block=block,
+                               workers=args.workers, scheduler=args.scheduler,
+                               progress=_progress(not args.quiet, "features", "tasks"))
+    _write_table(run.features, args.output)
+    if args.write_spec:
+        _atomic_text(args.write_spec, run.spec.to_json())
+    if not args.quiet:
+        print(f"pgx: {len(run.computed)} block(s) computed, {len(run.skipped)} already complete", file=sys.stderr)
+    return run.features
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -458,14 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
     call_cmd.add_argument("--samples", help="comma-separated sample names (default: all)")
     common(call_cmd)
     call_cmd.add_argument("-o", "--output", required=True, metavar="CALLS.tsv", help="the calls table to write")
-    scale = call_cmd.add_argument_group(
-        "partitions and Dask", "split the job into sample blocks x gene regions (regions need a tabix/CSI index); "
-        "the calls are the same as in one process. --workers/--scheduler need pip install \"pgx-genomics[dask]\"")
-    where = scale.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N",
-                       help="run on a local Dask cluster of N worker processes, started and stopped by pgx")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="run on a running dask.distributed scheduler (tcp://host:8786); workers must see the files")
+    scale = _cluster_options(call_cmd, "split the job into sample blocks x gene regions (regions need a tabix/CSI "
+                             "index); the calls are the same as in one process.")
     scale.add_argument("--parquet-dir", metavar="DIR",
                        help="also keep one Parquet file per partition here; a rerun skips the complete ones")
     scale.add_argument("--sample-block", type=int, default=None, metavar="N",
@@ -510,16 +560,10 @@ def build_parser() -> argparse.ArgumentParser:
                                  "--pseudonymize, else every count)")
     common(report_cmd)
     report_cmd.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder")
-    report_scale = report_cmd.add_argument_group(
-        "partitions and Dask", "each task calls one sample block (read by gene region when the VCF has a tabix/CSI "
-        "index) and writes its samples' reports; the files are the same as in one process. --workers/--scheduler "
-        "need pip install \"pgx-genomics[dask]\"")
-    report_where = report_scale.add_mutually_exclusive_group()
-    report_where.add_argument("--workers", type=int, metavar="N",
-                              help="run on a local Dask cluster of N worker processes, started and stopped by pgx")
-    report_where.add_argument("--scheduler", metavar="ADDRESS",
-                              help="run on a running dask.distributed scheduler (tcp://host:8786); workers must see "
-                                   "the VCF and the output folder")
+    report_scale = _cluster_options(
+        report_cmd, "each task calls one sample block (read by gene region when the VCF has a tabix/CSI index) and "
+        "writes its samples' reports; the files are the same as in one process.",
+        sees="the VCF and the output folder")
     report_scale.add_argument("--sample-block", type=int, default=None, metavar="N",
                               help="samples per task (default 5000)")
     report_scale.add_argument("--no-regions", action="store_true",
@@ -552,6 +596,13 @@ def build_parser() -> argparse.ArgumentParser:
     feats.add_argument("--outcome", help="join this simulated outcome as a column (for training)")
     feats.add_argument("-o", "--output", required=True, metavar="FEATURES.parquet")
     feats.add_argument("--quiet", action="store_true")
+    feats_scale = _cluster_options(
+        feats, "build the table block of patients by block, each task reading only its patients' rows; the table "
+        "is the same as in one process (the spec is fixed for the whole cohort first).", sees="the cohort folder")
+    feats_scale.add_argument("--parquet-dir", metavar="DIR",
+                             help="also keep one Parquet file per block here; a rerun skips the complete ones")
+    feats_scale.add_argument("--patient-block", type=int, default=None, metavar="N",
+                             help="patients per block (default 20000)")
     _privacy_options(feats, ids="patient ids")
     feats.set_defaults(handler=_features)
 
@@ -565,6 +616,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--force", action="store_true", help="overwrite an existing model folder")
     train.add_argument("-o", "--output", required=True, metavar="MODEL_DIR")
     table_options(train)
+    train_scale = _cluster_options(
+        train, "train with LightGBM's Dask estimators on the table split into row partitions (read by the "
+        "workers); the model folder has the same files as in one process.", sees="the feature table")
+    train_scale.add_argument("--partition-rows", type=int, default=None, metavar="N",
+                             help="rows per partition of the feature matrix (default 50000)")
     _privacy_options(train, pseudonymize=False)  # a model holds no patient ids
     train.set_defaults(handler=_train)
 

@@ -19,10 +19,12 @@ workers see the same files). Dask is an optional extra
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +40,13 @@ from pgx.io import detect_genome_build, existing_index, index_vcf, read_header, 
 from pgx.pipeline import (
     CALL_SCHEMA,
     _atomic_write,
+    _cohort_frames,
+    _outcome_is_binary,
+    _estimator,
+    _not_features,
+    _patient_features,
+    read_cohort_table,
+    scan_table,
     _outside_calls_frame,
     call,
     pseudonymize_samples,
@@ -46,12 +55,18 @@ from pgx.pipeline import (
 from pgx.reference import normalize_contig, reference_version, tag_snps
 
 __all__ = ["Partition", "PartitionedCalls", "PartitionedReport", "plan_partitions", "call_partitioned",
-           "report_partitioned", "ClusterError", "DaskNotInstalledError", "INSTALL_HINT", "DEFAULT_SAMPLE_BLOCK"]
+           "report_partitioned", "ClusterError", "DaskNotInstalledError", "INSTALL_HINT", "DEFAULT_SAMPLE_BLOCK",
+           "PatientBlock", "PartitionedFeatures", "features_partitioned", "DEFAULT_PATIENT_BLOCK", "train_on_dask",
+           "DEFAULT_TRAIN_ROWS"]
 
 #: how to install the optional Dask extra
 INSTALL_HINT = 'pip install "pgx-genomics[dask]"'
 #: samples per partition unless asked otherwise
 DEFAULT_SAMPLE_BLOCK = 5000
+#: patients per block of a feature job unless asked otherwise
+DEFAULT_PATIENT_BLOCK = 20000
+#: rows per partition of the feature matrix of a training job unless asked otherwise
+DEFAULT_TRAIN_ROWS = 50000
 _JOB_FILE = "_job.json"
 
 
@@ -110,6 +125,50 @@ class PartitionedCalls:
 
     calls: pl.DataFrame
     partitions: tuple[Partition, ...]
+    computed: tuple[str, ...] = field(default=())
+    skipped: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class PatientBlock:
+    """One block of patients of a feature job.
+
+    Attributes
+    ----------
+    name : str
+        ``part-BBBBB`` (the 0-based block); the Parquet file is ``name + ".parquet"``.
+    block : int
+        The 0-based block.
+    patients : tuple of str
+        The block's patient ids, in the order of the cohort's ``patients`` table.
+    """
+
+    name: str
+    block: int
+    patients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PartitionedFeatures:
+    """The result of :func:`features_partitioned`.
+
+    Attributes
+    ----------
+    features : polars.DataFrame
+        The combined feature table, as :func:`pgx.pipeline.build_features` writes it.
+    spec : pgx.features.FeatureSpec
+        The spec every block was built with (given, or merged from the blocks' specs).
+    blocks : tuple of PatientBlock
+        Every block of the job.
+    computed : tuple of str
+        Names of the blocks computed by this run.
+    skipped : tuple of str
+        Names of the blocks already complete in ``parquet_dir`` (not recomputed).
+    """
+
+    features: pl.DataFrame
+    spec: object
+    blocks: tuple[PatientBlock, ...]
     computed: tuple[str, ...] = field(default=())
     skipped: tuple[str, ...] = field(default=())
 
@@ -264,9 +323,9 @@ def plan_partitions(
 # one partition (runs in this process or on a Dask worker)
 
 
-def _run_partition(job: dict, part: Partition, outside: pl.DataFrame | None,
-                   pseudonyms: dict[str, str] | None) -> dict:
-    """Compute one partition; write it (atomically) when the job has a folder.
+def _run_partition(job: dict, part, outside, pseudonyms: dict[str, str] | None) -> dict:
+    """Compute one partition (of calls, or of features when ``job["kind"] == "features"``);
+    write it (atomically) when the job has a folder.
 
     Returns ``{"name", "status": "written"|"skipped"|"done"|"failed", "frame"?, "message"?}``;
     pgx errors come back as text so they cross process boundaries intact.
@@ -276,7 +335,7 @@ def _run_partition(job: dict, part: Partition, outside: pl.DataFrame | None,
     if target and os.path.exists(target):
         return {"name": part.name, "status": "skipped"}
     try:
-        frame = _compute(job, part, outside, pseudonyms)
+        frame = (_compute_features if job.get("kind") == "features" else _compute)(job, part, outside, pseudonyms)
     except (PgxError, OSError, ValueError) as exc:
         return {"name": part.name, "status": "failed", "message": f"{type(exc).__name__}: {exc}"}
     if target is None:
@@ -304,6 +363,36 @@ def _compute(job: dict, part: Partition, outside: pl.DataFrame | None,
     return calls
 
 
+def _compute_features(job: dict, block: PatientBlock, spec: dict, pseudonyms: dict[str, str] | None) -> pl.DataFrame:
+    """The feature rows of one block of patients, reading only their rows of the cohort tables."""
+    import warnings
+
+    from pgx.features import FeatureSpec, MissingBlockWarning
+
+    frames = _cohort_frames(job["cohort"], block.patients)
+    with warnings.catch_warnings():
+        # a block without any measurement of some biomarker (or drug) the cohort has: its null
+        # columns are expected, not a sign of a missing input
+        warnings.filterwarnings("ignore", r".*spec column\(s\) could not be computed", MissingBlockWarning)
+        return _patient_features(job["cohort"], frames, FeatureSpec.from_dict(spec), outcome=job["outcome"],
+                                 binary=job["binary"], pseudonyms=pseudonyms)
+
+
+def _summarise_block(job: dict, block: PatientBlock) -> dict:
+    """What one block of patients contributes to the feature spec: the spec of its rows
+    (every drug kept) and its drug counts, for :func:`pgx.features.merge_specs`."""
+    from pgx.features import drug_counts, infer_spec
+
+    try:
+        frames = _cohort_frames(job["cohort"], block.patients)
+        spec = infer_spec(calls=frames["diplotypes"], biomarkers=frames["biomarkers"], treatments=frames["treatments"],
+                          patients=frames["patients"], max_drugs=sys.maxsize)
+        counts = drug_counts(frames["treatments"])
+    except (PgxError, OSError, ValueError) as exc:
+        return {"name": block.name, "status": "failed", "message": f"{type(exc).__name__}: {exc}"}
+    return {"name": block.name, "status": "done", "spec": spec.to_dict(), "drugs": counts}
+
+
 # ---------------------------------------------------------------------------------------------
 # the job
 
@@ -313,7 +402,8 @@ def _digest(value) -> str:
 
 
 def _check_folder(folder: str, description: dict) -> None:
-    """Create the folder with its job description, or check it describes this job."""
+    """Create the folder with its job description, or check it describes this job; remove
+    the temporary files of an interrupted run."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, _JOB_FILE)
     if os.path.exists(path):
@@ -328,8 +418,11 @@ def _check_folder(folder: str, description: dict) -> None:
                 f"{folder} holds the partitions of another job (it differs in: {', '.join(differ)}); "
                 "use an empty folder, or remove this one to start over"
             )
-        return
-    _atomic_write(path, lambda handle: json.dump(description, handle, indent=1, sort_keys=True))
+    else:
+        _atomic_write(path, lambda handle: json.dump(description, handle, indent=1, sort_keys=True))
+    for name in os.listdir(folder):  # what an interrupted run was writing
+        if name.startswith(".part-") and name.endswith(".tmp"):
+            os.remove(os.path.join(folder, name))
 
 
 def _cluster_module(workers: int | None, scheduler: str | None):
@@ -456,9 +549,6 @@ def call_partitioned(
             "outside_calls_sha256": None if outside is None else _digest(outside.rows()),
             "pseudonyms_sha256": None if pseudonyms is None else _digest(sorted(pseudonyms.items())),
         })
-        for name in os.listdir(folder):  # what an interrupted run was writing
-            if name.startswith(".part-") and name.endswith(".tmp"):
-                os.remove(os.path.join(folder, name))
     done = {p.name for p in parts if folder is not None and os.path.exists(os.path.join(folder, p.name + ".parquet"))}
     todo = [p for p in parts if p.name not in done]
 
@@ -470,21 +560,11 @@ def call_partitioned(
     total = len(parts)
     if progress is not None:
         progress(len(done), total)
-    if distributed is None or not todo:
-        results = []
-        for part in todo:
-            results.append(_run_partition(*payload(part)))
-            if progress is not None:
-                progress(len(done) + len(results), total)
-    else:
-        results = _run_on_cluster(distributed, todo, payload, workers=workers, scheduler=scheduler,
-                                  progress=None if progress is None else (lambda n: progress(len(done) + n, total)))
-    failed = [r for r in results if r["status"] == "failed"]
-    if failed:
-        lines = "; ".join(f"{r['name']}: {_one_line(r['message'])}" for r in failed[:10])
-        more = f" (and {len(failed) - 10} more)" if len(failed) > 10 else ""
-        kept = f"; the {total - len(failed)} complete one(s) are kept in {folder}: rerun to resume" if folder else ""
-        raise ClusterError(f"{len(failed)} of {total} partition(s) failed: {lines}{more}{kept}")
+    with _session(distributed if todo else None, workers, scheduler) as client:
+        results = _run_tasks(client, todo, payload, kind="call",
+                             progress=None if progress is None else (lambda n: progress(len(done) + n, total)))
+    _raise_failed(results, total, "partition(s)",
+                  "the {complete} complete one(s) are kept in " + f"{folder}: rerun to resume" if folder else None)
     frames = {r["name"]: r["frame"] for r in results if "frame" in r}
     if folder is not None:
         frames = {p.name: pl.read_parquet(os.path.join(folder, p.name + ".parquet")) for p in parts}
@@ -512,13 +592,27 @@ def _combine(frames: list[pl.DataFrame], ordered: Sequence[str], pseudonyms: Map
     )
 
 
-def _run_on_cluster(distributed, todo: list, payload, *, workers: int | None, scheduler: str | None,
-                    progress, task=None, kind: str = "call", weight=None) -> list[dict]:
-    """Submit the partitions (anything with a ``name``) to a Dask cluster, each run as
-    ``task(*payload(part))`` (default :func:`_run_partition`); collect each one's result or failure."""
-    import logging
+def _raise_failed(results: list[dict], total: int, what: str, kept: str | None) -> None:
+    """Raise :class:`ClusterError` naming each failed task (the first ten) with its error;
+    ``kept`` (with ``{complete}`` for the number of complete tasks) says what a rerun resumes from."""
+    failed = [r for r in results if r["status"] == "failed"]
+    if not failed:
+        return
+    lines = "; ".join(f"{r['name']}: {_one_line(r['message'])}" for r in failed[:10])
+    more = f" (and {len(failed) - 10} more)" if len(failed) > 10 else ""
+    tail = "; " + kept.replace("{complete}", str(total - len(failed))) if kept else ""
+    raise ClusterError(f"{len(failed)} of {total} {what} failed: {lines}{more}{tail}")
 
-    task = _run_partition if task is None else task
+
+@contextlib.contextmanager
+def _session(distributed, workers: int | None, scheduler: str | None):
+    """A ``distributed.Client`` for the ``with`` block: on a local cluster of ``workers``
+    processes (started and stopped here) or the running ``scheduler``; None (run in this
+    process) when ``distributed`` is None."""
+    if distributed is None:
+        yield None
+        return
+    import logging
 
     cluster = None
     try:
@@ -533,26 +627,46 @@ def _run_on_cluster(distributed, todo: list, payload, *, workers: int | None, sc
             cluster.close()
         where = f"the Dask scheduler at {scheduler}" if scheduler else f"a local cluster of {workers} workers"
         raise ClusterError(f"cannot start or reach {where}: {exc}") from None
-    results: list[dict] = []
-    done = 0
     try:
-        run = uuid.uuid4().hex[:8]
-        futures = {client.submit(task, *payload(part), key=f"pgx-{kind}-{run}-{part.name}", pure=False): part
-                   for part in todo}
-        for future in distributed.as_completed(futures):
-            part = futures[future]
-            if future.status == "error":  # the worker died too often, or a bug: report it with its partition
-                error = future.exception()
-                results.append({"name": part.name, "status": "failed", "message": f"{type(error).__name__}: {error}"})
-            else:
-                results.append(future.result())
-            done += 1 if weight is None else weight(part)
-            if progress is not None:
-                progress(done)
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _run_tasks(client, todo: list, payload, *, progress, task=None, kind: str = "call", weight=None) -> list[dict]:
+    """Run ``task(*payload(part))`` (default :func:`_run_partition`) for each partition
+    (anything with a ``name``): in this process when ``client`` is None, else on its Dask
+    cluster. Collect each one's result, or its failure named with the partition (a worker
+    that died too often, a bug); ``progress(done)`` counts ``weight(part)`` (default 1) each."""
+    task = _run_partition if task is None else task
+    results: list[dict] = []
+    done = 0
+
+    def record(result: dict, part) -> None:
+        nonlocal done
+        results.append(result)
+        done += 1 if weight is None else weight(part)
+        if progress is not None:
+            progress(done)
+
+    if client is None:
+        for part in todo:
+            record(task(*payload(part)), part)
+        return results
+    import distributed
+
+    run = uuid.uuid4().hex[:8]
+    futures = {client.submit(task, *payload(part), key=f"pgx-{kind}-{run}-{part.name}", pure=False): part
+               for part in todo}
+    for future in distributed.as_completed(futures):
+        part = futures[future]
+        if future.status == "error":
+            error = future.exception()
+            record({"name": part.name, "status": "failed", "message": f"{type(error).__name__}: {error}"}, part)
+        else:
+            record(future.result(), part)
     return results
 
 
@@ -743,23 +857,11 @@ def report_partitioned(
     total = len(ordered)
     if progress is not None:
         progress(0, total)
-    if distributed is None:
-        results, done = [], 0
-        for block in blocks:
-            results.append(_run_report_block(*payload(block)))
-            done += len(block.samples)
-            if progress is not None:
-                progress(done, total)
-    else:
-        results = _run_on_cluster(distributed, blocks, payload, workers=workers, scheduler=scheduler,
-                                  progress=None if progress is None else (lambda n: progress(n, total)),
-                                  task=_run_report_block, kind="report", weight=lambda block: len(block.samples))
-    failed = [r for r in results if r["status"] == "failed"]
-    if failed:
-        lines = "; ".join(f"{r['name']}: {_one_line(r['message'])}" for r in failed[:10])
-        more = f" (and {len(failed) - 10} more)" if len(failed) > 10 else ""
-        raise ClusterError(f"{len(failed)} of {len(blocks)} sample block(s) failed: {lines}{more}; the reports "
-                           f"written are kept in {outdir}: rerun to resume")
+    with _session(distributed, workers, scheduler) as client:
+        results = _run_tasks(client, blocks, payload,
+                             progress=None if progress is None else (lambda n: progress(n, total)),
+                             task=_run_report_block, kind="report", weight=lambda block: len(block.samples))
+    _raise_failed(results, len(blocks), "sample block(s)", f"the reports written are kept in {outdir}: rerun to resume")
     by_name = {r["name"]: r for r in results}
     calls = _combine([by_name[b.name]["frame"] for b in blocks], ordered, pseudonyms)
     statuses: dict = {}
@@ -769,3 +871,310 @@ def report_partitioned(
         write_cohort_summary(outdir, calls, meta,
                              min_count=min_count if min_count is not None else (1 if pseudonyms is None else 11))
     return PartitionedReport(statuses, calls, tuple(parts))
+
+
+# ---------------------------------------------------------------------------------------------
+# patient feature tables, block by block
+
+
+def features_partitioned(
+    cohort_dir: str | os.PathLike[str],
+    *,
+    parquet_dir: str | os.PathLike[str] | None = None,
+    spec=None,
+    outcome: str | None = None,
+    pseudonyms: Mapping[str, str] | None = None,
+    patient_block: int = DEFAULT_PATIENT_BLOCK,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PartitionedFeatures:
+    """Build a cohort's feature table block of patients by block, in this process or on Dask.
+
+    The result equals the table :func:`pgx.pipeline.build_features` builds in one process,
+    row for row. Each task reads only its patients' rows of the cohort tables (a filtered
+    scan of the Parquet or TSV files). What the feature spec learns from the data (genes,
+    phenotype and allele categories, biomarkers, the most frequent drugs, demographic
+    levels) is fixed for the whole cohort before any block is built: from ``spec`` when
+    given, else by a first pass in which every block reports its own spec and drug counts,
+    merged with :func:`pgx.features.merge_specs`; so every block has the same columns.
+
+    Parameters
+    ----------
+    cohort_dir : str or os.PathLike
+        A cohort folder as :func:`pgx.pipeline.simulate` writes it (Parquet or TSV); with a
+        cluster, a path every worker can read.
+    parquet_dir : str or os.PathLike, optional
+        Folder for one Parquet file per block (``part-BBBBB.parquet``, each written
+        atomically) and ``_job.json`` describing the job; a rerun skips the blocks already
+        there. Without it results travel back in memory.
+    spec : pgx.features.FeatureSpec, optional
+        The columns to build (a trained model's); inferred from all the data otherwise.
+    outcome : str, optional
+        Keep the patients with this outcome and add it as a column, as for
+        :func:`pgx.pipeline.build_features`.
+    pseudonyms : mapping of str to str, optional
+        Patient id -> pseudonym (every patient listed), applied inside each block (with
+        the ages capped at 90), so no block file holds a raw patient id.
+    patient_block : int, default 20000
+        Patients per block.
+    workers, scheduler
+        A local Dask cluster of this many worker processes, or the address of a running
+        scheduler (as for :func:`call_partitioned`); neither: in this process.
+    progress : callable, optional
+        Called as ``progress(done, total)`` as tasks complete (the spec pass, when there
+        is one, counts one task per block too).
+
+    Returns
+    -------
+    PartitionedFeatures
+
+    Raises
+    ------
+    ValueError
+        If ``patient_block`` is below 1.
+    DaskNotInstalledError
+        If ``workers`` or ``scheduler`` is given and dask.distributed is not installed.
+    ClusterError
+        If the cluster cannot be reached, ``parquet_dir`` holds another job's blocks, or
+        blocks failed (each named with its error; complete ones stay for a rerun).
+    PgxError
+        A cohort table is missing or unreadable, or the outcome is not in it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from pgx.pipeline import build_features, simulate
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = simulate(folder / "cohort", n_patients=30, vcf=False)
+    >>> run = features_partitioned(folder / "cohort", parquet_dir=folder / "parts", patient_block=12)
+    >>> run.computed
+    ('part-00000', 'part-00001', 'part-00002')
+    >>> run.features.equals(build_features(folder / "cohort", folder / "features.parquet"))
+    True
+    """
+    from pgx.features import FeatureSpec, merge_specs
+
+    if patient_block < 1:
+        raise ValueError(f"patient_block: expected a whole number of at least 1, found {patient_block}")
+    distributed = _cluster_module(workers, scheduler)
+    cohort = os.path.abspath(os.fspath(cohort_dir))
+    folder = os.path.abspath(os.fspath(parquet_dir)) if parquet_dir is not None else None
+    ids = read_cohort_table(cohort, "patients").get_column("patient_id").cast(pl.String).to_list()
+    if not ids:
+        raise PgxError(f"{cohort}: the patients table has no rows")
+    blocks = [PatientBlock(f"part-{b:05d}", b, block) for b, block in enumerate(_blocks(ids, patient_block))]
+    if pseudonyms is not None:
+        missing = set(ids) - set(pseudonyms)
+        if missing:
+            raise PgxError(f"{len(missing)} patient(s) have no pseudonym")
+    job = {"kind": "features", "cohort": cohort, "parquet_dir": folder, "outcome": outcome,
+           "binary": _outcome_is_binary(cohort, outcome) if outcome is not None else True}
+    phases = 1 if spec is not None else 2
+    total = phases * len(blocks)
+
+    def report(done: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    with _session(distributed, workers, scheduler) as client:
+        if spec is None:
+            report(0)
+            summaries = _run_tasks(client, blocks, lambda block: (job, block), progress=report,
+                                   task=_summarise_block, kind="feature-spec")
+            _raise_failed(summaries, len(blocks), "block(s) of the feature-spec pass", None)
+            by_name = {r["name"]: r for r in summaries}
+            spec = merge_specs([FeatureSpec.from_dict(by_name[b.name]["spec"]) for b in blocks],
+                               drug_counts=pl.concat([by_name[b.name]["drugs"] for b in blocks]))
+        offset = (phases - 1) * len(blocks)
+        if folder is not None:
+            stats = {name: os.stat(path) for name, path in _cohort_files(cohort).items()}
+            _check_folder(folder, {
+                "pgx": __version__, "reference_data": reference_version(), "job": "features",
+                "input": cohort if pseudonyms is None else _digest(cohort),
+                "inputs": {name: [st.st_size, st.st_mtime_ns] for name, st in stats.items()},
+                "outcome": outcome, "spec_sha256": _digest(spec.to_dict()),
+                "blocks_sha256": _digest([(b.name, b.patients) for b in blocks]),
+                "pseudonyms_sha256": None if pseudonyms is None else _digest(sorted(pseudonyms.items())),
+            })
+        done = [b for b in blocks if folder is not None and os.path.exists(os.path.join(folder, b.name + ".parquet"))]
+        todo = [b for b in blocks if b not in done]
+        report(offset + len(done))
+        spec_dict = spec.to_dict()
+
+        def payload(block: PatientBlock):
+            return job, block, spec_dict, None if pseudonyms is None else {p: pseudonyms[p] for p in block.patients}
+
+        results = _run_tasks(client if todo else None, todo, payload, kind="features",
+                             progress=lambda n: report(offset + len(done) + n))
+    _raise_failed(results, len(blocks), "block(s)",
+                  "the {complete} complete one(s) are kept in " + f"{folder}: rerun to resume" if folder else None)
+    frames = {r["name"]: r["frame"] for r in results if "frame" in r}
+    if folder is not None:
+        frames = {b.name: pl.read_parquet(os.path.join(folder, b.name + ".parquet")) for b in blocks}
+    features = pl.concat([frames[b.name] for b in blocks], how="vertical_relaxed")
+    computed = tuple(r["name"] for r in results if r["status"] in ("written", "done"))
+    skipped = tuple(b.name for b in blocks if b.name not in set(computed))
+    return PartitionedFeatures(features, spec, tuple(blocks), computed, skipped)
+
+
+def _cohort_files(cohort: str) -> dict[str, str]:
+    """The cohort table files a feature job reads (their sizes and times describe the job)."""
+    found = {}
+    for name in ("patients", "diplotypes", "biomarkers", "treatments", "outcomes"):
+        for suffix in (".parquet", ".tsv"):
+            path = os.path.join(cohort, name + suffix)
+            if os.path.exists(path):
+                found[name] = path
+                break
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# model training with lightgbm.dask
+
+
+def train_on_dask(
+    features: str | os.PathLike[str],
+    model_dir: str | os.PathLike[str],
+    *,
+    outcome: str,
+    kind: str = "response",
+    id_column: str = "patient_id",
+    drop: Sequence[str] = (),
+    random_state: int = 0,
+    overwrite: bool = False,
+    partition_rows: int = DEFAULT_TRAIN_ROWS,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Fit a pgx model on a feature table with LightGBM's Dask estimators, and save it.
+
+    The table is read by the workers in row partitions (``partition_rows`` rows each, a
+    slice of a lazy scan of the file) and encoded there with the categories of its string
+    columns fixed on the whole table first, as single-machine training fixes them; only the
+    outcome (one value per row) is held here. The steps, calibration included, follow
+    :func:`pgx.pipeline.train_model` (see :mod:`pgx.models._dask` for what differs on Dask:
+    data-parallel trees, every fold boosted to ``n_estimators`` and the round count chosen
+    from the held-out loss of every round). The model is saved with
+    :func:`pgx.models.save_model`: the same files, read by :func:`pgx.models.load_model`,
+    ``pgx predict`` and ``pgx evaluate`` unchanged.
+
+    Parameters
+    ----------
+    features : str or os.PathLike
+        One row per patient (Parquet, TSV or CSV) holding the outcome column; with a
+        cluster, a path every worker can read.
+    model_dir : str or os.PathLike
+        Where the model is saved.
+    outcome, kind, id_column, drop, random_state, overwrite
+        As for :func:`pgx.pipeline.train_model`.
+    partition_rows : int, default 50000
+        Rows per partition of the feature matrix at most (the partitions are of near-equal size).
+    workers, scheduler
+        A local Dask cluster of this many worker processes, or the address of a running
+        scheduler (as for :func:`call_partitioned`); one of them is needed.
+    progress : callable, optional
+        Called as ``progress(done, total)`` as the boosters are trained (one per
+        calibration fold, then the final model).
+
+    Returns
+    -------
+    pathlib.Path
+        The model folder.
+
+    Raises
+    ------
+    ValueError
+        If neither or both of ``workers`` and ``scheduler`` are given, or ``partition_rows``
+        is below 1, or the data cannot train a model (for example one outcome class).
+    DaskNotInstalledError
+        If dask.distributed is not installed.
+    ClusterError
+        If the cluster cannot be started or reached.
+    PgxError
+        If the table cannot be read or lacks the outcome, or ``model_dir`` exists without
+        ``overwrite``.
+
+    Examples
+    --------
+    A cluster is needed (in one process, use :func:`pgx.pipeline.train_model`):
+
+    >>> train_on_dask("features.parquet", "model", outcome="y")
+    Traceback (most recent call last):
+    ...
+    ValueError: train_on_dask: give workers (a local cluster) or scheduler (a running one)
+    """
+    if workers is None and scheduler is None:
+        raise ValueError("train_on_dask: give workers (a local cluster) or scheduler (a running one)")
+    distributed = _cluster_module(workers, scheduler)
+    if partition_rows < 1:
+        raise ValueError(f"partition_rows: expected a whole number of at least 1, found {partition_rows}")
+    import importlib.util
+
+    if importlib.util.find_spec("pandas") is None:
+        raise DaskNotInstalledError(f"training on Dask needs pandas (lightgbm.dask uses it), which is not installed: "
+                                    f"{INSTALL_HINT}")
+    import dask
+    import dask.array as da
+
+    from pgx.models import save_model
+    from pgx.models._dask import fit_on_dask
+    from pgx.models._frame import TableEncoder, polars_kind
+
+    path = os.path.abspath(os.fspath(features))
+    estimator = _estimator(kind, random_state)
+    if os.path.exists(os.fspath(model_dir)) and not overwrite:
+        raise PgxError(f"{os.fspath(model_dir)}: already exists; pass overwrite (--force) to replace it")
+    lazy = scan_table(path)
+    schema = lazy.collect_schema()
+    if outcome not in schema:
+        raise PgxError(f"{path}: no column {outcome!r}; found {schema.names()[:20]}")
+    skip = set(_not_features(schema.names(), outcome, id_column, drop))
+    columns = [c for c in schema.names() if c not in skip]
+    if not columns:
+        raise ValueError("expected at least one feature column, found 0 columns")
+    kinds = {c: polars_kind(c, schema[c]) for c in columns}
+    text = [c for c in columns if kinds[c] == "categorical"]
+    levels = {}
+    if text:
+        found = lazy.select([pl.col(c).cast(pl.String).drop_nulls().unique().implode() for c in text]).collect()
+        levels = {c: sorted(found[c][0].to_list()) for c in text}
+    encoder = TableEncoder([{"name": c, "kind": kinds[c], **({"categories": levels[c]} if c in levels else {})}
+                            for c in columns])
+    y = lazy.select(outcome).collect()[outcome].to_numpy()
+    n = len(y)
+    if n == 0:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    pieces = []
+    # partitions of near-equal size (at most partition_rows each): a short last one could leave a
+    # worker too few rows of a fold to train on
+    count = -(-n // partition_rows)
+    bounds = [n * k // count for k in range(count + 1)]
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        length = stop - start
+        # named by its rows, so a failure or a killed worker says which partition
+        rows = dask.delayed(_encoded_rows, pure=True, name=f"pgx-train-rows-{start}-{start + length - 1}")
+        pieces.append(da.from_delayed(rows(path, columns, start, length, encoder.to_dict()),
+                                      shape=(length, len(columns)), dtype=float))
+    X = da.concatenate(pieces, axis=0)
+    with _session(distributed, workers, scheduler) as client:
+        try:
+            model = fit_on_dask(estimator, X, y, encoder=encoder, client=client, progress=progress)
+        except distributed.KilledWorker as exc:
+            raise ClusterError(f"training stopped: workers died computing {exc}") from None
+    return save_model(model, model_dir, overwrite=overwrite)
+
+
+def _encoded_rows(path: str, columns: list[str], start: int, length: int, encoder: list[dict]):
+    """Rows ``start`` to ``start + length`` of a feature table as the model's float matrix (on a worker)."""
+    import numpy as np
+
+    from pgx.models._frame import TableEncoder
+
+    frame = scan_table(path).select(columns).slice(start, length).collect()
+    matrix, _ = TableEncoder.from_dict(encoder).transform(frame)
+    if np.isinf(matrix).any():
+        raise ValueError(f"{path}: rows {start}-{start + length - 1} hold infinity; use null or NaN for missing values")
+    return matrix

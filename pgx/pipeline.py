@@ -26,7 +26,8 @@ from pgx.reference import genes as reference_genes
 
 __all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
            "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
-           "write_somatic_section", "tumor_report_section", "simulate", "build_features", "read_cohort_table"]
+           "write_somatic_section", "tumor_report_section", "simulate", "build_features", "read_cohort_table",
+           "scan_cohort_table", "scan_table"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -547,14 +548,44 @@ def read_table(path: str | os.PathLike[str]) -> pl.DataFrame:
     """
     path = os.fspath(path)
     try:
-        if path.endswith(".parquet"):
-            return pl.read_parquet(path)
-        table = pl.read_csv(path, separator="\t" if path.endswith((".tsv", ".txt")) else ",")
+        return scan_table(path).collect()
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise PgxError(f"cannot read the table {path}: {exc}") from None
-    # a text column without a single value says nothing about its type: read it as missing numbers
-    empty = [c for c, dtype in table.schema.items() if dtype == pl.String and table[c].null_count() == table.height]
-    return table.with_columns(pl.col(empty).cast(pl.Float64)) if empty and table.height else table
+
+
+def scan_table(path: str | os.PathLike[str]) -> pl.LazyFrame:
+    """Scan a feature table lazily, typed as :func:`read_table` reads it: filter or slice it
+    before collecting to read only some rows.
+
+    A text (TSV, CSV) column without a single value says nothing about its type: it is read
+    as missing numbers, decided on the whole file, so every slice has the same types.
+
+    Raises
+    ------
+    PgxError
+        If the file cannot be read.
+
+    Examples
+    --------
+    >>> import os, tempfile, polars as pl
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> pl.DataFrame({"x": [1, 2, 3], "note": [None, None, None]}).write_csv(path)
+    >>> scan_table(path).slice(1, 1).collect().rows(), scan_table(path).collect_schema()["note"]
+    ([(2, None)], Float64)
+    """
+    path = os.fspath(path)
+    try:
+        if path.endswith(".parquet"):
+            return pl.scan_parquet(path)
+        lazy = pl.scan_csv(path, separator="\t" if path.endswith((".tsv", ".txt")) else ",")
+        text = [c for c, dtype in lazy.collect_schema().items() if dtype == pl.String]
+        if not text:
+            return lazy
+        counts = lazy.select(pl.len(), *[pl.col(c).null_count() for c in text]).collect().row(0)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise PgxError(f"cannot read the table {path}: {exc}") from None
+    empty = [c for c, nulls in zip(text, counts[1:]) if counts[0] and nulls == counts[0]]
+    return lazy.with_columns(pl.col(empty).cast(pl.Float64)) if empty else lazy
 
 
 def _require(table: pl.DataFrame, column: str, path) -> None:
@@ -588,16 +619,29 @@ def train_model(features: str | os.PathLike[str], model_dir: str | os.PathLike[s
     pathlib.Path
         The model folder.
     """
-    from pgx.models import AdverseReactionClassifier, DoseRegressor, ResponseClassifier, save_model
+    from pgx.models import save_model
+
+    estimator = _estimator(kind, random_state)
+    table = read_table(features)
+    _require(table, outcome, features)
+    X = table.drop(_not_features(table.columns, outcome, id_column, drop))
+    model = estimator.fit(X, table[outcome].to_numpy())
+    return save_model(model, model_dir, overwrite=overwrite)
+
+
+def _estimator(kind: str, random_state: int):
+    """The unfitted pgx estimator of a model kind (``response``, ``adverse``, ``dose``)."""
+    from pgx.models import AdverseReactionClassifier, DoseRegressor, ResponseClassifier
 
     if kind not in _MODEL_KINDS:
         raise PgxError(f"unknown model kind {kind!r}; choose from {', '.join(_MODEL_KINDS)}")
-    table = read_table(features)
-    _require(table, outcome, features)
-    estimator = {"response": ResponseClassifier, "adverse": AdverseReactionClassifier, "dose": DoseRegressor}[kind]
-    X = table.drop([c for c in (outcome, id_column, *drop) if c in table.columns])
-    model = estimator(random_state=random_state).fit(X, table[outcome].to_numpy())
-    return save_model(model, model_dir, overwrite=overwrite)
+    cls = {"response": ResponseClassifier, "adverse": AdverseReactionClassifier, "dose": DoseRegressor}[kind]
+    return cls(random_state=random_state)
+
+
+def _not_features(columns: Sequence[str], outcome: str, id_column: str, drop: Sequence[str]) -> list[str]:
+    """The columns of a feature table a model does not learn from: the outcome, the id, ``drop``."""
+    return [c for c in (outcome, id_column, *drop) if c in columns]
 
 
 def predict_model(model_dir: str | os.PathLike[str], features: str | os.PathLike[str],
@@ -795,21 +839,145 @@ def simulate(out_dir: str | os.PathLike[str], *, n_patients: int, seed: int = 0,
     return simulate_cohort(n_patients, seed=seed).write(out_dir, format=format, vcf=vcf)
 
 
-def read_cohort_table(cohort_dir: str | os.PathLike[str], name: str) -> pl.DataFrame:
-    """Read the table ``name`` (``patients``, ``diplotypes``, ...) of a cohort folder, from
-    ``name.parquet`` or ``name.tsv``.
+#: dtypes of the cohort columns :func:`simulate` writes, so a TSV cohort reads as its Parquet twin does
+#: (dates as dates, activity scores as numbers even when the first rows are empty)
+_COHORT_DTYPES = {"index_date": pl.Date, "time": pl.Date, "start": pl.Date, "stop": pl.Date,
+                  "activity_score": pl.Float64, "value": pl.Float64, "dose": pl.Float64, "p_true": pl.Float64,
+                  "mu_true": pl.Float64, "event": pl.Boolean, "birth_year": pl.Int64, "age": pl.Int64,
+                  "line": pl.Int64, "patient_id": pl.String, "sample_id": pl.String}
+
+
+def scan_cohort_table(cohort_dir: str | os.PathLike[str], name: str) -> pl.LazyFrame:
+    """Scan the table ``name`` (``patients``, ``diplotypes``, ...) of a cohort folder lazily,
+    from ``name.parquet`` or ``name.tsv``; filter it before collecting to read only some rows.
+
+    TSV columns of the layout :func:`simulate` writes get their Parquet types (dates as
+    ``Date``, scores and values as ``Float64``, ...).
 
     Raises
     ------
     PgxError
-        If the folder holds neither.
+        If the folder holds neither file.
+
+    Examples
+    --------
+    >>> import tempfile, polars as pl
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = simulate(folder, n_patients=5, format="tsv", vcf=False)
+    >>> lazy = scan_cohort_table(folder, "patients").filter(pl.col("patient_id") == "P000001")
+    >>> lazy.collect().select("patient_id", "index_date").schema
+    Schema([('patient_id', String), ('index_date', Date)])
     """
     folder = os.fspath(cohort_dir)
-    for suffix in (".parquet", ".tsv"):
-        path = os.path.join(folder, name + suffix)
-        if os.path.exists(path):
-            return read_table(path)
+    parquet, tsv = os.path.join(folder, name + ".parquet"), os.path.join(folder, name + ".tsv")
+    try:
+        if os.path.exists(parquet):
+            return pl.scan_parquet(parquet)
+        if os.path.exists(tsv):
+            header = pl.read_csv(tsv, separator="\t", n_rows=0).columns
+            return pl.scan_csv(tsv, separator="\t",
+                               schema_overrides={c: t for c, t in _COHORT_DTYPES.items() if c in header})
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise PgxError(f"cannot read the table {name} of {folder}: {exc}") from None
     raise PgxError(f"{folder}: no {name}.parquet or {name}.tsv")
+
+
+def read_cohort_table(cohort_dir: str | os.PathLike[str], name: str,
+                      patients: Sequence[str] | None = None) -> pl.DataFrame:
+    """Read the table ``name`` (``patients``, ``diplotypes``, ...) of a cohort folder, from
+    ``name.parquet`` or ``name.tsv`` (typed as :func:`scan_cohort_table` says).
+
+    ``patients`` (patient ids) keeps only their rows (those whose ``patient_id``, or for a
+    table without one its ``sample_id``, is listed), reading no others into memory.
+
+    Raises
+    ------
+    PgxError
+        If the folder holds neither file, or it cannot be read.
+    """
+    lazy = scan_cohort_table(cohort_dir, name)
+    if patients is not None:
+        key = "patient_id" if "patient_id" in lazy.collect_schema().names() else "sample_id"
+        lazy = lazy.filter(pl.col(key).is_in(list(patients)))
+    try:
+        return lazy.collect()
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise PgxError(f"cannot read the table {name} of {os.fspath(cohort_dir)}: {exc}") from None
+
+
+def _cohort_frames(cohort_dir: str | os.PathLike[str], patients: Sequence[str] | None = None) -> dict:
+    """The ``patients``, ``diplotypes``, ``biomarkers`` and ``treatments`` tables of a cohort
+    folder, all rows or only those of some patients (diplotypes through their ``sample_id``)."""
+    frames = {"patients": read_cohort_table(cohort_dir, "patients", patients)}
+    samples = patients
+    if patients is not None and "sample_id" in frames["patients"].columns:
+        samples = frames["patients"]["sample_id"].cast(pl.String).drop_nulls().to_list()
+    frames["diplotypes"] = read_cohort_table(cohort_dir, "diplotypes", samples)
+    for name in ("biomarkers", "treatments"):
+        frames[name] = read_cohort_table(cohort_dir, name, patients)
+    return frames
+
+
+def _outcome_is_binary(cohort_dir: str | os.PathLike[str], outcome: str) -> bool:
+    """Whether ``outcome`` of the cohort's ``outcomes`` table is an event (0/1) or a value;
+    decided on all its rows, so every block of patients encodes it alike.
+
+    Raises
+    ------
+    PgxError
+        If the table has no row of this outcome.
+    """
+    counts = (scan_cohort_table(cohort_dir, "outcomes").filter(pl.col("outcome") == outcome)
+              .select(pl.len().alias("rows"), pl.col("event").null_count().alias("nulls")).collect())
+    rows, nulls = counts.row(0)
+    if rows == 0:
+        raise PgxError(f"{os.fspath(cohort_dir)}: no outcome {outcome!r} in outcomes")
+    return nulls < rows
+
+
+def _patient_features(cohort_dir: str | os.PathLike[str], frames: dict, spec, *, outcome: str | None = None,
+                     binary: bool = True, pseudonyms: dict[str, str] | None = None) -> pl.DataFrame:
+    """The feature rows of the patients in ``frames`` (:func:`_cohort_frames`) under ``spec``,
+    with the outcome joined (for ``outcome``, ``binary`` as :func:`_outcome_is_binary` says)
+    and the ids pseudonymised; what :func:`build_features` writes, for any block of patients."""
+    from pgx.features import build
+
+    patients = frames["patients"]
+    features = build(calls=frames["diplotypes"], biomarkers=frames["biomarkers"], treatments=frames["treatments"],
+                     index_dates=patients.select("patient_id", "index_date"), patients=patients, spec=spec)
+    if outcome is not None:
+        outcomes = read_cohort_table(cohort_dir, "outcomes", patients["patient_id"].to_list())
+        outcomes = outcomes.filter(pl.col("outcome") == outcome)
+        value = pl.col("event").cast(pl.Int8) if binary else pl.col("value")
+        # keep the patients the outcome was observed in
+        features = features.join(outcomes.select("patient_id", value.alias(outcome)), on="patient_id", how="inner",
+                                 maintain_order="left")
+    if pseudonyms is not None:
+        from pgx.privacy import cap_ages
+
+        features = pseudonymize_samples(features, pseudonyms, column="patient_id")
+        # Safe Harbor: ages over 89 only as one group (the age feature and age-valued biomarkers)
+        ages = ["age"] + [c for c in features.columns
+                          if c.startswith("bm_age_") and c.rsplit("_", 2)[-2] in ("last", "min", "max", "mean")]
+        features = cap_ages(features, ages)
+    return features
+
+
+def _write_table(table: pl.DataFrame, out: str | os.PathLike[str]) -> None:
+    """Write a table atomically as Parquet, TSV or CSV (by the file's suffix)."""
+    target = os.fspath(out)
+    if target.endswith(".parquet"):
+        _atomic_write(target, table.write_parquet, binary=True)
+    else:
+        _atomic_text(target, table.write_csv(separator="\t" if target.endswith(".tsv") else ","))
+
+
+def _read_spec(spec: str | os.PathLike[str]):
+    """The :class:`~pgx.features.FeatureSpec` saved at ``spec`` (JSON)."""
+    from pgx.features import FeatureSpec
+
+    with open(os.fspath(spec), encoding="utf-8") as handle:
+        return FeatureSpec.from_json(handle.read())
 
 
 def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[str], *,
@@ -841,45 +1009,18 @@ def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[st
     -------
     polars.DataFrame
     """
-    from pgx.features import FeatureSpec, build, infer_spec
+    from pgx.features import infer_spec
 
-    folder = os.fspath(cohort_dir)
-
-    def table(name: str) -> pl.DataFrame:
-        return read_cohort_table(folder, name)
-
-    patients, calls = table("patients"), table("diplotypes")
-    biomarkers, treatments = table("biomarkers"), table("treatments")
+    frames = _cohort_frames(cohort_dir)
     if spec is not None:
-        with open(os.fspath(spec), encoding="utf-8") as handle:
-            feature_spec = FeatureSpec.from_json(handle.read())
+        feature_spec = _read_spec(spec)
     else:
-        feature_spec = infer_spec(calls=calls, biomarkers=biomarkers, treatments=treatments, patients=patients)
-    features = build(calls=calls, biomarkers=biomarkers, treatments=treatments,
-                     index_dates=patients.select("patient_id", "index_date"), patients=patients, spec=feature_spec)
-    if outcome is not None:
-        outcomes = table("outcomes").filter(pl.col("outcome") == outcome)
-        if outcomes.height == 0:
-            raise PgxError(f"{folder}: no outcome {outcome!r} in outcomes")
-        binary = outcomes["event"].null_count() < outcomes.height
-        value = pl.col("event").cast(pl.Int8) if binary else pl.col("value")
-        # keep the patients the outcome was observed in
-        features = features.join(outcomes.select("patient_id", value.alias(outcome)), on="patient_id", how="inner")
-    if pseudonyms is not None:
-        from pgx.privacy import cap_ages
-
-        features = pseudonymize_samples(features, pseudonyms, column="patient_id")
-        # Safe Harbor: ages over 89 only as one group (the age feature and age-valued biomarkers)
-        ages = ["age"] + [c for c in features.columns
-                          if c.startswith("bm_age_") and c.rsplit("_", 2)[-2] in ("last", "min", "max", "mean")]
-        features = cap_ages(features, ages)
-    target = os.fspath(out)
-    if target.endswith(".parquet"):
-        tmp = target + f".{os.getpid()}.tmp"
-        features.write_parquet(tmp)
-        os.replace(tmp, target)
-    else:
-        _atomic_text(target, features.write_csv(separator="\t" if target.endswith(".tsv") else ","))
+        feature_spec = infer_spec(calls=frames["diplotypes"], biomarkers=frames["biomarkers"],
+                                  treatments=frames["treatments"], patients=frames["patients"])
+    binary = _outcome_is_binary(cohort_dir, outcome) if outcome is not None else True
+    features = _patient_features(cohort_dir, frames, feature_spec, outcome=outcome, binary=binary,
+                                pseudonyms=pseudonyms)
+    _write_table(features, out)
     if write_spec is not None:
         _atomic_text(os.fspath(write_spec), feature_spec.to_json())
     return features

@@ -1,6 +1,6 @@
 """Leakage-safe patient feature tables: genotype, biomarker, treatment-history and demographic blocks."""
 
-from pgx.features._build import build, infer_spec
+from pgx.features._build import build, drug_counts, infer_spec, merge_specs
 from pgx.features._errors import (
     FeatureInputError,
     FeatureSpecError,
@@ -10,5 +10,5 @@ from pgx.features._errors import (
 )
 from pgx.features._spec import BIOMARKER_STATS, FeatureSpec, slug
 
-__all__ = ["build", "infer_spec", "FeatureSpec", "BIOMARKER_STATS", "slug", "FeatureInputError",
-           "FeatureSpecError", "FeatureWarning", "MissingBlockWarning", "UnseenCategoryWarning"]
+__all__ = ["build", "infer_spec", "merge_specs", "drug_counts", "FeatureSpec", "BIOMARKER_STATS", "slug",
+           "FeatureInputError", "FeatureSpecError", "FeatureWarning", "MissingBlockWarning", "UnseenCategoryWarning"]

@@ -14,7 +14,7 @@ from pgx.features._spec import FeatureSpec, slug
 from pgx.recommend import comedications
 from pgx.recommend._tables import phenoconversion_tables
 
-__all__ = ["build", "infer_spec"]
+__all__ = ["build", "infer_spec", "merge_specs", "drug_counts"]
 
 _DEMOGRAPHIC_COLUMNS = ("sex", "population", "site")
 _CALL_COLUMNS = ("sample_id", "gene", "haplotype_1", "haplotype_2", "activity_score", "phenotype")
@@ -124,8 +124,7 @@ def infer_spec(*, calls: pl.DataFrame | None = None, callset: CallSet | None = N
         spec.biomarkers = sorted(biomarkers["name"].unique().to_list())
     if treatments is not None:
         _require(treatments, ("patient_id", "drug", "start", "stop"), "treatments")
-        counts = treatments.group_by("drug").len().sort(["len", "drug"], descending=[True, False])
-        spec.drugs = sorted(counts["drug"].head(max_drugs).to_list())
+        spec.drugs = _top_drugs(drug_counts(treatments), max_drugs)
         if "drug_class" in treatments.columns:
             spec.drug_classes = sorted(treatments["drug_class"].drop_nulls().unique().to_list())
         spec.comedication_effects = sorted(_comed_keys(comedications())["key"].unique().to_list())
@@ -137,6 +136,101 @@ def infer_spec(*, calls: pl.DataFrame | None = None, callset: CallSet | None = N
         spec.age = "birth_year" in patients.columns or "age" in patients.columns
     spec.columns = _columns(spec)
     return spec
+
+
+def drug_counts(treatments: pl.DataFrame) -> pl.DataFrame:
+    """Rows per drug of a treatments frame (columns ``drug``, ``len``): what decides which
+    drugs :func:`infer_spec` keeps, and what :func:`merge_specs` adds up over blocks.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> drug_counts(pl.DataFrame({"drug": ["a", "b", "a"]})).sort("drug").rows()
+    [('a', 2), ('b', 1)]
+    """
+    return treatments.group_by("drug").len()
+
+
+def _top_drugs(counts: pl.DataFrame, max_drugs: int) -> list[str]:
+    """The ``max_drugs`` most frequent drugs (ties by name), sorted by name."""
+    ranked = counts.group_by("drug").agg(pl.col("len").sum()).sort(["len", "drug"], descending=[True, False])
+    return sorted(ranked["drug"].head(max_drugs).to_list())
+
+
+def merge_specs(specs: Sequence[FeatureSpec], *, drug_counts: pl.DataFrame | None = None,
+                max_drugs: int = 50) -> FeatureSpec:
+    """The spec :func:`infer_spec` makes from all the data, from the specs of its blocks.
+
+    Each block's spec (made by :func:`infer_spec` with the same options on the rows of some
+    patients, ``max_drugs`` large enough to keep every drug) holds the categories and names
+    that block has; their union is the whole data's. The drugs kept are the ``max_drugs``
+    most frequent over all blocks, from the blocks' :func:`drug_counts` (all drugs when not
+    given). Every block then builds its rows with the merged spec, so all have the same columns.
+
+    Parameters
+    ----------
+    specs : sequence of FeatureSpec
+        One per block, made with the same windows, stats, encoding and variants.
+    drug_counts : polars.DataFrame, optional
+        The blocks' :func:`drug_counts` frames, concatenated.
+    max_drugs : int, default 50
+
+    Returns
+    -------
+    FeatureSpec
+        With ``columns`` filled in.
+
+    Raises
+    ------
+    FeatureSpecError
+        If no spec is given, or the blocks' specs differ in more than their categories.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import date
+    >>> bm = pl.DataFrame({"patient_id": ["a", "b"], "time": [date(2020, 1, 1)] * 2, "name": ["eGFR", "ALT"],
+    ...                    "value": [80.0, 20.0]})
+    >>> blocks = [infer_spec(biomarkers=bm[k:k + 1], windows=[90], stats=["last"]) for k in range(2)]
+    >>> merge_specs(blocks) == infer_spec(biomarkers=bm, windows=[90], stats=["last"])
+    True
+    """
+    from pgx.features._errors import FeatureSpecError
+
+    if not specs:
+        raise FeatureSpecError("merge_specs: expected at least one spec, found none")
+    first = specs[0]
+    fixed = ("windows", "stats", "genotype_encoding", "variants", "comedication_effects", "index_therapy",
+             "version")
+    for spec in specs[1:]:
+        differ = [name for name in fixed if getattr(spec, name) != getattr(first, name)]
+        if differ:
+            raise FeatureSpecError(f"merge_specs: the block specs differ in {differ}; make them with the same options")
+
+    def union(values) -> list:
+        return sorted(set().union(*values))
+
+    def union_by_key(name: str, order: Sequence[str]) -> dict[str, list[str]]:
+        keys = set().union(*(getattr(s, name).keys() for s in specs))
+        return {k: union(getattr(s, name).get(k, []) for s in specs) for k in order if k in keys}
+
+    merged = FeatureSpec(windows=list(first.windows), stats=list(first.stats),
+                         genotype_encoding=first.genotype_encoding, variants=list(first.variants),
+                         comedication_effects=list(first.comedication_effects), index_therapy=first.index_therapy,
+                         version=first.version)
+    merged.genes = union(s.genes for s in specs)
+    merged.phenotypes = union_by_key("phenotypes", merged.genes)
+    merged.alleles = union_by_key("alleles", merged.genes)
+    merged.activity_genes = union(s.activity_genes for s in specs)
+    merged.phenoconvert = any(s.phenoconvert for s in specs)
+    merged.biomarkers = union(s.biomarkers for s in specs)
+    merged.drugs = (_top_drugs(drug_counts, max_drugs) if drug_counts is not None
+                    else union(s.drugs for s in specs))
+    merged.drug_classes = union(s.drug_classes for s in specs)
+    merged.demographics = union_by_key("demographics", _DEMOGRAPHIC_COLUMNS)
+    merged.age = any(s.age for s in specs)
+    merged.columns = _columns(merged)
+    return merged
 
 
 def _columns(spec: FeatureSpec) -> list[str]:
@@ -256,6 +350,9 @@ def _biomarker_block(spec: FeatureSpec, biomarkers: pl.DataFrame, index: pl.Data
             .filter((pl.col("dt") > 0) & (pl.col("dt") <= longest) & pl.col("value").is_not_null()
                     & pl.col("value").is_not_nan())
             .select((pl.col("_pk") * n_names + pl.col("_nk")).alias("key"), "dt", "value")
+            # one summation order per cell whatever the order of the rows (the joins do not keep it):
+            # a patient's sums, means and slopes are then the same bits in any block of patients
+            .sort("key", "dt", "value")
             .collect())
     size = n_patients * n_names
     key = rows["key"].to_numpy()

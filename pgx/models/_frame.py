@@ -27,19 +27,32 @@ def is_frame(X: Any) -> bool:
     return module.startswith("pandas") and hasattr(X, "columns") and hasattr(X, "dtypes")
 
 
-def _polars_column(series: pl.Series) -> tuple[str, np.ndarray]:
-    dtype = series.dtype
+def polars_kind(name: str, dtype: pl.DataType) -> str:
+    """"categorical" (string, categorical, enum) or "numeric" (numbers, booleans, null) for a
+    polars column type, as a model encodes it.
+
+    Raises
+    ------
+    TypeError
+        For any other type (dates, lists, ...).
+    """
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Enum, pl.Categorical)):
-        values = series.cast(pl.String).to_numpy()
-        return _CATEGORICAL, values.astype(object)
-    if dtype == pl.Null:
-        return _NUMERIC, np.full(len(series), np.nan)
-    if dtype == pl.Boolean or dtype.is_numeric():
-        return _NUMERIC, series.cast(pl.Float64).fill_nan(None).to_numpy().astype(np.float64)
+        return _CATEGORICAL
+    if dtype == pl.Null or dtype == pl.Boolean or dtype.is_numeric():
+        return _NUMERIC
     raise TypeError(
-        f"column {series.name!r}: expected a numeric, boolean, string or categorical column, "
+        f"column {name!r}: expected a numeric, boolean, string or categorical column, "
         f"found dtype {dtype}; convert dates to numbers (for example days since the index date)"
     )
+
+
+def _polars_column(series: pl.Series) -> tuple[str, np.ndarray]:
+    kind = polars_kind(series.name, series.dtype)
+    if kind == _CATEGORICAL:
+        return _CATEGORICAL, series.cast(pl.String).to_numpy().astype(object)
+    if series.dtype == pl.Null:
+        return _NUMERIC, np.full(len(series), np.nan)
+    return _NUMERIC, series.cast(pl.Float64).fill_nan(None).to_numpy().astype(np.float64)
 
 
 def _pandas_column(name: str, column: Any) -> tuple[str, np.ndarray]:
