@@ -382,9 +382,10 @@ def test_bad_qual_names_file_line_field(write_vcf):
 def test_integer_subfield_fast_path_matches_twin(write_vcf, seed):
     """Calls "A/B:..." with DP/GQ/PS wanted take the kernel's subfield loop: every odd cell
     (missing, negative, huge or malformed numbers, short or long cells, odd genotypes)
-    anywhere in a row must give the twin's arrays, or the twin's error."""
+    anywhere in a row must give the twin's arrays, or the twin's error. An odd cell goes to
+    the general code and the loop resumes after it, so rows hold several, plain cells between."""
     rng = np.random.default_rng(100 + seed)
-    n_samples = int(rng.integers(1, 9))
+    n_samples = int(rng.integers(1, 13))
     fmt = ["GT:AD:DP:GQ:PL", "GT:DP:GQ", "GT:GQ:DP:PS", "GT:PL:DP", "GT"][seed % 5]
     keys = fmt.split(":")
     odd = [".", "-3", "2147483648", "99999999999", "1x", "", "+4", "0/1", "3.5", "1,2"]
