@@ -530,16 +530,20 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     cdef int64_t cell
     cdef int32_t fast_dp, fast_gq, fast_ps
     cdef DelimScan cells
+    cdef DelimScan tabs
     cdef const uint8_t* cb
 
+    # the tabs of the fixed columns in order, found 16 bytes at a time (each column's
+    # end is the next one; the columns are read in order, each from the last tab + 1)
+    ds_init(&tabs, ls, le - ls, b'\t', b'\t')
     # CHROM
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if q == le:
         return fail(state, 0, p, q, base, E_COLUMNS_FEW)
     # POS
     col = 1
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     a = p
     while a < q and b'0' <= a[0] <= b'9':
         if pos < POS_CAP:
@@ -553,13 +557,13 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # ID
     col = 2
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if q == le:
         return fail(state, col, p, q, base, E_COLUMNS_FEW)
     # REF
     col = 3
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     a = p
     while a < q and is_base(a[0]):
         a += 1
@@ -570,7 +574,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # ALT
     col = 4
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if q - p == 1 and p[0] == b'.':
         n_alleles = 1
     else:
@@ -590,14 +594,14 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # QUAL, FILTER
     for col in range(5, 7):
         p = q + 1
-        q = skip_to(p, le, b'\t')
+        q = ls + ds_next(&tabs)
         if q == le:
             return fail(state, col, p, q, base, E_COLUMNS_FEW)
     site_end[0] = q
     # INFO: only END= is read here
     col = 7
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if site_columns == 8:
         site_end[0] = q
     info_start = p
@@ -631,7 +635,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # FORMAT
     col = 8
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if q - p != fmt.length or memcmp(p, fmt.text, q - p) != 0:
         parse_format(p, q, fmt, o)
         if q - p < MAX_FORMAT_LEN:
