@@ -145,10 +145,16 @@ cdef extern from *:
     /* The places of two delimiter bytes (tab and newline, or ':' and tab) in a text, in
        order, found 16 bytes at a time: a field's end costs no byte loop. */
     typedef struct { const uint8_t* base; int64_t len; int64_t block; uint32_t mask; uint8_t c1, c2; } DelimScan;
-    static inline void ds_init(DelimScan* d, const uint8_t* base, int64_t len, uint8_t c1, uint8_t c2) {
+    /* gcc left ds_next out of line in the big loops (a call per delimiter): force it in */
+    #if defined(__GNUC__)
+    #define PGX_INLINE static inline __attribute__((always_inline))
+    #else
+    #define PGX_INLINE static inline
+    #endif
+    PGX_INLINE void ds_init(DelimScan* d, const uint8_t* base, int64_t len, uint8_t c1, uint8_t c2) {
         d->base = base; d->len = len; d->block = -16; d->mask = 0; d->c1 = c1; d->c2 = c2;
     }
-    static inline uint32_t ds_mask(const uint8_t* p, int64_t n, uint8_t c1, uint8_t c2) {
+    PGX_INLINE uint32_t ds_mask(const uint8_t* p, int64_t n, uint8_t c1, uint8_t c2) {
         uint32_t m = 0;
         int64_t i;
     #if defined(__SSE2__) || defined(_M_X64)
@@ -163,7 +169,7 @@ cdef extern from *:
         return m;
     }
     /* the offset of the next delimiter, or len at the end */
-    static inline int64_t ds_next(DelimScan* d) {
+    PGX_INLINE int64_t ds_next(DelimScan* d) {
         int i;
         while (d->mask == 0) {
             d->block += 16;
