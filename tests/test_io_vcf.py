@@ -357,7 +357,8 @@ def _sites_vcf(body: list[str]) -> str:
 @pytest.mark.parametrize("piece", [1, 64, 1 << 30])
 def test_site_columns_same_frame_as_general_path(write_vcf, monkeypatch, piece):
     """The kernel's column builder, the general (CSV) path and the twin give one frame,
-    whether the site text goes to the worker in one piece or many."""
+    whether the site text goes to the worker in one piece or many (whose buffers the
+    kernel writes again once the worker has parsed them)."""
     spec = make_vcf_text(seed=4, n_samples=3, n_records=80)
     path = write_vcf(spec.text, compression="bgzip")
     monkeypatch.setattr(vcf_module, "_SITE_PIECE", piece)
