@@ -145,10 +145,16 @@ cdef extern from *:
     /* The places of two delimiter bytes (tab and newline, or ':' and tab) in a text, in
        order, found 16 bytes at a time: a field's end costs no byte loop. */
     typedef struct { const uint8_t* base; int64_t len; int64_t block; uint32_t mask; uint8_t c1, c2; } DelimScan;
-    static inline void ds_init(DelimScan* d, const uint8_t* base, int64_t len, uint8_t c1, uint8_t c2) {
+    /* gcc left ds_next out of line in the big loops (a call per delimiter): force it in */
+    #if defined(__GNUC__)
+    #define PGX_INLINE static inline __attribute__((always_inline))
+    #else
+    #define PGX_INLINE static inline
+    #endif
+    PGX_INLINE void ds_init(DelimScan* d, const uint8_t* base, int64_t len, uint8_t c1, uint8_t c2) {
         d->base = base; d->len = len; d->block = -16; d->mask = 0; d->c1 = c1; d->c2 = c2;
     }
-    static inline uint32_t ds_mask(const uint8_t* p, int64_t n, uint8_t c1, uint8_t c2) {
+    PGX_INLINE uint32_t ds_mask(const uint8_t* p, int64_t n, uint8_t c1, uint8_t c2) {
         uint32_t m = 0;
         int64_t i;
     #if defined(__SSE2__) || defined(_M_X64)
@@ -163,7 +169,7 @@ cdef extern from *:
         return m;
     }
     /* the offset of the next delimiter, or len at the end */
-    static inline int64_t ds_next(DelimScan* d) {
+    PGX_INLINE int64_t ds_next(DelimScan* d) {
         int i;
         while (d->mask == 0) {
             d->block += 16;
@@ -268,7 +274,8 @@ cdef bint valid_alt(const uint8_t* a, const uint8_t* b) noexcept nogil:
     return True
 
 
-cdef void parse_format(const uint8_t* a, const uint8_t* b, Fmt* f) noexcept nogil:
+cdef void parse_format(const uint8_t* a, const uint8_t* b, Fmt* f, const Outputs* o) noexcept nogil:
+    # f.last: the last subfield read (GT or a wanted one); the rest of a cell is skipped whole
     cdef int k = 0
     cdef const uint8_t* q
     cdef Py_ssize_t n
@@ -297,13 +304,13 @@ cdef void parse_format(const uint8_t* a, const uint8_t* b, Fmt* f) noexcept nogi
     f.last = -1
     if f.gt > f.last:
         f.last = f.gt
-    if f.dp > f.last:
+    if o.want_dp and f.dp > f.last:
         f.last = f.dp
-    if f.gq > f.last:
+    if o.want_gq and f.gq > f.last:
         f.last = f.gq
-    if f.ad > f.last:
+    if o.want_ad and f.ad > f.last:
         f.last = f.ad
-    if f.ps > f.last:
+    if o.want_ps and f.ps > f.last:
         f.last = f.ps
 
 
@@ -408,6 +415,100 @@ cdef inline int fail(int64_t* state, int col, const uint8_t* start, const uint8_
     return code
 
 
+cdef inline int fail_cell(int64_t* state, int col, int key, const uint8_t* start, const uint8_t* le,
+                          const uint8_t* base, int code) noexcept nogil:
+    """Record an error in subfield ``key`` of a sample column starting at ``start``."""
+    state[ERR_COL] = col
+    state[ERR_KEY] = key
+    state[ERR_START] = start - base
+    state[ERR_STOP] = skip_subfield(start, le) - base
+    return code
+
+
+cdef const uint8_t* parse_cell(const uint8_t* p, const uint8_t* le, int64_t cell, Outputs* o,
+                               Fmt* fmt, int n_alleles, int* err, int* err_key,
+                               const uint8_t** err_at) noexcept nogil:
+    """One sample column from ``p`` (just after its tab) into output ``cell``: returns the
+    column's end (its closing tab or ``le``); on an error sets ``err``, the subfield index
+    ``err_key`` and its start ``err_at``."""
+    cdef int ploidy = o.ploidy
+    cdef int8_t* g = o.gt + cell * ploidy
+    cdef int k = 0
+    cdef int j
+    cdef int32_t ival = -1
+    cdef uint8_t c0
+    cdef const uint8_t* a
+    if o.want_dp:
+        o.dp[cell] = -1
+    if o.want_gq:
+        o.gq[cell] = -1
+    if o.want_ps:
+        o.ps[cell] = -1
+    if o.want_ad:
+        for j in range(o.ad_width):
+            o.ad[cell * o.ad_width + j] = -1
+    c0 = p[0] if p < le else 0
+    # fast path: a diploid call of single-digit alleles, GT first ("0|1", "1/1")
+    if (fmt.gt == 0 and ploidy == 2 and le - p >= 3 and b'0' <= c0 < 48 + n_alleles
+            and c0 <= b'9' and (p[1] == b'|' or p[1] == b'/')
+            and b'0' <= p[2] < 48 + n_alleles and p[2] <= b'9'
+            and (le - p == 3 or p[3] == b'\t' or p[3] == b':')):
+        g[0] = <int8_t> (c0 - 48)
+        g[1] = <int8_t> (p[2] - 48)
+        o.phased[cell] = p[1] == b'|'
+        p += 3
+        if p == le or p[0] == b'\t':
+            return p
+        if fmt.last == 0:
+            return skip_to(p, le, b'\t')
+        p += 1
+        k = 1
+    else:
+        for j in range(ploidy):
+            g[j] = -1
+        o.phased[cell] = 0
+    a = p
+    while True:
+        if k == fmt.gt:
+            p = parse_gt(p, le, g, ploidy, n_alleles, o.phased + cell, err)
+        elif k == fmt.dp and o.want_dp:
+            p = parse_int(p, le, &ival, False, err)
+            o.dp[cell] = ival
+        elif k == fmt.gq and o.want_gq:
+            p = parse_int(p, le, &ival, False, err)
+            o.gq[cell] = ival
+        elif k == fmt.ps and o.want_ps:
+            p = parse_int(p, le, &ival, False, err)
+            o.ps[cell] = ival
+        elif k == fmt.ad and o.want_ad:
+            j = 0
+            while True:
+                p = parse_int(p, le, &ival, True, err)
+                if err[0]:
+                    break
+                if j < o.ad_width:
+                    o.ad[cell * o.ad_width + j] = ival
+                j += 1
+                if p < le and p[0] == b',':
+                    p += 1
+                    continue
+                break
+        else:
+            p = skip_subfield(p, le)
+        if err[0]:
+            err_key[0] = k
+            err_at[0] = a
+            return p
+        if p < le and p[0] == b':':
+            p += 1
+            k += 1
+            if k > fmt.last:
+                return skip_to(p, le, b'\t')
+            a = p
+            continue
+        return p
+
+
 cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o, Fmt* fmt,
                     const int32_t* sample_map, int n_cols, bint has_format,
                     int64_t* pos_out, int64_t* end_out, int64_t* state,
@@ -428,23 +529,27 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     cdef int8_t* g
     cdef uint8_t* ph
     cdef uint8_t c0
-    cdef unsigned int na
+    cdef unsigned int na, na0
     cdef unsigned int c2
     cdef int s0
     cdef int64_t end = -1
     cdef int64_t cell
     cdef int32_t fast_dp, fast_gq, fast_ps
     cdef DelimScan cells
+    cdef DelimScan tabs
     cdef const uint8_t* cb
 
+    # the tabs of the fixed columns in order, found 16 bytes at a time (each column's
+    # end is the next one; the columns are read in order, each from the last tab + 1)
+    ds_init(&tabs, ls, le - ls, b'\t', b'\t')
     # CHROM
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if q == le:
         return fail(state, 0, p, q, base, E_COLUMNS_FEW)
     # POS
     col = 1
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     a = p
     while a < q and b'0' <= a[0] <= b'9':
         if pos < POS_CAP:
@@ -458,13 +563,13 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # ID
     col = 2
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if q == le:
         return fail(state, col, p, q, base, E_COLUMNS_FEW)
     # REF
     col = 3
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     a = p
     while a < q and is_base(a[0]):
         a += 1
@@ -475,7 +580,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # ALT
     col = 4
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if q - p == 1 and p[0] == b'.':
         n_alleles = 1
     else:
@@ -495,14 +600,14 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # QUAL, FILTER
     for col in range(5, 7):
         p = q + 1
-        q = skip_to(p, le, b'\t')
+        q = ls + ds_next(&tabs)
         if q == le:
             return fail(state, col, p, q, base, E_COLUMNS_FEW)
     site_end[0] = q
     # INFO: only END= is read here
     col = 7
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if site_columns == 8:
         site_end[0] = q
     info_start = p
@@ -536,9 +641,9 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     # FORMAT
     col = 8
     p = q + 1
-    q = skip_to(p, le, b'\t')
+    q = ls + ds_next(&tabs)
     if q - p != fmt.length or memcmp(p, fmt.text, q - p) != 0:
-        parse_format(p, q, fmt)
+        parse_format(p, q, fmt, o)
         if q - p < MAX_FORMAT_LEN:
             memcpy(fmt.text, p, q - p)
             fmt.length = <int> (q - p)
@@ -570,66 +675,78 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     if (fmt.gt == 0 and ploidy == 2 and o.identity and not o.want_ad and fmt.last >= 1
             and (o.want_dp or o.want_gq or o.want_ps)):
         # calls "A/B:..." of single-digit alleles with plain whole numbers in the wanted
-        # integer subfields; the first cell that is anything else goes to the loop below
+        # integer subfields; a cell that is anything else is read by the general code
+        # (parse_cell), and the loop resumes after it
         na = n_alleles if n_alleles < 10 else 10
-        # the ':' and tabs of the sample columns in order; at each cell's start the last one
-        # taken is the tab before it
-        cb = p
-        ds_init(&cells, cb, le - cb, b':', b'\t')
-        if p < le and cb + ds_next(&cells) != p:
-            na = 0  # (p is at a tab, so never) no call passes: the loop below does them all
-        while s0 < n_cols and le - p >= 5 and p[0] == b'\t' and p[4] == b':':
-            c0 = <uint8_t> (p[1] - 48)
-            c2 = <unsigned int> (p[3] - 48)
-            if c0 >= na or c2 >= na or (p[2] != b'|' and p[2] != b'/'):
-                break
-            q = cb + ds_next(&cells)
-            if q != p + 4:
-                break
-            k = 1
-            fast_dp = -1
-            fast_gq = -1
-            fast_ps = -1
-            while True:
-                a = q + 1
+        na0 = na
+        while s0 < n_cols:
+            na = na0
+            # the ':' and tabs of the sample columns in order; at each cell's start the last one
+            # taken is the tab before it
+            cb = p
+            ds_init(&cells, cb, le - cb, b':', b'\t')
+            if p < le and cb + ds_next(&cells) != p:
+                na = 0  # (p is at a tab, so never) no call passes: the general loop does them all
+            while s0 < n_cols and le - p >= 5 and p[0] == b'\t' and p[4] == b':':
+                c0 = <uint8_t> (p[1] - 48)
+                c2 = <unsigned int> (p[3] - 48)
+                if c0 >= na or c2 >= na or (p[2] != b'|' and p[2] != b'/'):
+                    break
                 q = cb + ds_next(&cells)
-                if (k == fmt.dp and o.want_dp) or (k == fmt.gq and o.want_gq) or (k == fmt.ps and o.want_ps):
-                    if q == a or q - a > 9:
-                        break
-                    ival = 0
-                    while a < q and <unsigned int> (a[0] - 48) < 10:
-                        ival = ival * 10 + (a[0] - 48)
-                        a += 1
-                    if a != q:
-                        break
-                    if k == fmt.dp:
-                        fast_dp = ival
-                    elif k == fmt.gq:
-                        fast_gq = ival
-                    else:
-                        fast_ps = ival
-                if q == le or q[0] == b'\t':
-                    k = -1
+                if q != p + 4:
                     break
-                if k == fmt.last:
-                    while q != le and q[0] != b'\t':
-                        q = cb + ds_next(&cells)
-                    k = -1
+                k = 1
+                fast_dp = -1
+                fast_gq = -1
+                fast_ps = -1
+                while True:
+                    a = q + 1
+                    q = cb + ds_next(&cells)
+                    if (k == fmt.dp and o.want_dp) or (k == fmt.gq and o.want_gq) or (k == fmt.ps and o.want_ps):
+                        if q == a or q - a > 9:
+                            break
+                        ival = 0
+                        while a < q and <unsigned int> (a[0] - 48) < 10:
+                            ival = ival * 10 + (a[0] - 48)
+                            a += 1
+                        if a != q:
+                            break
+                        if k == fmt.dp:
+                            fast_dp = ival
+                        elif k == fmt.gq:
+                            fast_gq = ival
+                        else:
+                            fast_ps = ival
+                    if q == le or q[0] == b'\t':
+                        k = -1
+                        break
+                    if k == fmt.last:
+                        while q != le and q[0] != b'\t':
+                            q = cb + ds_next(&cells)
+                        k = -1
+                        break
+                    k += 1
+                if k != -1:
                     break
-                k += 1
-            if k != -1:
+                cell = v * o.n_out + s0
+                o.gt[2 * cell] = <int8_t> c0
+                o.gt[2 * cell + 1] = <int8_t> c2
+                o.phased[cell] = p[2] == b'|'
+                if o.want_dp:
+                    o.dp[cell] = fast_dp
+                if o.want_gq:
+                    o.gq[cell] = fast_gq
+                if o.want_ps:
+                    o.ps[cell] = fast_ps
+                p = q
+                s0 += 1
+            if s0 >= n_cols or p == le or p[0] != b'\t' or na == 0:
                 break
-            cell = v * o.n_out + s0
-            o.gt[2 * cell] = <int8_t> c0
-            o.gt[2 * cell + 1] = <int8_t> c2
-            o.phased[cell] = p[2] == b'|'
-            if o.want_dp:
-                o.dp[cell] = fast_dp
-            if o.want_gq:
-                o.gq[cell] = fast_gq
-            if o.want_ps:
-                o.ps[cell] = fast_ps
-            p = q
+            # p is at the tab before a column the loop above does not take (a missing call, a
+            # '.' or a long number...): the general code reads that one, then the loop resumes
+            p = parse_cell(p + 1, le, v * o.n_out + s0, o, fmt, n_alleles, &err, &k, &a)
+            if err:
+                return fail_cell(state, 9 + s0, k, a, le, base, err)
             s0 += 1
     for s in range(s0, n_cols):
         if p == le:
@@ -639,82 +756,9 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
         if out_s < 0:
             p = skip_to(p, le, b'\t')
             continue
-        cell = (v * o.n_out + out_s)
-        g = o.gt + cell * ploidy
-        if o.want_dp:
-            o.dp[cell] = -1
-        if o.want_gq:
-            o.gq[cell] = -1
-        if o.want_ps:
-            o.ps[cell] = -1
-        if o.want_ad:
-            for j in range(o.ad_width):
-                o.ad[cell * o.ad_width + j] = -1
-        k = 0
-        c0 = p[0] if p < le else 0
-        # fast path: a diploid call of single-digit alleles, GT first ("0|1", "1/1")
-        if (fmt.gt == 0 and ploidy == 2 and le - p >= 3 and b'0' <= c0 < 48 + n_alleles
-                and c0 <= b'9' and (p[1] == b'|' or p[1] == b'/')
-                and b'0' <= p[2] < 48 + n_alleles and p[2] <= b'9'
-                and (le - p == 3 or p[3] == b'\t' or p[3] == b':')):
-            g[0] = <int8_t> (c0 - 48)
-            g[1] = <int8_t> (p[2] - 48)
-            o.phased[cell] = p[1] == b'|'
-            p += 3
-            if p == le or p[0] == b'\t':
-                continue
-            if fmt.last == 0:
-                p = skip_to(p, le, b'\t')
-                continue
-            p += 1
-            k = 1
-        else:
-            for j in range(ploidy):
-                g[j] = -1
-            o.phased[cell] = 0
-        a = p
-        while True:
-            if k == fmt.gt:
-                p = parse_gt(p, le, o.gt + cell * ploidy, ploidy, n_alleles, o.phased + cell, &err)
-            elif k == fmt.dp and o.want_dp:
-                p = parse_int(p, le, &ival, False, &err)
-                o.dp[cell] = ival
-            elif k == fmt.gq and o.want_gq:
-                p = parse_int(p, le, &ival, False, &err)
-                o.gq[cell] = ival
-            elif k == fmt.ps and o.want_ps:
-                p = parse_int(p, le, &ival, False, &err)
-                o.ps[cell] = ival
-            elif k == fmt.ad and o.want_ad:
-                j = 0
-                while True:
-                    p = parse_int(p, le, &ival, True, &err)
-                    if err:
-                        break
-                    if j < o.ad_width:
-                        o.ad[cell * o.ad_width + j] = ival
-                    j += 1
-                    if p < le and p[0] == b',':
-                        p += 1
-                        continue
-                    break
-            else:
-                p = skip_subfield(p, le)
-            if err:
-                state[ERR_COL] = 9 + s
-                state[ERR_KEY] = k
-                state[ERR_START] = a - base
-                state[ERR_STOP] = skip_subfield(a, le) - base
-                return err
-            if p < le and p[0] == b':':
-                p += 1
-                k += 1
-                if k > fmt.last:
-                    p = skip_to(p, le, b'\t')
-                    break
-                a = p
-                continue
-            break
+        p = parse_cell(p, le, v * o.n_out + out_s, o, fmt, n_alleles, &err, &k, &a)
+        if err:
+            return fail_cell(state, 9 + s, k, a, le, base, err)
     if p != le:
         return fail(state, 9 + n_cols, p + 1, le, base, E_COLUMNS_MANY)
     return 0

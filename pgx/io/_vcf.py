@@ -144,6 +144,8 @@ class _Reader:
         self._last_key: tuple | None = None
         self._site_pool: ThreadPoolExecutor | None = None
         self._site_parts: list = []
+        #: site-text buffers handed to the worker, with the parse reading each
+        self._site_buffers: list = []
         self._sites_handed = 0
         self._rows_handed = 0
         self._index: dict[str, int] | None = None
@@ -484,13 +486,24 @@ class _Reader:
         self._sites_handed = site_len
         self._rows_handed += rows
         if not final:
-            # the worker reads this buffer as it is; the kernel writes on into a new one
-            # (np.empty: pages cost only once written)
-            arrays.sites = np.empty(arrays.sites.shape[0], dtype=np.uint8)
+            # the worker reads this buffer as it is; the kernel writes on into another: one
+            # the worker is done with (its columns copied the text out), else a new one.
+            # Reuse matters on a many-piece file (gVCF): fresh pages cost a fault each.
+            arrays.sites = self._free_sites_buffer(arrays.sites.shape[0])
             self.state[_SITE_LEN] = self._sites_handed = 0
         if self._site_pool is None:
             self._site_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgx-sites")
         self._site_parts.append((rows, self._site_pool.submit(self._parse_sites, data, rows)))
+        if not final:
+            self._site_buffers.append((data.base, self._site_parts[-1][1]))
+
+    def _free_sites_buffer(self, size: int) -> np.ndarray:
+        """A site-text buffer of ``size`` bytes whose parse has finished, or a new one."""
+        for i, (buffer, future) in enumerate(self._site_buffers):
+            if future.done() and buffer.shape[0] == size:
+                del self._site_buffers[i]
+                return buffer
+        return np.empty(size, dtype=np.uint8)
 
     def _variants(self, arrays: _Arrays, n: int) -> pl.DataFrame:
         self._hand_off_sites(arrays, final=True)
@@ -506,6 +519,7 @@ class _Reader:
             bounds.append((first, first + rows))
             first += rows
         self._site_parts = []
+        self._site_buffers = []
         self._sites_handed = self._rows_handed = 0
         raw = pl.concat(parts, rechunk=False) if parts else self._parse_sites(np.empty(0, np.uint8), 0)[0]
         if raw.height != n:
