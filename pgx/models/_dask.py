@@ -36,12 +36,11 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from pgx.models import _calibration
-from pgx.models._errors import CalibrationWarning
 from pgx.models._frame import TableEncoder
 from pgx.models._lgbm import (
-    ISOTONIC_MIN_CLASS_COUNT,
     _binary_targets,
     _BinaryLGBM,
+    _calibration_plan,
     _check_choice,
     _check_number,
 )
@@ -224,17 +223,10 @@ def _calibrate(job: _Job, calibration_weight: np.ndarray, early_stop: bool) -> t
     from sklearn.model_selection import StratifiedKFold
 
     model, y = job.model, job.target
-    counts = np.bincount(y.astype(int))
-    n_folds = min(int(model.cv), int(counts.min()))
-    if n_folds < 2:
-        warnings.warn(
-            f"calibration={model.calibration!r} needs at least 2 samples of each class; found "
-            f"class counts {counts.tolist()}; probabilities are left uncalibrated",
-            CalibrationWarning, stacklevel=3)
+    plan = _calibration_plan(model.calibration, int(model.cv), y)
+    if plan is None:
         return None
-    method = model.calibration
-    if method == "auto":
-        method = "isotonic" if counts.min() >= ISOTONIC_MIN_CLASS_COUNT else "sigmoid"
+    n_folds, method = plan
     seed = job.params["seed"]
     folds = np.empty(len(y), dtype=np.int64)
     for k, (_, held_out) in enumerate(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)

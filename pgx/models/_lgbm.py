@@ -44,6 +44,23 @@ MIN_LEAF_PATIENTS = 20
 ISOTONIC_MIN_CLASS_COUNT = 1000
 
 
+def _calibration_plan(calibration: str, cv: int, y: np.ndarray) -> tuple[int, str] | None:
+    """The number of calibration folds (``cv``, fewer when a class is smaller) and the method
+    (``"auto"`` resolved); None, with a :class:`CalibrationWarning`, when a class has fewer
+    than 2 samples."""
+    counts = np.bincount(y.astype(int))
+    folds = min(int(cv), int(counts.min()))
+    if folds < 2:
+        warnings.warn(
+            f"calibration={calibration!r} needs at least 2 samples of each class; found "
+            f"class counts {counts.tolist()}; probabilities are left uncalibrated",
+            CalibrationWarning, stacklevel=4)
+        return None
+    if calibration == "auto":
+        return folds, "isotonic" if counts.min() >= ISOTONIC_MIN_CLASS_COUNT else "sigmoid"
+    return folds, calibration
+
+
 def _check_choice(name: str, value: Any, choices: tuple) -> None:
     if value not in choices:
         raise ValueError(f"{name}: expected one of {list(choices)}, found {value!r}")
@@ -359,17 +376,10 @@ class _BinaryLGBM(ClassifierMixin, _LGBMBase):
         import lightgbm as lgb
         from sklearn.model_selection import StratifiedKFold
 
-        counts = np.bincount(y.astype(int))
-        folds = min(int(self.cv), int(counts.min())) if isinstance(self.cv, numbers.Integral) else 2
-        if folds < 2:
-            warnings.warn(
-                f"calibration={self.calibration!r} needs at least 2 samples of each class; found "
-                f"class counts {counts.tolist()}; probabilities are left uncalibrated",
-                CalibrationWarning, stacklevel=3)
+        plan = _calibration_plan(self.calibration, self.cv if isinstance(self.cv, numbers.Integral) else 2, y)
+        if plan is None:
             return {"method": "none"}, []
-        method = self.calibration
-        if method == "auto":
-            method = "isotonic" if counts.min() >= ISOTONIC_MIN_CLASS_COUNT else "sigmoid"
+        folds, method = plan
         if isinstance(self.cv, numbers.Integral):
             splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y))
         else:
