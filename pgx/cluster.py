@@ -186,7 +186,7 @@ def _job_index(path: str, by_region: bool | None, folder: str | None, local: boo
     if by_region is False or existing_index(path) is not None:
         return None
     if folder is None and local:
-        folder = os.path.join(tempfile.gettempdir(), "pgx-index")
+        folder = os.path.join(tempfile.gettempdir(), f"pgx-index-{os.getuid()}")
         os.makedirs(folder, exist_ok=True)
     if folder is None:
         return None

@@ -576,7 +576,9 @@ def scan_table(path: str | os.PathLike[str]) -> pl.LazyFrame:
     path = os.fspath(path)
     try:
         if path.endswith(".parquet"):
-            return pl.scan_parquet(path)
+            lazy = pl.scan_parquet(path)
+            lazy.collect_schema()  # reads the footer: a damaged or missing file fails here, named
+            return lazy
         lazy = pl.scan_csv(path, separator="\t" if path.endswith((".tsv", ".txt")) else ",")
         text = [c for c, dtype in lazy.collect_schema().items() if dtype == pl.String]
         if not text:

@@ -82,12 +82,12 @@ def test_without_a_job_folder_the_index_goes_to_a_temporary_cache(files, reads, 
     run = call_partitioned(files["bgzf"], genes=GENES, sample_block=5)
     assert run.calls.equals(files["expected"])
     assert all(region is not None for region in reads)
-    cached = list((private_tmp / "pgx-index").glob("_input-*.tbi"))
+    cached = list((private_tmp / f"pgx-index-{os.getuid()}").glob("_input-*.tbi"))
     assert len(cached) == 1
     report = report_partitioned(files["bgzf"], private_tmp / "reports", genes=GENES, formats=["tsv"],
                                 sample_block=5)
     assert report.calls.equals(files["expected"])
-    assert list((private_tmp / "pgx-index").glob("_input-*.tbi")) == cached  # reused, not rebuilt
+    assert list((private_tmp / f"pgx-index-{os.getuid()}").glob("_input-*.tbi")) == cached  # reused, not rebuilt
 
 
 def test_unsorted_or_plain_files_fall_back_to_whole_file_blocks(files, reads, private_tmp):
@@ -100,7 +100,7 @@ def test_unsorted_or_plain_files_fall_back_to_whole_file_blocks(files, reads, pr
         assert [p.region for p in run.partitions] == [None, None, None]
         assert reads == [None, None, None]
         assert run.calls.sort("sample_id", "gene").equals(files["expected"].sort("sample_id", "gene"))
-    assert not list((private_tmp / "pgx-index").glob("*.tmp"))
+    assert not list((private_tmp / f"pgx-index-{os.getuid()}").glob("*.tmp"))
     with pytest.raises(pgx.RegionError, match="sorted"):
         call_partitioned(files["unsorted"], genes=GENES, by_region=True)
 

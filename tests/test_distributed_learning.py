@@ -237,6 +237,17 @@ def test_partition_options_are_checked(cohort, tmp_path):
     assert result.returncode == 2 and "--partition-rows is for training on Dask" in result.stderr
 
 
+@needs_dask
+def test_damaged_feature_table_is_named_before_the_cluster_starts(tmp_path):
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(b"not a parquet file")
+    result = run_pgx("train", str(damaged), "--outcome", OUTCOME, "-o", str(tmp_path / "m"), "--workers", "1",
+                     env=_env())
+    assert result.returncode == 2, result.stderr
+    assert f"cannot read the table {damaged}" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
 # --------------------------------------------------------------------------------------------- train
 
 # a larger cohort: the models must learn the CYP2D6 effect on codeine response to be compared

@@ -71,3 +71,9 @@ def test_unsorted_file_is_refused_and_leaves_no_index(tmp_path):
     with pytest.raises(RegionError, match="sorted"):
         index_vcf(gz, tmp_path / "u.tbi")
     assert not list(tmp_path.glob("u.tbi*"))
+
+
+def test_index_into_a_missing_folder_names_it(bgzf, tmp_path):
+    with pytest.raises(RegionError, match="missing or not writable"):
+        index_vcf(bgzf, tmp_path / "no" / "such" / "x.tbi")
+    assert not list(tmp_path.rglob("*.tbi*"))

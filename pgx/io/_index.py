@@ -47,7 +47,8 @@ def index_vcf(path: PathLike, index_path: PathLike) -> str:
     Raises
     ------
     RegionError
-        The file is plain text, plain gzip or BCF (not indexable this way), or unsorted.
+        The file is plain text, plain gzip or BCF (not indexable this way), or unsorted, or
+        ``index_path``'s folder is missing or not writable.
 
     Examples
     --------
@@ -70,6 +71,10 @@ def index_vcf(path: PathLike, index_path: PathLike) -> str:
         what = {"vcf": "plain text", "gzip": "plain gzip (not BGZF)", "bcf": "BCF"}.get(kind, kind)
         raise RegionError(f"{path}: only a bgzip-compressed VCF can be indexed here; this file is {what} "
                           "(compress it with `bgzip`)")
+    folder = os.path.dirname(os.path.abspath(index_path))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RegionError(f"{path}: cannot write its index to {index_path}: the folder {folder} is missing or "
+                          "not writable")
     tmp = f"{index_path}.{os.getpid()}.tmp"
     verbosity = pysam.set_verbosity(0)  # htslib's own message would reach stderr; ours says it
     try:
