@@ -514,8 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
     call_cmd.add_argument("--samples", help="comma-separated sample names (default: all)")
     common(call_cmd)
     call_cmd.add_argument("-o", "--output", required=True, metavar="CALLS.tsv", help="the calls table to write")
-    scale = _cluster_options(call_cmd, "split the job into sample blocks x gene regions (regions need a tabix/CSI "
-                             "index); the calls are the same as in one process.")
+    scale = _cluster_options(call_cmd, "split the job into sample blocks x gene regions (regions need a bgzip VCF; "
+                             "one without a tabix/CSI index is indexed into --parquet-dir or a temporary cache); "
+                             "the calls are the same as in one process.")
     scale.add_argument("--parquet-dir", metavar="DIR",
                        help="also keep one Parquet file per partition here; a rerun skips the complete ones")
     scale.add_argument("--sample-block", type=int, default=None, metavar="N",
@@ -561,7 +562,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(report_cmd)
     report_cmd.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder")
     report_scale = _cluster_options(
-        report_cmd, "each task calls one sample block (read by gene region when the VCF has a tabix/CSI index) and "
+        report_cmd, "each task calls one sample block (read by gene region when the VCF is bgzip-compressed; one "
+        "without a tabix/CSI index is indexed into a temporary cache) and "
         "writes its samples' reports; the files are the same as in one process.",
         sees="the VCF and the output folder")
     report_scale.add_argument("--sample-block", type=int, default=None, metavar="N",
