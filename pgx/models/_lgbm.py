@@ -475,7 +475,8 @@ class ResponseClassifier(_BinaryLGBM):
         How raw scores become probabilities: a calibrator fitted on ``cv``-fold
         out-of-fold scores of the training data. "auto" is isotonic when the rarer class
         has at least 1,000 training samples (``ISOTONIC_MIN_CLASS_COUNT``) and sigmoid
-        below; ``calibrator_["method"]`` says which was used.
+        below; ``calibrator_["method"]`` says which was used. Isotonic blocks are shrunk
+        towards the sigmoid fit by 10 pseudo-samples, so no probability is exactly 0 or 1.
     cv : int, cross-validation splitter or iterable of splits, default=3
         Folds for calibration (an int means stratified shuffled folds, reduced to the
         smallest class count when that is smaller). The folds are boosted together; with
