@@ -604,6 +604,30 @@ def _raise_failed(results: list[dict], total: int, what: str, kept: str | None) 
     raise ClusterError(f"{len(failed)} of {total} {what} failed: {lines}{more}{tail}")
 
 
+def _discard_stdout() -> None:
+    """Point this process's standard output (file descriptor 1) at the null device."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.close(null)
+
+
+def _quiet_stdout_plugin(distributed):
+    """A worker plugin that discards the standard output of the local workers pgx starts.
+
+    They share the terminal's standard output with the ``pgx`` command, and libraries print
+    there from C (LightGBM's data-parallel learner announces its network set-up, from worker
+    threads where its log routing does not reach), which would mix with what ``pgx`` prints.
+    Results and errors travel through Dask, and logs go to standard error, so nothing is lost;
+    a restarted worker runs the plugin again. Workers of an external scheduler are left alone.
+    """
+
+    class QuietStdout(distributed.WorkerPlugin):
+        def setup(self, worker) -> None:
+            _discard_stdout()
+
+    return QuietStdout()
+
+
 @contextlib.contextmanager
 def _session(distributed, workers: int | None, scheduler: str | None):
     """A ``distributed.Client`` for the ``with`` block: on a local cluster of ``workers``
@@ -620,6 +644,7 @@ def _session(distributed, workers: int | None, scheduler: str | None):
             cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                dashboard_address=None, silence_logs=logging.ERROR)
             client = distributed.Client(cluster)
+            client.register_plugin(_quiet_stdout_plugin(distributed), name="pgx-quiet-stdout")
         else:
             client = distributed.Client(scheduler, timeout=30)
     except (OSError, TimeoutError) as exc:

@@ -266,13 +266,24 @@ def trained(tmp_path_factory) -> dict:
     for name, n, seed in (("train", TRAIN_PATIENTS, 21), ("held_out", HELD_OUT_PATIENTS, 22)):
         simulate(folder / name, n_patients=n, seed=seed, vcf=False)
         build_features(folder / name, folder / f"{name}.parquet", outcome=OUTCOME)
-    models = {}
+    models, outputs = {}, {}
     for name, where in (("in_process", []), ("dask", ["--workers", "2", "--partition-rows", "100"])):
         result = run_pgx("train", str(folder / "train.parquet"), "--outcome", OUTCOME, "-o", str(folder / name),
                          *where, env=_env())
         assert result.returncode == 0, result.stderr
         models[name] = folder / name
-    return {"folder": folder, "models": models}
+        outputs[name] = (result.stdout, result.stderr)
+    return {"folder": folder, "models": models, "outputs": outputs}
+
+
+@needs_dask
+def test_training_on_workers_prints_only_pgx_lines(trained):
+    # LightGBM's data-parallel learner announces its network set-up on every worker; none of it
+    # reaches the terminal
+    stdout, stderr = trained["outputs"]["dask"]
+    assert stdout == ""
+    assert stderr.splitlines() == ["pgx train: training on 2 local Dask worker(s)",
+                                   f"pgx: model saved to {trained['models']['dask']}"]
 
 
 @needs_dask

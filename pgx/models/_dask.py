@@ -25,6 +25,7 @@ rows in one place).
 
 from __future__ import annotations
 
+import logging
 import numbers
 import warnings
 from collections.abc import Callable
@@ -49,6 +50,21 @@ __all__: list[str] = []
 
 # lightgbm.dask sets these itself (from the cluster) and says so for every fit
 _SET_BY_DASK = r"Parameter (n_jobs|num_threads|num_machines) will be ignored"
+
+
+#: LightGBM's own messages (the data-parallel learner's network set-up on every worker, "Finding
+#: random open ports for workers" here) go to this logger, not to standard output; unless it is
+#: configured, it passes errors only
+LIGHTGBM_LOGGER = "pgx.lightgbm"
+
+
+def _route_lightgbm_logs() -> None:
+    """Send this process's LightGBM messages to the ``LIGHTGBM_LOGGER`` logger (run on the
+    client and on every worker)."""
+    logger = logging.getLogger(LIGHTGBM_LOGGER)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.ERROR)
+    lgb.register_logger(logger)
 
 
 def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder, client,
@@ -87,6 +103,8 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
     folds = 0
     if binary and model.calibration != "none":
         folds = min(int(model.cv), int(np.bincount(target.astype(int)).min()))
+    _route_lightgbm_logs()
+    client.run(_route_lightgbm_logs)
     job = _Job(model, X, target, weight, seed, client, progress, total=folds + 1 if folds >= 2 else 1)
     early_stop = model._use_early_stopping(n)
     if binary and model.calibration != "none":
