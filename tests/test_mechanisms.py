@@ -12,30 +12,34 @@ against the generating truth the simulator stores (``p_true``):
 * calibration slope in 0.9-1.1, measured against the true probabilities (the logistic
   recalibration of :func:`~pgx.models.calibration_slope_intercept` with ``p_true`` as the
   outcome, i.e. the slope expected over outcome draws). The slope against the drawn 0/1
-  outcomes is reported in the failure message; at these sizes its own sampling error (the
-  oracle's slope against them ranged 0.93-1.08 over mechanisms and seeds) is as wide as the band;
+  outcomes is reported in the failure message; at 200,000 patients its own sampling error (the
+  oracle's slope against them ranged 0.93-1.08 over mechanisms and seeds) was as wide as the band;
 * a feature of the planted gene among the top three by mean absolute TreeSHAP contribution;
 * AUROC at least the logistic baseline's and the guideline rule's (the outcome rate per
   phenotype the guideline acts on). These comparisons use the AUROC expected over outcome
   draws for the held-out patients (each patient a case with weight ``p_true`` and a control
-  with weight ``1 - p_true``), which the AUROC on the drawn outcomes estimates with noise:
-  where a baseline can represent the truth (tacrolimus: the logistic model and the rule both
-  see the CYP3A5 expresser status that alone drives it), the two drawn-outcome AUROCs differ
-  by +-0.005 from seed to seed. Where the planted mechanism depends on the rule's phenotype
-  alone, the rule *is* the oracle up to its estimated rates and cannot be beaten; there the
-  model must come within ``RULE_IS_ORACLE_MARGIN`` of it.
+  with weight ``1 - p_true``), which the AUROC on the drawn outcomes estimates with noise.
+  Where the planted mechanism is a logistic model of the rule's phenotype alone (thiopurine,
+  statin, irinotecan, tacrolimus), the rule and the logistic baseline (which sees the same
+  phenotype indicators) *are* the oracle up to their estimated rates and cannot be beaten;
+  there the model must come within ``BASELINE_IS_ORACLE_MARGIN`` of them. At 1,000,000
+  patients all three sit within 0.0006 of the oracle and their order is noise.
 
 Warfarin: :class:`~pgx.models.DoseRegressor` against the IWPC equation (which generated the
 simulated doses, so it is the oracle model, evaluated on measured height and weight).
 
-The test runs one seed (fitting is deterministic). On three seeds (20261129, 1, 2) at 200,000
-patients, oracle AUROC minus model AUROC was -0.003..+0.013, except fluoropyrimidine (+0.011,
-+0.012, +0.023); the slope against the truth 0.90-1.07, except fluoropyrimidine 0.886 and statin
-1.105 on seed 2; the planted gene was always in the top three; the expected AUROC beat the
-logistic baseline by 0.0045-0.045 and a non-oracle rule by 0.030-0.061, and came within 0.003
-of an oracle rule. So seed 2 fails two mechanisms: fluoropyrimidine toxicity (2,400 events in
-12,000 training patients; risk set by dose intensity, rare DPYD variants and a threshold on the
-unobserved true eGFR) and statin myopathy (about 320 events) sit at the limits of this size.
+The test runs one seed (fitting is deterministic). The criteria are statistical and need this
+many patients. At 1,000,000 (the size the simulator is specified for), over seven seeds
+(20261129, 1-6; 49 mechanism-seed pairs, all passing): oracle minus model AUROC -0.006..+0.008
+(fluoropyrimidine +0.001..+0.008); slope against the truth 0.95-1.03; the planted gene always
+in the top three; expected AUROC 0.003-0.011 above the logistic baseline for clopidogrel and
+fluoropyrimidine, 0.0006-0.0012 for codeine (whose truth is logistic in the phenoconverted
+activity score the baseline sees, up to a cap) and 0.032-0.068 above the non-oracle rules;
+where the baselines are the oracle's model class, the model within 0.0006 of them (margin 0.002). At 200,000 patients, over eight seeds
+(20261129, 1-7), 12 of 56 pairs missed a criterion: fluoropyrimidine up to 0.024 below the
+oracle AUROC, slopes 0.90-1.17 where a truth of two or three levels and a few hundred training
+events decide them, irinotecan down to 0.006 below its oracle rule. The 1,000,000-patient
+cohort takes about 70 s and 11 GB to simulate and featurise, and each model about 30 s.
 """
 
 from __future__ import annotations
@@ -61,19 +65,20 @@ from pgx.phenotype import gene_phenotypes
 from pgx.simulate import OUTCOMES, simulate_cohort
 from pgx.simulate._outcomes import TACROLIMUS_SUMMARY_DAY
 
-#: patients in the shared cohort (about 18,000 clopidogrel and 12,000 fluoropyrimidine patients
-#: each way; at 60,000 the clopidogrel and fluoropyrimidine models stayed 0.03-0.04 below the oracle)
-N_PATIENTS = 200_000
+#: patients in the shared cohort (about 90,000 clopidogrel and 60,000 fluoropyrimidine patients
+#: each way; see the module doc for what 200,000 gave)
+N_PATIENTS = 1_000_000
 SEED = 20261129
-#: expected-AUROC deficit allowed against a guideline rule that is itself the oracle (module doc)
-RULE_IS_ORACLE_MARGIN = 0.005
+#: expected-AUROC deficit allowed against a baseline that is itself the oracle (module doc)
+BASELINE_IS_ORACLE_MARGIN = 0.002
 #: LightGBM threads: one, because two OpenMP threads on two shared cores slowed these fits up to
 #: tenfold when other jobs ran (the model defaults are otherwise unchanged)
 N_JOBS = 1
 #: rows of the held-out set used for TreeSHAP importances
 SHAP_ROWS = 3000
 
-# outcome -> (estimator, planted genes, phenotype columns of the guideline rule, rule is the oracle)
+# outcome -> (estimator, planted genes, phenotype columns of the guideline rule, the rule and the
+# logistic baseline are the oracle's model class)
 MECHANISMS = {
     "clopidogrel_mace": (AdverseReactionClassifier, ("CYP2C19",), ("CYP2C19",), False),
     "fluoropyrimidine_toxicity_g3": (AdverseReactionClassifier, ("DPYD",), ("DPYD",), False),
@@ -173,7 +178,7 @@ def _evaluate(table, outcome: str) -> dict:
                       "logistic": _wauroc(p_true, logistic), "rule": _wauroc(p_true, rule)},
          "rounds": model.n_estimators_, "calibration": model.calibrator_["method"]}
     r["gene_in_top3"] = any(name.startswith(tuple(f"{g}_" for g in genes)) for name in r["top3"])
-    r["rule_margin"] = RULE_IS_ORACLE_MARGIN if rule_is_oracle else 0.0
+    r["margin"] = BASELINE_IS_ORACLE_MARGIN if rule_is_oracle else 0.0
     r["message"] = (
         f"{outcome}: n train {r['n_train']} ({r['events_train']} events), test {r['n_test']}; oracle AUROC "
         f"{r['oracle']:.4f}, model {r['auroc']:.4f} (expected over draws: oracle {r['expected']['oracle']:.4f}, "
@@ -192,8 +197,8 @@ def test_planted_mechanism_is_recovered(table, outcome):
     assert r["oracle"] - r["auroc"] <= 0.02, r["message"]
     assert 0.9 <= r["slope"] <= 1.1, r["message"]
     assert r["gene_in_top3"], r["message"]
-    assert r["expected"]["model"] >= r["expected"]["logistic"], r["message"]
-    assert r["expected"]["model"] >= r["expected"]["rule"] - r["rule_margin"], r["message"]
+    assert r["expected"]["model"] >= r["expected"]["logistic"] - r["margin"], r["message"]
+    assert r["expected"]["model"] >= r["expected"]["rule"] - r["margin"], r["message"]
 
 
 def _iwpc_inputs(cohort, d: pl.DataFrame, medians: dict[str, float]) -> pl.DataFrame:
