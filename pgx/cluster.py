@@ -45,6 +45,7 @@ from pgx.pipeline import (
     _estimator,
     _not_features,
     _patient_features,
+    cohort_table_path,
     read_cohort_table,
     scan_table,
     _outside_calls_frame,
@@ -1045,14 +1046,9 @@ def features_partitioned(
 
 def _cohort_files(cohort: str) -> dict[str, str]:
     """The cohort table files a feature job reads (their sizes and times describe the job)."""
-    found = {}
-    for name in ("patients", "diplotypes", "biomarkers", "treatments", "outcomes"):
-        for suffix in (".parquet", ".tsv"):
-            path = os.path.join(cohort, name + suffix)
-            if os.path.exists(path):
-                found[name] = path
-                break
-    return found
+    paths = {name: cohort_table_path(cohort, name)
+             for name in ("patients", "diplotypes", "biomarkers", "treatments", "outcomes")}
+    return {name: path for name, path in paths.items() if path is not None}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from pgx.reference import genes as reference_genes
 __all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
            "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
            "write_somatic_section", "tumor_report_section", "simulate", "build_features", "read_cohort_table",
-           "scan_cohort_table", "scan_table"]
+           "scan_cohort_table", "cohort_table_path", "scan_table"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -871,17 +871,36 @@ def scan_cohort_table(cohort_dir: str | os.PathLike[str], name: str) -> pl.LazyF
     Schema([('patient_id', String), ('index_date', Date)])
     """
     folder = os.fspath(cohort_dir)
-    parquet, tsv = os.path.join(folder, name + ".parquet"), os.path.join(folder, name + ".tsv")
+    path = cohort_table_path(folder, name)
+    if path is None:
+        raise PgxError(f"{folder}: no {name}.parquet or {name}.tsv")
     try:
-        if os.path.exists(parquet):
-            return pl.scan_parquet(parquet)
-        if os.path.exists(tsv):
-            header = pl.read_csv(tsv, separator="\t", n_rows=0).columns
-            return pl.scan_csv(tsv, separator="\t",
-                               schema_overrides={c: t for c, t in _COHORT_DTYPES.items() if c in header})
+        if path.endswith(".parquet"):
+            return pl.scan_parquet(path)
+        header = pl.read_csv(path, separator="\t", n_rows=0).columns
+        return pl.scan_csv(path, separator="\t",
+                           schema_overrides={c: t for c, t in _COHORT_DTYPES.items() if c in header})
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise PgxError(f"cannot read the table {name} of {folder}: {exc}") from None
-    raise PgxError(f"{folder}: no {name}.parquet or {name}.tsv")
+
+
+def cohort_table_path(cohort_dir: str | os.PathLike[str], name: str) -> str | None:
+    """The file of the table ``name`` of a cohort folder: ``name.parquet``, else ``name.tsv``;
+    None when neither exists.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = simulate(folder, n_patients=5, format="tsv", vcf=False)
+    >>> cohort_table_path(folder, "patients").endswith("patients.tsv"), cohort_table_path(folder, "nothing")
+    (True, None)
+    """
+    for suffix in (".parquet", ".tsv"):
+        path = os.path.join(os.fspath(cohort_dir), name + suffix)
+        if os.path.exists(path):
+            return path
+    return None
 
 
 def read_cohort_table(cohort_dir: str | os.PathLike[str], name: str,

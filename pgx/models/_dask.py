@@ -52,15 +52,15 @@ __all__: list[str] = []
 _SET_BY_DASK = r"Parameter (n_jobs|num_threads|num_machines) will be ignored"
 
 
-#: LightGBM's own messages (the data-parallel learner's network set-up on every worker, "Finding
-#: random open ports for workers" here) go to this logger, not to standard output; unless it is
-#: configured, it passes errors only
+#: LightGBM's Python-side messages in this process ("Finding random open ports for workers" at
+#: every fit) go to this logger, not to standard output; unless it is configured, it passes errors
+#: only. What the workers print is theirs: local workers pgx starts have their standard output
+#: discarded (:mod:`pgx.cluster`), and an external cluster's workers are not touched.
 LIGHTGBM_LOGGER = "pgx.lightgbm"
 
 
 def _route_lightgbm_logs() -> None:
-    """Send this process's LightGBM messages to the ``LIGHTGBM_LOGGER`` logger (run on the
-    client and on every worker)."""
+    """Send this process's LightGBM messages to the ``LIGHTGBM_LOGGER`` logger."""
     logger = logging.getLogger(LIGHTGBM_LOGGER)
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.ERROR)
@@ -104,7 +104,6 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
     if binary and model.calibration != "none":
         folds = min(int(model.cv), int(np.bincount(target.astype(int)).min()))
     _route_lightgbm_logs()
-    client.run(_route_lightgbm_logs)
     job = _Job(model, X, target, weight, seed, client, progress, total=folds + 1 if folds >= 2 else 1)
     early_stop = model._use_early_stopping(n)
     if binary and model.calibration != "none":
