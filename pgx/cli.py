@@ -276,6 +276,12 @@ def _report(args: argparse.Namespace) -> int:
                              "numbers are matched together with its variants)")
     if args.min_cell_count is not None and args.min_cell_count < 1:
         raise ValueError(f"--min-cell-count: expected a whole number of at least 1, found {args.min_cell_count}")
+    if bool(args.model) != bool(args.features):
+        raise ValueError("--model and --features go together: a saved model and the feature table it predicts "
+                         "(one row per sample)")
+    if args.model and _partitioned(args):
+        raise ValueError("--model is not available with --workers, --scheduler or --sample-block yet; "
+                         "report in one process (--threads N for worker processes)")
     source = args.from_calls or args.vcf
     if source is None:
         raise ValueError("give a VCF or --from-calls CALLS.tsv")
@@ -291,6 +297,11 @@ def _report(args: argparse.Namespace) -> int:
 
         tumor = tumor_report_section(args.somatic, tumor_type=args.tumor_type, target_mb=args.target_mb, msi=args.msi,
                                      fusions=args.fusions, cna=args.cna)
+    models = None
+    if args.model:  # predicted before any report is written, like the tumour section
+        from pgx.pipeline import model_sections
+
+        models = model_sections(args.model, args.features, id_column=args.features_id)
     if _partitioned(args):
         statuses = _report_partitioned(args, formats, samples, pseudonyms)
     else:
@@ -299,7 +310,7 @@ def _report(args: argparse.Namespace) -> int:
                           genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
                           assume_reference=args.assume_reference, force=args.force, threads=args.threads,
                           progress=_Progress(not args.quiet), pseudonyms=pseudonyms, min_count=args.min_cell_count,
-                          audit_chain_head=_audit_head(args), tumor=tumor)
+                          audit_chain_head=_audit_head(args), tumor=tumor, models=models)
     import os
 
     written_files = [os.path.join(args.output, f) for st in statuses.values() for f in st.files]
@@ -309,7 +320,8 @@ def _report(args: argparse.Namespace) -> int:
         written_files += write_somatic_section(args.somatic, args.output, tumor_type=args.tumor_type,
                                                target_mb=args.target_mb, msi=args.msi, fusions=args.fusions,
                                                cna=args.cna)
-    _audit(args, "report", inputs=[source, args.medications, args.outside_calls, args.somatic, args.fusions, args.cna],
+    _audit(args, "report", inputs=[source, args.medications, args.outside_calls, args.somatic, args.fusions, args.cna,
+                                   args.model, args.features],
            outputs=written_files,
            samples=sorted(pseudonyms.values()) if pseudonyms else [])
     failed = {name: st for name, st in statuses.items() if st.status == "failed"}
@@ -554,6 +566,14 @@ def build_parser() -> argparse.ArgumentParser:
                             help="the tumour's gene copy-number calls, with --somatic: tab-separated with a header "
                                  "naming columns 'gene' and 'call'; call is amplification (amp, amplified) or "
                                  "deletion (del, homdel, deep_deletion)")
+    report_cmd.add_argument("--model", metavar="MODEL_DIR",
+                            help="add this trained model's prediction and its top contributions (TreeSHAP) to each "
+                                 "report (HTML and JSON), with --features")
+    report_cmd.add_argument("--features", metavar="TABLE",
+                            help="the feature table the model predicts, one row per sample (Parquet, TSV, CSV)")
+    report_cmd.add_argument("--features-id", default="sample_id", metavar="COLUMN",
+                            help="the column of --features naming each row's sample as the VCF does "
+                                 "(default sample_id)")
     report_cmd.add_argument("--threads", type=int, default=1,
                             help="parallel workers rendering and writing reports (default 1)")
     report_cmd.add_argument("--min-cell-count", type=int, metavar="K", default=None,

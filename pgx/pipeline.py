@@ -27,7 +27,7 @@ from pgx.reference import genes as reference_genes
 __all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
            "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
            "write_somatic_section", "tumor_report_section", "simulate", "build_features", "read_cohort_table",
-           "scan_cohort_table", "cohort_table_path", "scan_table"]
+           "scan_cohort_table", "cohort_table_path", "scan_table", "model_sections"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -388,6 +388,7 @@ def report(
     min_count: int | None = None,
     audit_chain_head: str | None = None,
     tumor=None,
+    models=None,
 ) -> dict:
     """VCF (or a calls table) in, one report per sample out: the README's main job.
 
@@ -429,6 +430,9 @@ def report(
     tumor : pgx.report.TumorSection, optional
         One patient's tumour section (:func:`tumor_report_section`), added to the report
         of the only sample reported (a multi-sample input needs ``samples`` narrowed to one).
+    models : mapping of str to pgx.report.ModelSection, optional
+        Per input sample id, a model's prediction and its top contributions
+        (:func:`model_sections`), added to the sample's report. Every sample reported needs one.
 
     Returns
     -------
@@ -467,6 +471,13 @@ def report(
             raise PgxError("the genome build is unknown; pass genome_build")
     meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
     recommendations = recommend(calls, drugs=drugs, medications=meds, reference_dir=reference_dir)
+    if models is not None:
+        missing = [s for s in dict.fromkeys(calls["sample_id"].to_list()) if s not in models]
+        if missing:
+            which = "" if pseudonyms is not None else f": {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}"
+            raise PgxError(f"the model's feature table has no row for {len(missing)} sample(s) of the report{which}")
+        if pseudonyms is not None:
+            models = {pseudonyms[s]: section for s, section in models.items() if s in pseudonyms}
     if pseudonyms is not None:
         calls = pseudonymize_samples(calls, pseudonyms)
         recommendations = pseudonymize_samples(recommendations, pseudonyms)
@@ -474,7 +485,8 @@ def report(
     if tumor is not None and len(names) != 1:
         raise PgxError(f"a tumour section belongs to one patient, but the report covers {len(names)} samples; "
                        "choose the patient's sample (pgx report --sample)")
-    tumors = None if tumor is None else {names[0]: tumor}
+    sections = {"tumor": None if tumor is None else {names[0]: tumor},
+                "models": None if models is None else {n: models[n] for n in names}}
     meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
                       input_name=None if pseudonyms is not None else os.path.basename(os.fspath(source)),
                       cohort={"samples": len(names)}, date_precision="day" if pseudonyms is None else "year",
@@ -486,11 +498,11 @@ def report(
     statuses: dict = {}
     done = 0
     if threads > 1 and len(blocks) > 1:
-        results = _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, threads, tumors)
+        results = _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, threads, sections)
     else:
         results = (write_reports(outdir, calls.filter(pl.col("sample_id").is_in(block)),
                                  recommendations.filter(pl.col("sample_id").is_in(block)), meta,
-                                 formats=formats, samples=block, force=force, tumor=tumors) for block in blocks)
+                                 formats=formats, samples=block, force=force, **sections) for block in blocks)
     for block, result in zip(blocks, results):
         statuses.update(result)
         done += len(block)
@@ -505,10 +517,10 @@ def report(
 _WORKER: dict = {}
 
 
-def _init_report_worker(folder: str, outdir: str, meta, formats, force: bool, tumors) -> None:
+def _init_report_worker(folder: str, outdir: str, meta, formats, force: bool, sections: dict) -> None:
     _WORKER.update(calls=pl.read_parquet(os.path.join(folder, "calls.parquet")),
                    recommendations=pl.read_parquet(os.path.join(folder, "recommendations.parquet")),
-                   outdir=outdir, meta=meta, formats=formats, force=force, tumors=tumors)
+                   outdir=outdir, meta=meta, formats=formats, force=force, sections=sections)
 
 
 def _report_block(block: list[str]) -> dict:
@@ -517,10 +529,10 @@ def _report_block(block: list[str]) -> dict:
     w = _WORKER
     return write_reports(w["outdir"], w["calls"].filter(pl.col("sample_id").is_in(block)),
                          w["recommendations"].filter(pl.col("sample_id").is_in(block)), w["meta"],
-                         formats=w["formats"], samples=block, force=w["force"], tumor=w["tumors"])
+                         formats=w["formats"], samples=block, force=w["force"], **w["sections"])
 
 
-def _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, workers, tumors):
+def _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, force, workers, sections):
     """Render and write sample blocks in worker processes (spawned: polars must not be forked)."""
     import multiprocessing
     import tempfile
@@ -531,7 +543,7 @@ def _write_in_processes(outdir, calls, recommendations, meta, formats, blocks, f
         recommendations.write_parquet(os.path.join(folder, "recommendations.parquet"))
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_init_report_worker,
-                                 initargs=(folder, outdir, meta, list(formats), force, tumors)) as pool:
+                                 initargs=(folder, outdir, meta, list(formats), force, sections)) as pool:
             yield from pool.map(_report_block, blocks)
 
 
@@ -660,16 +672,9 @@ def predict_model(model_dir: str | os.PathLike[str], features: str | os.PathLike
     polars.DataFrame
         What was written.
     """
-    from pgx.models import explain, load_model
-
-    model = load_model(model_dir)
-    table = read_table(features)
-    for column in model.feature_names_in_:
-        _require(table, column, features)
-    X = table.select(list(model.feature_names_in_))
+    _, table, prediction, top_rows = _predict_explained(model_dir, features, top)
     ids = table[id_column] if id_column in table.columns else pl.Series(id_column, range(table.height))
-    prediction = model.predict_proba(X)[:, 1] if hasattr(model, "classes_") else model.predict(X)
-    why = (explain(model, X, top=top).group_by("sample", maintain_order=True)
+    why = (top_rows.group_by("sample", maintain_order=True)
            .agg(pl.format("{}={} ({})", "feature", "value", pl.col("contribution").round(3))
                 .str.join("; ").alias("top_contributions")))
     result = (pl.DataFrame({id_column: ids, "prediction": prediction}).with_row_index("sample")
@@ -678,6 +683,77 @@ def predict_model(model_dir: str | os.PathLike[str], features: str | os.PathLike
         result = pseudonymize_samples(result, pseudonyms, column=id_column)
     _atomic_text(os.fspath(out), result.write_csv(separator="\t"))
     return result
+
+
+def _predict_explained(model_dir, features, top: int):
+    """Load a saved model and predict a feature table with it: (model, table, predictions,
+    :func:`pgx.models.explain`'s ``top`` contributions per row)."""
+    from pgx.models import explain, load_model
+
+    model = load_model(model_dir)
+    table = read_table(features)
+    for column in model.feature_names_in_:
+        _require(table, column, features)
+    X = table.select(list(model.feature_names_in_))
+    prediction = model.predict_proba(X)[:, 1] if hasattr(model, "classes_") else model.predict(X)
+    return model, table, prediction, explain(model, X, top=top)
+
+
+def model_sections(model_dir: str | os.PathLike[str], features: str | os.PathLike[str], *,
+                   id_column: str = "sample_id", top: int = 5) -> dict:
+    """Each row's prediction by a saved model and its ``top`` TreeSHAP contributions, as the
+    report sections :func:`report` adds (``models=``), keyed by the ``id_column`` value.
+
+    Parameters
+    ----------
+    model_dir : path
+        A model saved by :func:`pgx.models.save_model` (``pgx train``).
+    features : path
+        The feature table (Parquet, TSV, CSV) with the model's columns and ``id_column``.
+    id_column : str, default "sample_id"
+        The column naming each row's sample, as the VCF names it.
+    top : int, default 5
+
+    Returns
+    -------
+    dict of str to pgx.report.ModelSection
+
+    Raises
+    ------
+    PgxError
+        If the model or table cannot be read, a model column or ``id_column`` is missing,
+        or an id is repeated.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, polars as pl
+    >>> from pgx.models import DoseRegressor, save_model
+    >>> rng = np.random.default_rng(0)
+    >>> X = pl.DataFrame({"vkorc1": rng.choice(["G/G", "A/G", "A/A"], 300), "noise": rng.normal(size=300)})
+    >>> y = np.where(X["vkorc1"] == "A/A", 20.0, 35.0) + rng.normal(size=300)
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = save_model(DoseRegressor(n_estimators=50, n_jobs=1, random_state=0).fit(X, y), os.path.join(folder, "dose"))
+    >>> X.head(2).with_columns(sample_id=pl.Series(["S1", "S2"])).write_parquet(os.path.join(folder, "f.parquet"))
+    >>> sections = model_sections(os.path.join(folder, "dose"), os.path.join(folder, "f.parquet"), top=1)
+    >>> sorted(sections), sections["S1"].scale, sections["S1"].contributions[0].feature
+    (['S1', 'S2'], 'dose', 'vkorc1')
+    """
+    from pgx.report import ModelContribution, ModelSection
+
+    model, table, prediction, top_rows = _predict_explained(model_dir, features, top)
+    _require(table, id_column, features)
+    ids = table[id_column].cast(pl.String)
+    if ids.null_count() or ids.n_unique() != len(ids):
+        raise PgxError(f"{os.fspath(features)}: column {id_column!r} must name each row's sample once "
+                       "(found a missing or repeated value)")
+    name = os.path.basename(os.path.normpath(os.fspath(model_dir)))
+    scale = "probability" if hasattr(model, "classes_") else "dose"
+    pushes: dict[int, list] = {}
+    for row in top_rows.iter_rows(named=True):
+        pushes.setdefault(row["sample"], []).append(
+            ModelContribution(row["feature"], row["value"], row["contribution"]))
+    return {sample: ModelSection(name, type(model).__name__, float(prediction[i]), scale, tuple(pushes.get(i, ())))
+            for i, sample in enumerate(ids.to_list())}
 
 
 def evaluate_model(model_dir: str | os.PathLike[str], features: str | os.PathLike[str],

@@ -15,6 +15,8 @@ from pgx.report._base import (
     CLASSIFICATIONS,
     RECOMMENDATION_COLUMNS,
     Format,
+    ModelContribution,
+    ModelSection,
     ReportError,
     ReportMeta,
 )
@@ -63,4 +65,6 @@ __all__ = [
     "TherapyMatch",
     "ToxicityLink",
     "tumor_section",
+    "ModelSection",
+    "ModelContribution",
 ]

@@ -308,6 +308,41 @@ class DrugResult:
 
 
 @dataclasses.dataclass(frozen=True)
+class ModelContribution:
+    """One feature's push on a model's prediction for a patient (a TreeSHAP contribution)."""
+
+    feature: str
+    value: str
+    contribution: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSection:
+    """A trained model's prediction for one patient and the features that pushed it most.
+
+    Attributes
+    ----------
+    model : str
+        The model's name (its folder's name).
+    estimator : str
+        ``ResponseClassifier``, ``AdverseReactionClassifier`` or ``DoseRegressor``.
+    prediction : float
+        The calibrated probability (classifiers) or the predicted dose (regressor).
+    scale : str
+        ``"probability"`` or ``"dose"``.
+    contributions : tuple of ModelContribution
+        The largest contributions by absolute size, largest first, on the model's raw scale
+        (log-odds for classifiers).
+    """
+
+    model: str
+    estimator: str
+    prediction: float
+    scale: str
+    contributions: tuple[ModelContribution, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class SampleReport:
     """Everything one sample's report shows, in display order (genes by name,
     recommendations by action urgency, then drug and source)."""
@@ -317,6 +352,7 @@ class SampleReport:
     drugs: tuple[DrugResult, ...]
     meta: ReportMeta
     tumor: TumorSection | None = None
+    model: ModelSection | None = None
 
 
 def _gene(row: Mapping[str, Any]) -> GeneResult:
@@ -380,7 +416,8 @@ def report_from_rows(sample_id: str, gene_rows: Sequence[Mapping[str, Any]],
 
 
 def report_from_results(sample_id: str, genes: Sequence[GeneResult], drugs: Sequence[DrugResult],
-                        meta: ReportMeta, tumor: TumorSection | None = None) -> SampleReport:
+                        meta: ReportMeta, tumor: TumorSection | None = None,
+                        model: ModelSection | None = None) -> SampleReport:
     """Build a :class:`SampleReport` from one sample's results, put in display order."""
     if not isinstance(meta, ReportMeta):
         raise ReportError(f"meta: expected a pgx.report.ReportMeta, found {type(meta).__name__}")
@@ -389,7 +426,7 @@ def report_from_results(sample_id: str, genes: Sequence[GeneResult], drugs: Sequ
     return SampleReport(
         sample_id=sample_id, genes=tuple(sorted(genes, key=lambda g: g.gene)),
         drugs=tuple(sorted(drugs, key=lambda d: (_ACTION_RANK[d.action], d.drug.lower(), d.source))), meta=meta,
-        tumor=tumor)
+        tumor=tumor, model=model)
 
 
 _JOIN = "\x1f"

@@ -165,6 +165,27 @@ def _tmb_text(value: float | None) -> str:
     return "&#8212;" if value is None else f"{value:.1f} mutations/Mb"
 
 
+def _model_section(report: SampleReport) -> str:
+    """A trained model's prediction for the patient and the features that pushed it most."""
+    model = report.model
+    if model is None:
+        return ""
+    shown = f"{model.prediction:.1%}" if model.scale == "probability" else f"{model.prediction:.2f}"
+    what = "Predicted probability" if model.scale == "probability" else "Predicted dose"
+    rows = "".join(f"<tr><td>{_e(c.feature)}</td><td>{_e(c.value)}</td><td>{c.contribution:+.3f}</td></tr>\n"
+                   for c in model.contributions)
+    scale = "log-odds" if model.scale == "probability" else "dose units"
+    return (
+        '<section id="model"><h2>Model prediction</h2>\n<dl class="meta" id="model-summary">'
+        f"<dt>Model</dt><dd>{_e(model.model)} ({_e(model.estimator)})</dd>"
+        f'<dt>{what}</dt><dd id="model-prediction">{shown}</dd></dl>\n'
+        f"<h3>What pushed it most</h3>\n"
+        '<table id="model-contributions"><thead><tr><th>Feature</th><th>Value</th>'
+        f"<th>Contribution ({scale})</th></tr></thead><tbody>\n{rows}</tbody></table>\n"
+        '<p class="muted">A statistical estimate learned from other patients, explained by TreeSHAP; '
+        "it does not replace the guideline recommendations above.</p>\n</section>\n")
+
+
 def _tumor_section(report: SampleReport) -> str:
     """Therapy matches of the tumour, TMB and MSI, and the germline guidance of the
     chemotherapy the tumour type commonly uses."""
@@ -348,6 +369,7 @@ class HtmlFormat(Format):
             + _genes_section(report)
             + _recommendations_section(report)
             + _tumor_section(report)
+            + _model_section(report)
             + _not_called_section(report)
             + _phenoconversion_section(report)
             + _methods_section(report)

@@ -100,6 +100,13 @@ def _tumor_document(report: SampleReport) -> dict[str, Any]:
     }
 
 
+def _model_document(report: SampleReport) -> dict[str, Any]:
+    model = report.model
+    assert model is not None
+    return {"model": model.model, "estimator": model.estimator, "prediction": model.prediction,
+            "scale": model.scale, "top_contributions": [dataclasses.asdict(c) for c in model.contributions]}
+
+
 def report_document(report: SampleReport) -> dict[str, Any]:
     """The JSON-ready dictionary of one :class:`~pgx.report._base.SampleReport`."""
     return {
@@ -108,6 +115,7 @@ def report_document(report: SampleReport) -> dict[str, Any]:
         "recommendations": [_drug_document(d) for d in report.drugs],
         "cohort": None if report.meta.cohort is None else dict(report.meta.cohort),
         **({} if report.tumor is None else {"tumor": _tumor_document(report)}),
+        **({} if report.model is None else {"model": _model_document(report)}),
     }
 
 
@@ -146,4 +154,5 @@ class JsonFormat(Format):
         return (_dumps(_head(report))[:-1] + ',"genes":[' + ",".join(map(_gene_json, report.genes))
                 + '],"recommendations":[' + ",".join(map(_drug_json, report.drugs))
                 + '],"cohort":' + _dumps(cohort)
-                + ("" if report.tumor is None else ',"tumor":' + _dumps(_tumor_document(report))) + "}\n")
+                + ("" if report.tumor is None else ',"tumor":' + _dumps(_tumor_document(report)))
+                + ("" if report.model is None else ',"model":' + _dumps(_model_document(report))) + "}\n")

@@ -19,7 +19,7 @@ import polars as pl
 from pgx._typing import PathLike
 from pgx.privacy import suppress_small_counts
 from pgx.report._base import (
-    Format, ReportError, ReportMeta, check_calls, check_recommendations, report_from_results, results_by_sample,
+    Format, ModelSection, ReportError, ReportMeta, check_calls, check_recommendations, report_from_results, results_by_sample,
     unique_in_order,
 )
 from pgx.report._fhir import FhirFormat
@@ -163,6 +163,7 @@ def write_reports(
     force: bool = False,
     threads: int = 1,
     tumor: Mapping[str, TumorSection] | None = None,
+    models: Mapping[str, ModelSection] | None = None,
 ) -> dict[str, SampleStatus]:
     """Write one report file per sample and format, atomically and restartably.
 
@@ -197,6 +198,9 @@ def write_reports(
     tumor : mapping of str to TumorSection, optional
         Per sample, a tumour section (:func:`pgx.report.tumor_section`) to add to its
         report.
+    models : mapping of str to ModelSection, optional
+        Per sample, a model's prediction and its top contributions to add to its report
+        (:func:`pgx.pipeline.model_sections` makes them from a saved model).
 
     Returns
     -------
@@ -267,7 +271,7 @@ def write_reports(
                 continue
             try:
                 report = report_from_results(sample, gene_rows.get(sample, []), drug_rows.get(sample, []), meta,
-                                             (tumor or {}).get(sample))
+                                             (tumor or {}).get(sample), (models or {}).get(sample))
                 documents = [(outdir / name, fmt.render_report(report)) for name, fmt in zip(names, resolved)]
             except Exception as error:  # one bad sample must not stop the cohort; reported, not hidden
                 status[sample] = SampleStatus("failed", names, f"{type(error).__name__}: {error}")
