@@ -31,8 +31,12 @@ from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
 
-REFERENCE_VERSION = "2026.11.0"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpic_source  # noqa: E402
+
+REFERENCE_VERSION = "2026.12.0"
 RETRIEVED = "2026-11-28"
+CPIC_RETRIEVED = "2026-12-06"
 PYPGX = "PyPGx 0.27.0 data tables (pypgx/api/data/*.csv; compiled from PharmVar and CPIC)"
 PYPGX_VERSION = "pypgx==0.27.0"
 PYPGX_LICENCE = "MIT (PyPGx)"
@@ -302,20 +306,20 @@ def build_gene(gene: str, data: dict) -> dict[str, list]:
     positions = []
     for (pos, ref), e in sorted(by_key.items()):
         positions.append([e["chrom"], e["pos_grch38"], e["pos_grch37"], e["ref"], ",".join(e["alts"]), e["rsid"],
-                          _variant_type(e["ref"], e["alts"]), e["genome_ref_grch38"], e["genome_ref_grch37"]])
+                          _variant_type(e["ref"], e["alts"]), e["genome_ref_grch38"], e["genome_ref_grch37"], "", ""])
     definitions = []
     order = {r["StarAllele"]: i for i, r in enumerate(alleles)}
     for allele in sorted(defs, key=order.get):
         for name in sorted(defs[allele], key=lambda n: int(n.split("-")[1])):
             chrom, pos, ref, alt = name.split("-")
             e = by_key[(int(pos), ref)]
-            definitions.append([allele, e["chrom"], int(pos), e["pos_grch37"], ref, alt, e["rsid"]])
+            definitions.append([allele, e["chrom"], int(pos), e["pos_grch37"], ref, alt, e["rsid"], "", "false"])
     allele_rows = []
     for r in alleles:
         a = r["StarAllele"]
         value = activity[a]
         allele_rows.append([a, functions[a], "" if value is None else _num(value),
-                            str(a == reference).lower(), str(structural[a]).lower()])
+                            str(a == reference).lower(), str(structural[a]).lower(), "PyPGx 0.27.0"])
         if structural[a] and defs[a]:
             raise SystemExit(f"{gene} {a}: structural allele with definitions")
 
@@ -399,10 +403,177 @@ def _derive_pairs(gene: str, data: dict, functions: dict) -> list[list]:
     return rows
 
 
+
+# --------------------------------------------------------------------------- CPIC (PharmCAT copy)
+
+CPIC_GENES = [g for g in GENES if g != "MT-RNR1"]  # MT-RNR1 has no CPIC definition table in PharmCAT
+# Genes whose PharmCAT phenotype file is missing from the pinned copy (over the 4 MiB the snapshot
+# keeps: CYP2D6, G6PD, RYR1) or lists no diplotypes (IFNL3): functions and phenotype rules are
+# kept from the previous build (PyPGx 0.27.0 + PharmCAT 2025-03 corrections), marked per row.
+PREVIOUS_WORDS: dict[str, dict[str, str]] = {}
+# IFNL3: CPIC's phenotype file gives functions but no diplotypes; the previous build's rule rows
+# are kept with their function words renamed to CPIC's.
+RULE_WORDS = {"IFNL3": {"Favorable Response": "Favorable response allele",
+                        "Unfavorable Response": "Unfavorable response allele"}}
+
+
+def _previous(gene: str, data: dict) -> dict:
+    """The PyPGx-based build of a gene (functions, activity values, phenotype rules), used only
+    where the pinned CPIC copy lacks a gene's phenotype file."""
+    t = build_gene(gene, data)
+    return {"functions": {r[0]: (r[1], None if r[2] == "" else float(r[2]), r[4] == "true") for r in t["alleles"]},
+            "rules": t["phenotypes"], "kind": t["kind"]}
+
+
+def _grch37_map(pypgx: dict, gene: str) -> dict[tuple[int, str, str], tuple[int, str]]:
+    """PyPGx's (GRCh38 pos, ref, alt) -> (GRCh37 pos, GRCh37 genome allele), same variant only."""
+    out = {}
+    for r in pypgx["variants"]:
+        if r["Gene"] != gene or r["GRCh37Position"] in ("", "N/A"):
+            continue
+        _, pos, ref, alt = r["GRCh38Name"].split("-")
+        out[(int(pos), ref, alt)] = (int(r["GRCh37Position"]), r["GRCh37Allele"])
+        out[(int(pos), alt, ref)] = (int(r["GRCh37Position"]), r["GRCh37Allele"])
+    return out
+
+
+def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str, list]:
+    """Rows of one gene's tables from CPIC's data (PharmCAT copy); GRCh37 from PyPGx where it agrees."""
+    src = cpic_source.gene_tables(root, gene)
+    lift = _grch37_map(pypgx, gene)
+    positions, p37 = [], {}
+    for k, p in enumerate(src["positions"]):
+        hit = None
+        for alt in p["alts"]:
+            hit = hit or lift.get((p["pos"], p["ref"], alt)) or lift.get((p["pos"], p["genome_ref"], alt))
+        pos37, ref37 = hit if hit else ("", "")
+        p37[k] = pos37
+        if hit and len(p["genome_ref"]) > 1 or hit and len(ref37) != len(p["genome_ref"]):
+            ref37 = p["genome_ref"]  # indels: PyPGx's GRCh37 allele is not the anchored VCF REF
+        positions.append([p["chrom"], p["pos"], pos37, p["ref"], ",".join(p["alts"]), p["rsid"],
+                          _variant_type(p["ref"], p["alts"]), p["genome_ref"], ref37, p["cpic_pos"], p["hgvs"]])
+    definitions = []
+    for name in src["order"]:
+        for k, (vcf, cpic) in sorted(src["alleles"][name].items()):
+            p = src["positions"][k]
+            wobble = cpic_source.wobble_bases(vcf, p["genome_ref"], [a for a in [p["genome_ref"]] + p["alts"]
+                                                                     if a != p["genome_ref"]])
+            if wobble is not None:
+                others = [b for b in wobble if b != p["ref"]]
+                if p["ref"] not in wobble or len(others) != 1:
+                    raise SystemExit(f"{gene} {name} {p['pos']}: wobble {vcf} is not reference-or-one-ALT")
+                alt, is_wobble = others[0], True
+            else:
+                alt, is_wobble = vcf, False
+                if alt != p["ref"] and alt not in p["alts"]:
+                    raise SystemExit(f"{gene} {name} {p['pos']}: {alt} is not an allele of the position")
+            definitions.append([name, p["chrom"], p["pos"], p37[k], p["ref"], alt, p["rsid"],
+                                "" if cpic is None else cpic, str(is_wobble).lower()])
+    # functions: CPIC's phenotype file, or the previous build's where the copy lacks the file
+    fn = cpic_source.functions(root, gene)
+    words = PREVIOUS_WORDS.get(gene, {})
+    allele_rows = []
+    names = list(src["order"])
+    extra = [n for n in (fn or {}) if n not in names]
+    if fn is None or gene in PREVIOUS_WORDS:
+        extra += [n for n, v in prev["functions"].items() if v[2] and n not in names]  # structural, outside calls
+    for name in names + extra:
+        core = src["suballeles"].get(name, name)
+        structural = name in src["structural"] or (name not in names and
+                                                   (fn is None or gene in PREVIOUS_WORDS or True) and
+                                                   prev["functions"].get(name, (None, None, False))[2])
+        if fn is not None and gene not in PREVIOUS_WORDS and core in fn:
+            function, value = fn[core]
+            source = "CPIC" + (f" ({core})" if core != name else "")
+        elif words.get(name, name) in prev["functions"]:
+            function, value, _ = prev["functions"][words.get(name, name)]
+            source = "previous build (PyPGx 0.27.0)"
+        else:
+            function, value, source = "", None, "none: no function in the pinned source"
+        allele_rows.append([name, function, "" if value is None else _num(value),
+                            str(name == src["reference"]).lower(), str(bool(structural)).lower(), source])
+    # phenotype rules
+    kind = "activity_score" if gene in ("CYP2C9", "CYP2D6", "DPYD") else "function_pair"
+    dips = cpic_source.diplotype_phenotypes(root, gene)
+    if gene == "CYP4F2" or (gene in NO_PHENOTYPE and not dips):
+        rules = []
+    elif not dips:
+        if prev["kind"] != kind:
+            raise SystemExit(f"{gene}: no diplotypes in the source and no previous {kind} rules")
+        words_ = RULE_WORDS.get(gene, {})
+        rules = [[words_.get(c, c) for c in row[:2]] + list(row[2:]) for row in prev["rules"]]
+    elif kind == "activity_score":
+        rules = _score_bins(gene, dips)
+    else:
+        fmap = {r[0]: r[1] for r in allele_rows}
+        seen: dict[tuple[str, str], set] = defaultdict(set)
+        for names_, pheno, _ in dips:
+            pair = names_ if len(names_) == 2 else names_ * 2
+            f1, f2 = sorted(fmap.get(n, fn.get(n, ("", None))[0] if fn else "") for n in pair)
+            seen[(f1, f2)].add(pheno)
+        rules = []
+        for (f1, f2), phenos in sorted(seen.items()):
+            if len(phenos) > 1:
+                raise SystemExit(f"{gene}: functions {f1} + {f2} give several phenotypes {phenos}")
+            rules.append([f1, f2, phenos.pop()])
+    info = [["gene", gene], ["chrom", src["positions"][0]["chrom"]],
+            ["strand", _STRANDS[gene]], ["phenotype_rule", kind], ["reference_allele", src["reference"]]]
+    for key, value in GENE_FLAGS.get(gene, {}).items():
+        if key == "single_variant":
+            continue
+        info.append([key, value])
+    if src["ignored_positions"]:
+        info.append(["ignored_positions", ",".join(str(p) for p in src["ignored_positions"])])
+    if src["ignored_alleles"]:
+        info.append(["ignored_alleles", ";".join(src["ignored_alleles"])])
+    info.append(["cpic_data_version", src["version"]])
+    pv = cpic_source.phenotype_version(root, gene)
+    note = (f"CPIC data version {src['version']} (definitions, {src['build']})"
+            + (f", {pv} (functions/phenotypes)" if pv else ", functions and phenotype rules from the previous build "
+               "(the pinned copy has no phenotype file for this gene)"))
+    return {"positions": positions, "definitions": definitions, "alleles": allele_rows, "phenotypes": rules,
+            "kind": kind, "info": info, "note": note}
+
+
+_STRANDS = {"ABCG2": "-", "CACNA1S": "-", "CFTR": "+", "CYP2B6": "+", "CYP2C19": "+", "CYP2C9": "+", "CYP2D6": "-",
+            "CYP3A4": "-", "CYP3A5": "-", "CYP4F2": "-", "DPYD": "-", "G6PD": "-", "IFNL3": "-", "NAT2": "+",
+            "NUDT15": "+", "RYR1": "+", "SLCO1B1": "+", "TPMT": "-", "UGT1A1": "+", "VKORC1": "-"}
+
+
+def _score_bins(gene: str, dips: list) -> list[list]:
+    """Activity score -> phenotype as inclusive bins: consecutive scores with one phenotype form a bin;
+    the highest bin is open-ended (CPIC: 'greater than')."""
+    by_score: dict[float, set] = defaultdict(set)
+    for _, pheno, score in dips:
+        if score is not None:
+            by_score[score].add(pheno)
+    rows: list[list] = []
+    for score in sorted(by_score):
+        phenos = by_score[score]
+        if len(phenos) != 1:
+            raise SystemExit(f"{gene}: activity score {score} gives several phenotypes {phenos}")
+        pheno = phenos.pop()
+        if rows and rows[-1][2] == pheno:
+            rows[-1][1] = score
+        else:
+            rows.append([score, score, pheno])
+    rows[-1][1] = math.inf
+    return [[_num(lo), "inf" if hi == math.inf else _num(hi), ph] for lo, hi, ph in rows]
+
+
 # --------------------------------------------------------------------------- writing
 
 
 def _header(gene: str, extra: list[str], build: str = "GRCh38 and GRCh37") -> list[str]:
+    if gene in CPIC_GENES:
+        lines = [f"# gene: {gene}",
+                 f"# source: {cpic_source.PHARMCAT_SOURCE}; GRCh37 positions from {PYPGX} where the same variant "
+                 "is listed (see tools/build_reference.py)",
+                 f"# source_version: PharmCAT commit {cpic_source.PHARMCAT_COMMIT}; {PYPGX_VERSION}",
+                 f"# retrieved: {CPIC_RETRIEVED}",
+                 f"# licence: CPIC data CC0-1.0 (PharmCAT MPL-2.0); {PYPGX_LICENCE}",
+                 f"# genome_build: {build}"]
+        return lines + [f"# {line}" for line in extra]
     lines = [f"# gene: {gene}",
              f"# source: {PYPGX}; corrections from {PHARMCAT} (see tools/build_reference.py)",
              f"# source_version: {PYPGX_VERSION}; PharmCAT {PHARMCAT_TRANSLATION}; {PHARMCAT_PHENOTYPE}",
@@ -424,20 +595,25 @@ def _write(path: Path, header: list[str], columns: list[str], rows: list[list]) 
 
 def write_gene(out: Path, gene: str, t: dict) -> None:
     folder = out / "pharmacogenes" / gene
-    note = [f"correction: {t['note']}"] if t["note"] else []
+    note = ([f"data: {t['note']}"] if gene in CPIC_GENES else [f"correction: {t['note']}"]) if t["note"] else []
     _write(folder / "positions.tsv", _header(gene, note + [
         "one row per (position, ref); positions are 1-based VCF POS; ref/alt are VCF-style (indels keep the "
         "anchor base); ref is the base of the gene's reference allele, genome_ref_<build> the base of that "
         "build's reference sequence (they differ where the genome carries a variant allele)"]),
         ["chrom", "pos_grch38", "pos_grch37", "ref", "alt", "rsid", "variant_type",
-         "genome_ref_grch38", "genome_ref_grch37"], t["positions"])
+         "genome_ref_grch38", "genome_ref_grch37", "cpic_position", "hgvs"], t["positions"])
     _write(folder / "definitions.tsv", _header(gene, note + [
-        "one row per (allele, defining variant) relative to the reference allele, which has no rows"]),
-        ["allele", "chrom", "pos_grch38", "pos_grch37", "ref", "alt", "rsid"], t["definitions"])
+        "one row per (allele, position the allele specifies), VCF style (left-aligned, anchored indels); the reference "
+        "allele has no rows (it specifies every position); alt equal to ref: the allele specifies the reference base "
+        "(it counts in the match score); wobble true: CPIC allows either ref or alt there (IUPAC code in "
+        "cpic_allele); cpic_allele is CPIC's own notation, empty where PharmCAT fills in the reference; pos_grch37 "
+        "empty: no sourced GRCh37 position (the allele is GRCh38-only)"]),
+        ["allele", "chrom", "pos_grch38", "pos_grch37", "ref", "alt", "rsid", "cpic_allele", "wobble"],
+        t["definitions"])
     _write(folder / "alleles.tsv", _header(gene, note + [
         "function in CPIC's words; activity_value empty where CPIC gives none; structural alleles have no "
         "definition rows and come from outside calls only"], build="not build-specific"),
-        ["allele", "function", "activity_value", "is_reference", "structural"], t["alleles"])
+        ["allele", "function", "activity_value", "is_reference", "structural", "source"], t["alleles"])
     if t["kind"] == "activity_score":
         extra = ["rule: activity_score",
                  "bounds are inclusive: min_score <= score <= max_score; score = sum of the two activity values"]
@@ -510,6 +686,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pypgx-data", default="/tmp/pypgx/pypgx/api/data", type=Path)
     parser.add_argument("--out", default=Path(__file__).resolve().parent.parent / "reference", type=Path)
+    parser.add_argument("--pharmcat", default=Path("/work/pinned/pharmcat-" + cpic_source.PHARMCAT_COMMIT), type=Path,
+                        help="the pinned PharmCAT copy (definition/alleles/*.json, phenotype/*.json)")
     parser.add_argument("--manifest-only", action="store_true")
     args = parser.parse_args(argv)
     if not args.manifest_only:
@@ -522,7 +700,10 @@ def main(argv: list[str] | None = None) -> int:
                 "variants": _read_csv(src, "variant-table.csv"), "equations": _read_csv(src, "equation-table.csv"),
                 "diplotypes": _read_csv(src, "diplotype-table.csv")}
         for gene in GENES:
-            table = build_gene(gene, data)
+            if gene in CPIC_GENES:
+                table = build_cpic_gene(gene, args.pharmcat, data, _previous(gene, data))
+            else:
+                table = build_gene(gene, data)
             write_gene(args.out, gene, table)
             print(f"{gene}: {len(table['alleles'])} alleles, {len(table['definitions'])} definition rows, "
                   f"{len(table['positions'])} positions, rule {table['kind']} ({len(table['phenotypes'])} rows)")

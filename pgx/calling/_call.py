@@ -62,10 +62,7 @@ def _fallback_model(model: GeneModel, rsid: str) -> AlleleModel | None:
     ]
     if len(rows) < 2:
         return None
-    return AlleleModel(
-        tuple(alleles.names[r] for r in rows), 0, alleles.sites[rows], alleles.positions[rows],
-        alleles.activity[rows],
-    )
+    return alleles.subset(rows)
 
 
 def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) -> dict[str, list]:

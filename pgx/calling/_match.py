@@ -49,6 +49,9 @@ class AlleleModel:
         True where the allele's definition specifies the position (all for the reference).
     activity : float array (alleles,)
         Activity value, NaN when none.
+    optional : bool array (alleles, sites), optional
+        True where the allele may or may not carry the site's ALT (a CPIC "wobble" position,
+        an IUPAC code such as R = A or G); ``sites`` is False there. All False by default.
     """
 
     names: tuple[str, ...]
@@ -56,6 +59,16 @@ class AlleleModel:
     sites: np.ndarray
     positions: np.ndarray
     activity: np.ndarray
+    optional: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.optional is None:
+            object.__setattr__(self, "optional", np.zeros_like(self.sites, dtype=bool))
+
+    def subset(self, rows: list[int]) -> AlleleModel:
+        """The model restricted to ``rows`` (the first becomes the reference)."""
+        return AlleleModel(tuple(self.names[r] for r in rows), 0, self.sites[rows], self.positions[rows],
+                           self.activity[rows], self.optional[rows])
 
 
 @dataclass(frozen=True)
@@ -146,6 +159,8 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
     patterns, inverse = _unique_rows(dosage)
     n_pos = model.positions.shape[1]
     sites = model.sites
+    optional = model.optional
+    wobbly = bool(optional.any())
     results: list[Match | None] = []
     for pattern in patterns:
         site_called = pattern >= 0
@@ -154,7 +169,7 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
         score = _scores(model, pos_called)
         visible = _visible(model, score)
         candidates = np.flatnonzero(
-            visible & ~sites[:, pattern == 0].any(axis=1) & sites[:, pattern == 2].all(axis=1)
+            visible & ~sites[:, pattern == 0].any(axis=1) & (sites | optional)[:, pattern == 2].all(axis=1)
         )
         if not candidates.size:
             results.append(None)
@@ -162,7 +177,12 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
         sub = sites[candidates][:, site_called].astype(np.int8)
         target = pattern[site_called]
         a, b = np.triu_indices(candidates.size)
-        ok = np.all(sub[a] + sub[b] == target, axis=1)
+        low = sub[a] + sub[b]
+        if wobbly:
+            opt = optional[candidates][:, site_called].astype(np.int8)
+            ok = np.all((low <= target) & (target <= low + opt[a] + opt[b]), axis=1)
+        else:
+            ok = np.all(low == target, axis=1)
         if not ok.any():
             results.append(None)
             continue
@@ -177,7 +197,7 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
 
 def _consistent_haplotypes(model: AlleleModel, hap: np.ndarray) -> np.ndarray:
     called = hap >= 0
-    return np.flatnonzero(np.all((model.sites == (hap == 1)) | ~called, axis=1))
+    return np.flatnonzero(np.all((model.sites == (hap == 1)) | model.optional | ~called, axis=1))
 
 
 def match_phased(model: AlleleModel, haplotypes: np.ndarray, site_position: np.ndarray) -> list[Match | None]:

@@ -92,26 +92,42 @@ def gene_model(gene: str, genome_build: str, reference_dir: str | None = None) -
         raise ReferenceDataError(f"{gene}: expected exactly one reference allele, found {ref_rows.height}")
     reference_name = ref_rows["allele"][0]
     structural = set(table.filter(pl.col("structural"))["allele"].to_list())
-    defined: dict[str, list[int]] = {}
-    for allele, p, alt in definitions.select("allele", "pos", "alt").iter_rows():
-        s = site_index.get((int(p), alt))
+    # per allele: ALT sites carried, wobble sites (ref or ALT) and positions specified
+    carried: dict[str, list[int]] = {}
+    wobble: dict[str, list[int]] = {}
+    specified: dict[str, list[int]] = {}
+    for allele, p, r, alt, is_wobble in definitions.select("allele", "pos", "ref", "alt", "wobble").iter_rows():
+        p = int(p)
+        if alt == r and p in pos_index:
+            specified.setdefault(allele, []).append(pos_index[p])
+            continue
+        s = site_index.get((p, alt))
         if s is None:
             raise ReferenceDataError(
                 f"{gene}: allele {allele} is defined by {chrom}:{p} {alt}, which positions.tsv does not list"
             )
-        defined.setdefault(allele, []).append(s)
-    names = [reference_name] + sorted((a for a in defined if a != reference_name and a not in structural),
+        (wobble if is_wobble else carried).setdefault(allele, []).append(s)
+        specified.setdefault(allele, []).append(pos_index[p])
+    names = [reference_name] + sorted((a for a in specified if a != reference_name and a not in structural),
                                       key=allele_sort_key)
     n_sites = len(site_list)
     matrix = np.zeros((len(names), n_sites), dtype=bool)
+    optional = np.zeros((len(names), n_sites), dtype=bool)
     pos_matrix = np.zeros((len(names), len(pos_rows)), dtype=bool)
     pos_matrix[0, :] = True
-    for k, name in enumerate(names[1:], start=1):
-        matrix[k, defined[name]] = True
-        pos_matrix[k, [site_list[s][0] for s in defined[name]]] = True
+    # where the reference allele itself is a wobble, every allele that leaves the position
+    # blank inherits it (a blank means "as the reference allele")
+    ref_wobble = wobble.get(reference_name, [])
+    for k, name in enumerate(names):
+        matrix[k, carried.get(name, [])] = True
+        optional[k, wobble.get(name, [])] = True
+        if k:
+            pos_matrix[k, specified.get(name, [])] = True
+        inherit = [s for s in ref_wobble if not pos_matrix[k, site_list[s][0]] or k == 0]
+        optional[k, inherit] = True
     activity_of = {a: v for a, v in table.select("allele", "activity_value").iter_rows()}
     activity = np.array([_number(activity_of.get(n)) for n in names], dtype=float)
-    model = AlleleModel(tuple(names), 0, matrix, pos_matrix, activity)
+    model = AlleleModel(tuple(names), 0, matrix, pos_matrix, activity, optional)
     rule = "lowest_function" if info.get("rule", "") == "lowest_function" else "match"
     site_position = np.array([pi for pi, _, _ in site_list], dtype=np.intp)
     return GeneModel(gene, sites, model, site_position, rule, dict(info))

@@ -14,6 +14,7 @@ from pgx.reference._tables import (
     phenotype_rules,
     positions,
     tag_snps,
+    unplaced_alleles,
 )
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "reference_dir",
     "reference_version",
     "tag_snps",
+    "unplaced_alleles",
     "verify_manifest",
 ]

@@ -23,7 +23,7 @@ from pgx.exceptions import ReferenceDataError
 from pgx.reference._paths import reference_dir as _reference_dir
 
 __all__ = ["allele_definitions", "allele_table", "gene_info", "genes", "phenotype_rules", "positions",
-           "tag_snps"]
+           "tag_snps", "unplaced_alleles"]
 
 GenomeBuild = Literal["GRCh38", "GRCh37"]
 _BUILDS = ("GRCh38", "GRCh37")
@@ -33,18 +33,21 @@ _BOOL = ("true", "false")
 
 # file -> (columns, kind of each checked column)
 _SCHEMAS: dict[str, dict[str, str]] = {
-    "positions.tsv": {"chrom": "chrom", "pos_grch38": "int", "pos_grch37": "int", "ref": "bases",
+    "positions.tsv": {"chrom": "chrom", "pos_grch38": "int", "pos_grch37": "int_or_empty", "ref": "bases",
                       "alt": "alts", "rsid": "rsid", "variant_type": "variant_type",
-                      "genome_ref_grch38": "bases", "genome_ref_grch37": "bases"},
-    "definitions.tsv": {"allele": "text", "chrom": "chrom", "pos_grch38": "int", "pos_grch37": "int",
-                        "ref": "bases", "alt": "bases", "rsid": "rsid"},
+                      "genome_ref_grch38": "bases", "genome_ref_grch37": "bases_or_empty",
+                      "cpic_position": "int_or_empty", "hgvs": "any"},
+    "definitions.tsv": {"allele": "text", "chrom": "chrom", "pos_grch38": "int", "pos_grch37": "int_or_empty",
+                        "ref": "bases", "alt": "bases", "rsid": "rsid", "cpic_allele": "any", "wobble": "bool"},
     "alleles.tsv": {"allele": "text", "function": "any", "activity_value": "number_or_empty",
-                    "is_reference": "bool", "structural": "bool"},
+                    "is_reference": "bool", "structural": "bool", "source": "any"},
     "gene.tsv": {"key": "text", "value": "any"},
     "tag_snps.tsv": {"allele": "text", "rsid": "rsid", "chrom": "chrom", "pos_grch38": "int", "pos_grch37": "int",
                      "ref": "bases", "alt": "bases", "tag_allele": "bases", "validated_in": "text",
                      "performance": "text", "source": "text"},
 }
+# columns added in reference 2026.12 (CPIC-built tables); older or hand-made tables may omit them
+_OPTIONAL = {"cpic_position": "", "hgvs": "", "cpic_allele": "", "wobble": "false", "source": ""}
 _RULE_COLUMNS = {
     "activity_score": {"min_score": "number", "max_score": "number", "phenotype": "text"},
     "function_pair": {"function_1": "text", "function_2": "text", "phenotype": "text"},
@@ -67,7 +70,9 @@ def _check(path: Path, row: int, column: str, kind: str, value: str) -> object:
         if not value:
             raise _fail(path, row, column, "a non-empty value", value)
         return value
-    if kind == "int":
+    if kind in ("int", "int_or_empty"):
+        if kind == "int_or_empty" and value == "":
+            return None
         if not value.isdigit() or int(value) < 1:
             raise _fail(path, row, column, "a 1-based whole-number position", value)
         return int(value)
@@ -82,7 +87,9 @@ def _check(path: Path, row: int, column: str, kind: str, value: str) -> object:
         if math.isnan(number):
             raise _fail(path, row, column, "a number", value)
         return number
-    if kind == "bases":
+    if kind in ("bases", "bases_or_empty"):
+        if kind == "bases_or_empty" and value == "":
+            return None
         if not _BASES.fullmatch(value):
             raise _fail(path, row, column, "bases from A, C, G, T, N", value)
         return value
@@ -127,17 +134,18 @@ def _read_tsv(path: Path, schema: dict[str, str] | None) -> tuple[list[str], dic
             raise _fail(path, None, None, "a '# rule: activity_score' or '# rule: function_pair' line", kind)
         schema = _RULE_COLUMNS[kind]
         comments = [f"# rule: {kind}"] + comments
-    missing = [c for c in schema if c not in header]
+    missing = [c for c in schema if c not in header and c not in _OPTIONAL]
     if missing:
         raise _fail(path, None, missing[0], f"the header columns {list(schema)}", header)
-    index = {c: header.index(c) for c in schema}
+    index = {c: header.index(c) for c in schema if c in header}
     columns: dict[str, list] = {c: [] for c in schema}
     for number, line in enumerate(body[1:], start=1):
         fields = line.split("\t")
         if len(fields) != len(header):
             raise _fail(path, number, None, f"{len(header)} tab-separated fields", line)
         for column, kind in schema.items():
-            columns[column].append(_check(path, number, column, kind, fields[index[column]]))
+            value = fields[index[column]] if column in index else _OPTIONAL[column]
+            columns[column].append(_check(path, number, column, kind, value))
     return comments, columns
 
 
@@ -214,9 +222,11 @@ def _load_gene(folder: str, gene: str) -> dict:
             raise _fail(path, i + 1, "pos_grch38", "a position and ref listed in positions.tsv",
                         f"{key[0]}:{key[1]} {key[2]}")
         p37, alts = known[key]
-        if defs["alt"][i] not in alts:
-            raise _fail(path, i + 1, "alt", f"one of the alts in positions.tsv ({','.join(sorted(alts))})",
+        if defs["alt"][i] not in alts and defs["alt"][i] != defs["ref"][i]:
+            raise _fail(path, i + 1, "alt", f"the ref or one of the alts in positions.tsv ({','.join(sorted(alts))})",
                         defs["alt"][i])
+        if defs["wobble"][i] and defs["alt"][i] == defs["ref"][i]:
+            raise _fail(path, i + 1, "wobble", "false where alt equals ref (a wobble allows ref or an alt)", "true")
         if defs["pos_grch37"][i] != p37:
             raise _fail(path, i + 1, "pos_grch37", f"{p37} as in positions.tsv", defs["pos_grch37"][i])
         if defs["allele"][i] not in named:
@@ -271,9 +281,13 @@ def allele_definitions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
     polars.DataFrame
         One row per (allele, defining variant), columns ``gene``, ``allele``, ``chrom``,
         ``pos`` (1-based VCF position in ``genome_build``), ``ref``, ``alt`` (VCF-style, indels
-        with their anchor base) and ``rsid`` (empty when none). The reference allele has no rows;
-        ``ref`` is the reference allele's base, which can differ from the genome's
-        (see :func:`positions`).
+        with their anchor base), ``rsid`` (empty when none), ``wobble`` (True where CPIC allows
+        either ``ref`` or ``alt``: an IUPAC code) and ``cpic_allele`` (CPIC's own notation, empty
+        where PharmCAT fills in the reference base). A row whose ``alt`` equals ``ref`` says the
+        allele specifies the reference base there. The reference allele has rows only for its own
+        wobble positions; ``ref`` is the reference allele's base, which can differ from the
+        genome's (see :func:`positions`). Alleles that cannot be placed in ``genome_build`` are
+        left out (see :func:`unplaced_alleles`).
 
     Raises
     ------
@@ -292,11 +306,53 @@ def allele_definitions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
     build = _build(genome_build)
     folder, _ = _gene_folder(gene, reference_dir)
     d = _load_gene(folder, gene)["definitions"]
-    return pl.DataFrame({
+    frame = pl.DataFrame({
         "gene": [gene] * len(d["allele"]), "allele": d["allele"], "chrom": d["chrom"],
         "pos": d[f"pos_{build}"], "ref": d["ref"], "alt": d["alt"], "rsid": d["rsid"],
+        "wobble": d["wobble"], "cpic_allele": d["cpic_allele"],
     }, schema={"gene": pl.String, "allele": pl.String, "chrom": pl.String, "pos": pl.Int64,
-               "ref": pl.String, "alt": pl.String, "rsid": pl.String})
+               "ref": pl.String, "alt": pl.String, "rsid": pl.String, "wobble": pl.Boolean,
+               "cpic_allele": pl.String})
+    unplaced = unplaced_alleles(gene, genome_build=genome_build, reference_dir=reference_dir)
+    return frame.filter(~pl.col("allele").is_in(unplaced)) if unplaced else frame
+
+
+def unplaced_alleles(gene: str, *, genome_build: GenomeBuild = "GRCh38",
+                     reference_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """Alleles with a defining position that has no sourced coordinate in ``genome_build``.
+
+    CPIC defines alleles on GRCh38; GRCh37 positions come from a second source where it
+    lists the same variant. An allele with any position missing there cannot be matched in
+    GRCh37 (it is GRCh38-only) and calls say so.
+
+    Parameters
+    ----------
+    gene : str
+        A gene symbol as listed by :func:`genes`.
+    genome_build : {"GRCh38", "GRCh37"}, default "GRCh38"
+    reference_dir : path, optional
+        Read this reference folder instead of the shipped one (or ``$PGX_REFERENCE_DIR``).
+
+    Returns
+    -------
+    list of str
+        Allele names, in table order; empty for GRCh38.
+
+    Examples
+    --------
+    >>> unplaced_alleles("CYP2C19")
+    []
+    >>> "*2" in unplaced_alleles("CYP2C19", genome_build="GRCh37")
+    False
+    """
+    build = _build(genome_build)
+    folder, _ = _gene_folder(gene, reference_dir)
+    d = _load_gene(folder, gene)["definitions"]
+    out: list[str] = []
+    for allele, pos in zip(d["allele"], d[f"pos_{build}"]):
+        if pos is None and allele not in out:
+            out.append(allele)
+    return out
 
 
 def positions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
@@ -340,7 +396,7 @@ def positions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
         "alt": p["alt"], "rsid": p["rsid"], "variant_type": p["variant_type"],
         "genome_ref": p[f"genome_ref_{build}"],
     }, schema={"gene": pl.String, "chrom": pl.String, "pos": pl.Int64, "ref": pl.String, "alt": pl.String,
-               "rsid": pl.String, "variant_type": pl.String, "genome_ref": pl.String})
+               "rsid": pl.String, "variant_type": pl.String, "genome_ref": pl.String}).filter(pl.col("pos").is_not_null())
 
 
 def allele_table(gene: str, *, reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:
@@ -358,7 +414,8 @@ def allele_table(gene: str, *, reference_dir: str | os.PathLike[str] | None = No
     polars.DataFrame
         Columns ``gene``, ``allele``, ``function`` (CPIC's words), ``activity_value``
         (Float64, null where CPIC gives none), ``is_reference`` and ``structural`` (Boolean;
-        structural alleles have no definitions and come from outside calls only).
+        structural alleles have no definitions and come from outside calls only) and ``source``
+        (where the function comes from: ``CPIC``, or the fallback named).
 
     Raises
     ------
@@ -378,7 +435,7 @@ def allele_table(gene: str, *, reference_dir: str | os.PathLike[str] | None = No
     return pl.DataFrame({"gene": [gene] * len(a["allele"]), **a},
                         schema={"gene": pl.String, "allele": pl.String, "function": pl.String,
                                 "activity_value": pl.Float64, "is_reference": pl.Boolean,
-                                "structural": pl.Boolean})
+                                "structural": pl.Boolean, "source": pl.String})
 
 
 def phenotype_rules(gene: str, *, reference_dir: str | os.PathLike[str] | None = None) -> tuple[str, pl.DataFrame]:

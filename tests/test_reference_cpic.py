@@ -1,0 +1,106 @@
+"""The shipped allele tables against CPIC's data, fact by fact.
+
+The oracle (tests/data/cpic_oracle.json.gz) is CPIC's data as PharmCAT 3.1.1 redistributes it
+(commit 5431bf11, data version 2025-11-05), extracted by tools/pin_cpic_oracle.py, which
+shares no code with the table builder. Nothing here rebuilds a table: every position,
+allele, wobble code, function, activity value and diplotype phenotype of the shipped tables
+is compared with the oracle, so a single wrong fact fails.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pgx import reference
+from pgx.phenotype import gene_phenotypes
+
+ORACLE = json.loads(gzip.decompress((Path(__file__).parent / "data" / "cpic_oracle.json.gz").read_bytes()))
+GENES = sorted(ORACLE["genes"])
+IUPAC = {frozenset("AG"): "R", frozenset("CT"): "Y", frozenset("CG"): "S", frozenset("AT"): "W",
+         frozenset("GT"): "K", frozenset("AC"): "M"}
+
+
+def test_oracle_covers_cpic_genes():
+    assert len(GENES) == 20
+    assert {"CYP2D6", "RYR1", "CFTR", "NAT2", "G6PD", "DPYD"} <= set(GENES)
+
+
+@pytest.mark.parametrize("gene", GENES)
+def test_positions_are_cpics(gene):
+    src = ORACLE["genes"][gene]
+    ours = reference.positions(gene, genome_build="GRCh38")
+    got = {}
+    for pos, ref, alt, rsid, genome_ref in ours.select("pos", "ref", "alt", "rsid", "genome_ref").iter_rows():
+        got[str(pos)] = {"alleles": sorted({ref, *alt.split(",")}), "rsid": rsid or None, "genome_ref": genome_ref}
+    want = {p: {"alleles": sorted({v["ref"], *v["alts"]}), "rsid": v["rsid"], "genome_ref": v["ref"]}
+            for p, v in src["positions"].items()}
+    assert got == want
+
+
+def _our_alleles(gene: str) -> dict[str, dict[str, str]]:
+    """Each allele's value at each position it specifies, in the oracle's notation."""
+    defs = reference.allele_definitions(gene, genome_build="GRCh38")
+    pos = reference.positions(gene, genome_build="GRCh38")
+    ref_of = dict(zip((str(p) for p in pos["pos"]), pos["ref"]))
+    table = reference.allele_table(gene)
+    reference_name = table.filter(pl.col("is_reference"))["allele"][0]
+    out: dict[str, dict[str, str]] = {reference_name: dict(ref_of)}
+    for allele, p, ref, alt, wobble in defs.select("allele", "pos", "ref", "alt", "wobble").iter_rows():
+        out.setdefault(allele, {})[str(p)] = IUPAC[frozenset(ref + alt)] if wobble else alt
+    return out
+
+
+@pytest.mark.parametrize("gene", GENES)
+def test_every_named_allele_is_defined_as_cpic_defines_it(gene):
+    src = ORACLE["genes"][gene]
+    ours = _our_alleles(gene)
+    matchable = {a for a, v in src["alleles"].items() if v["vcf"] or v["reference"]}
+    assert set(ours) == matchable, "named alleles differ"
+    wrong = {a: (ours[a], src["alleles"][a]["vcf"]) for a in matchable if ours[a] != src["alleles"][a]["vcf"]}
+    assert not wrong, f"{len(wrong)} alleles differ, e.g. {next(iter(wrong.items()))}"
+
+
+@pytest.mark.parametrize("gene", GENES)
+def test_cpic_notation_is_kept(gene):
+    src = ORACLE["genes"][gene]
+    defs = reference.allele_definitions(gene, genome_build="GRCh38")
+    for allele, p, cpic in defs.select("allele", "pos", "cpic_allele").iter_rows():
+        assert src["alleles"][allele]["cpic"].get(str(p), "") == cpic, (allele, p)
+
+
+@pytest.mark.parametrize("gene", [g for g in GENES if ORACLE["genes"][g]["functions"]])
+def test_functions_and_activity_values_are_cpics(gene):
+    src = ORACLE["genes"][gene]
+    table = reference.allele_table(gene)
+    rows = {a: (f, v, s) for a, f, v, s in table.select("allele", "function", "activity_value", "source").iter_rows()}
+    for name, (function, value) in src["functions"].items():
+        for allele in [name] + [k for k, core in src["suballeles"].items() if core == name]:
+            if allele not in rows:
+                continue
+            f, v, s = rows[allele]
+            assert s.startswith("CPIC"), (allele, s)
+            assert f == function, allele
+            expected = None if value in (None, "n/a") else float(Fraction(value))
+            assert v == expected, allele
+    cpic_rows = {a for a, (_, _, s) in rows.items() if s.startswith("CPIC")}
+    named = set(src["functions"]) | {k for k, core in src["suballeles"].items() if core in src["functions"]}
+    assert cpic_rows <= named
+
+
+@pytest.mark.parametrize("gene", [g for g in GENES if ORACLE["genes"][g]["diplotypes"]])
+def test_every_cpic_diplotype_gets_cpics_phenotype(gene):
+    src = ORACLE["genes"][gene]
+    rules = gene_phenotypes(gene)
+    wrong = []
+    for names, phenotype in src["diplotypes"]:
+        a, b = names if len(names) == 2 else (names[0], names[0])
+        got = rules.assign(a, b)[3]
+        if got != phenotype:
+            wrong.append((a, b, phenotype, got))
+    assert not wrong, f"{len(wrong)} of {len(src['diplotypes'])} diplotypes differ, e.g. {wrong[:3]}"

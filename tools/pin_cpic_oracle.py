@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Write the test oracle: CPIC's facts read straight from the pinned PharmCAT copy.
+
+``tests/data/cpic_oracle.json.gz`` holds, per gene, what CPIC's data says (as PharmCAT
+3.1.1 redistributes it, data version 2025-11-05): every position (VCF POS, REF, ALTs, rsID),
+every named allele's value at each position it specifies (VCF notation, IUPAC wobble codes
+kept, and CPIC's own notation), each allele's function and activity value, and every
+diplotype's phenotype. The tests compare the shipped ``reference/`` tables and pgx's calls
+with it. This script shares no code with ``tools/build_reference.py`` on purpose: a fact the
+builder gets wrong is not repeated here.
+
+Usage::
+
+    python tools/pin_cpic_oracle.py [--pharmcat DIR] [--out tests/data/cpic_oracle.json.gz]
+
+``DIR`` holds ``definition/alleles/*.json`` and ``phenotype/*.json`` taken from PharmCAT commit
+5431bf1187e50383df7e7db18ef67b36fc8b562e (``src/main/resources/org/pharmgkb/pharmcat/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+COMMIT = "5431bf1187e50383df7e7db18ef67b36fc8b562e"
+
+
+def extract(root: Path) -> dict:
+    alleles_dir = root / "definition" / "alleles"
+    exemptions = json.loads((alleles_dir / "exemptions.json").read_text(encoding="utf-8"))
+    out = {"source": "PharmCAT (github.com/PharmGKB/PharmCAT) CPIC data", "commit": COMMIT, "genes": {}}
+    for path in sorted(alleles_dir.glob("*_translation.json")):
+        t = json.loads(path.read_text(encoding="utf-8"))
+        gene = t["gene"]
+        ex = exemptions.get(gene, {})
+        ignored = {p["position"] for p in ex.get("ignoredPositions", [])}
+        cols = [i for i, v in enumerate(t["variants"]) if v["position"] not in ignored]
+        positions = {str(t["variants"][i]["position"]): {
+            "ref": t["variants"][i]["ref"], "alts": t["variants"][i]["alts"], "rsid": t["variants"][i]["rsid"],
+            "cpic_position": t["variants"][i]["cpicPosition"]} for i in cols}
+        named = {}
+        for a in t["namedAlleles"]:
+            if a["name"] in ex.get("ignoredAlleles", []):
+                continue
+            named[a["name"]] = {
+                "reference": a["reference"],
+                "vcf": {str(t["variants"][i]["position"]): a["alleles"][i] for i in cols if a["alleles"][i] is not None},
+                "cpic": {str(t["variants"][i]["position"]): a["cpicAlleles"][i] for i in cols
+                         if a["cpicAlleles"][i] is not None},
+            }
+        gene_out = {"version": t["version"], "build": t["genomeBuild"], "chromosome": t["chromosome"],
+                    "ignored_positions": sorted(ignored), "ignored_alleles": ex.get("ignoredAlleles", []),
+                    "suballeles": t.get("suballelesMap") or {}, "positions": positions, "alleles": named,
+                    "functions": None, "diplotypes": []}
+        pheno = root / "phenotype" / f"{gene}.json"
+        if pheno.is_file():
+            p = json.loads(pheno.read_text(encoding="utf-8"))
+            gene_out["phenotype_version"] = p["version"]
+            gene_out["functions"] = {a["name"]: [a["functionValue"], a.get("activityValue")] for a in p["namedAlleles"]}
+            gene_out["diplotypes"] = [[sorted(k for k, n in d["diplotypekey"].items() for _ in range(n)),
+                                       d["generesult"]] for d in p["diplotypes"]]
+        out["genes"][gene] = gene_out
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    here = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pharmcat", type=Path, default=Path(f"/work/pinned/pharmcat-{COMMIT}"))
+    parser.add_argument("--out", type=Path, default=here / "tests" / "data" / "cpic_oracle.json.gz")
+    args = parser.parse_args(argv)
+    data = json.dumps(extract(args.pharmcat), sort_keys=True, separators=(",", ":")).encode()
+    fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
+        handle.write(data)
+    os.replace(tmp, args.out)
+    print(f"{args.out}: {len(data):,} bytes of JSON")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
