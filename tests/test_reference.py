@@ -33,7 +33,7 @@ def _edit(path, old, new):
 
 def test_manifest_verifies():
     ref.verify_manifest()
-    assert ref.reference_version() == "2026.11.0"
+    assert ref.reference_version() == "2026.12.0"
 
 
 def test_manifest_lists_every_table(copy):
@@ -78,14 +78,15 @@ def test_gene_list():
 @pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
 def test_every_gene_loads(gene, build):
     defs = ref.allele_definitions(gene, genome_build=build)
-    assert defs.columns == ["gene", "allele", "chrom", "pos", "ref", "alt", "rsid"]
+    assert defs.columns == ["gene", "allele", "chrom", "pos", "ref", "alt", "rsid", "wobble", "cpic_allele"]
     pos = ref.positions(gene, genome_build=build)
     alleles = ref.allele_table(gene)
     info = ref.gene_info(gene)
     kind, rules = ref.phenotype_rules(gene)
     assert info["gene"] == gene and info["phenotype_rule"] == kind
     # every definition variant is a positions row (same pos, ref; alt among the alts)
-    keys = {(r["chrom"], r["pos"], r["ref"], alt) for r in pos.iter_rows(named=True) for alt in r["alt"].split(",")}
+    keys = {(r["chrom"], r["pos"], r["ref"], alt) for r in pos.iter_rows(named=True)
+            for alt in r["alt"].split(",") + [r["ref"]]}
     for row in defs.iter_rows(named=True):
         assert (row["chrom"], row["pos"], row["ref"], row["alt"]) in keys, row
     assert set(defs["allele"]) <= set(alleles["allele"])
@@ -95,25 +96,30 @@ def test_every_gene_loads(gene, build):
     # exactly one reference allele, with no definitions; structural alleles have none either
     reference = alleles.filter(pl.col("is_reference"))["allele"].to_list()
     assert reference == [info["reference_allele"]]
-    assert reference[0] not in set(defs["allele"])
+    # the reference allele has rows only where CPIC gives it a wobble (CYP2D6 *1)
+    assert defs.filter(pl.col("allele") == reference[0])["wobble"].all()
     assert not set(alleles.filter(pl.col("structural"))["allele"]) & set(defs["allele"])
-    # every non-structural, non-reference allele has at least one defining variant
+    # every allele with definitions in GRCh38 is defined in this build too, or said to be unplaced
     defined = set(defs["allele"])
-    for row in alleles.iter_rows(named=True):
-        if not row["structural"] and not row["is_reference"]:
-            assert row["allele"] in defined, row
+    defined38 = set(ref.allele_definitions(gene, genome_build="GRCh38")["allele"])
+    unplaced = set(ref.unplaced_alleles(gene, genome_build=build))
+    assert defined38 - defined == unplaced and not unplaced & defined
+    if build == "GRCh38":
+        assert not unplaced
     # no two alleles share one definition
-    sets = defs.group_by("allele").agg(pl.struct("pos", "ref", "alt").sort_by("pos").alias("v"))
+    sets = defs.group_by("allele").agg(pl.struct("pos", "ref", "alt", "wobble").sort_by("pos").alias("v"))
     assert sets["v"].n_unique() == sets.height
     if kind == "function_pair":
         assert set(rules["function_1"]) | set(rules["function_2"]) <= set(alleles["function"]) | {
-            "Unknown function", "Uncertain function"}
+            "Unknown function", "Uncertain function", ""}
 
 
 def test_positions_differ_between_builds():
     p38 = ref.positions("CYP2C19", genome_build="GRCh38")
     p37 = ref.positions("CYP2C19", genome_build="GRCh37")
-    assert p38.height == p37.height and (p38["pos"] != p37["pos"]).all()
+    # one CPIC position (rs1564657013's neighbour g.94762856A>G has none in PyPGx) is GRCh38-only
+    assert p37.height == p38.height - 1 and not set(p37["pos"]) & set(p38["pos"])
+    assert ref.unplaced_alleles("CYP2C19", genome_build="GRCh37") != []
 
 
 def test_unknown_gene_lists_close_matches():
@@ -196,10 +202,17 @@ def _variants(gene, allele, build="GRCh38"):
 def test_cyp2c19_star2_and_reference():  # PharmCAT translation: *2 core positions, rs3758581 on *1
     assert ("chr10", 94781859, "G", "A", "rs4244285") in _variants("CYP2C19", "*2")
     assert ("chr10", 96541616, "G", "A", "rs4244285") in _variants("CYP2C19", "*2", "GRCh37")
+    # CPIC 2025-11-05: *2 also carries rs58973490 as a wobble (R: G or A)
     assert _variants("CYP2C19", "*2") == {("chr10", 94775367, "A", "G", "rs12769205"),
+                                          ("chr10", 94775507, "G", "A", "rs58973490"),
                                           ("chr10", 94781859, "G", "A", "rs4244285"),
                                           ("chr10", 94842866, "A", "G", "rs3758581")}
-    assert _variants("CYP2C19", "*1") == {("chr10", 94842866, "A", "G", "rs3758581")}
+    d = ref.allele_definitions("CYP2C19").filter(pl.col("allele") == "*2")
+    assert d.filter(pl.col("wobble"))["cpic_allele"].to_list() == ["R"]
+    # *1 = the *38 sequence with rs3758581 G; PharmCAT fills in every other position
+    star1 = ref.allele_definitions("CYP2C19").filter(pl.col("allele") == "*1")
+    assert star1.filter(pl.col("alt") != pl.col("ref")).select("pos", "alt").rows() == [(94842866, "G")]
+    assert star1.height == ref.positions("CYP2C19").height
     assert ref.gene_info("CYP2C19")["reference_allele"] == "*38"
 
 
@@ -231,15 +244,15 @@ def test_slco1b1_rs4149056():  # PyPGx: *5 = 12-21178615-T-C (rs4149056)
 
 
 def test_vkorc1_rs9923231():  # PyPGx 16-31096368-C-T; PharmCAT VKORC1.json names the T allele
-    assert _variants("VKORC1", "rs9923231") == {("chr16", 31096368, "C", "T", "rs9923231")}
+    assert _variants("VKORC1", "rs9923231 variant (T)") == {("chr16", 31096368, "C", "T", "rs9923231")}
     kind, rules = ref.phenotype_rules("VKORC1")
     assert kind == "function_pair" and set(rules["phenotype"]) == {"-1639 GG", "-1639 AG", "-1639 AA"}
 
 
 def test_ugt1a1_star28_ta_insertion():  # PyPGx: 2-233760233-C-CAT, the (TA)7 allele
-    assert _variants("UGT1A1", "*28") == {("chr2", 233760233, "C", "CAT", "rs34983651")}
+    assert _variants("UGT1A1", "*28") == {("chr2", 233760233, "CAT", "CATAT", "rs3064744")}
     p = ref.positions("UGT1A1").filter(pl.col("pos") == 233760233)
-    assert set(p["variant_type"]) == {"ins", "del"}
+    assert set(p["variant_type"]) == {"mixed"}
 
 
 def test_cyp2c9_and_cyp2d6_activity():  # PharmCAT phenotype/cpic/CYP2C9.json activityValues
@@ -248,7 +261,7 @@ def test_cyp2c9_and_cyp2d6_activity():  # PharmCAT phenotype/cpic/CYP2C9.json ac
     kind, rules = ref.phenotype_rules("CYP2C9")
     assert kind == "activity_score"
     assert rules.rows() == [(0.0, 0.5, "Poor Metabolizer"), (1.0, 1.5, "Intermediate Metabolizer"),
-                            (2.0, 2.0, "Normal Metabolizer")]
+                            (2.0, float("inf"), "Normal Metabolizer")]
 
 
 def test_function_pair_phenotypes():  # PharmCAT phenotype/cpic: CYP2C19 *1/*9, TPMT *10/*11, RYR1

@@ -519,8 +519,6 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
     info = [["gene", gene], ["chrom", src["positions"][0]["chrom"]],
             ["strand", _STRANDS[gene]], ["phenotype_rule", kind], ["reference_allele", src["reference"]]]
     for key, value in GENE_FLAGS.get(gene, {}).items():
-        if key == "single_variant":
-            continue
         info.append([key, value])
     if src["ignored_positions"]:
         info.append(["ignored_positions", ",".join(str(p) for p in src["ignored_positions"])])

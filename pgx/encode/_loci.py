@@ -179,7 +179,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         covered: set[int] = set()
         allele_site: dict[int, int] = {}
         novel_at: dict[int, int] = {}
-        snv_here = pos in pos_index and len(ref) == 1
+        snv_here = pos in pos_index and len(ref) == 1 and len(sites.positions[pos_index[pos]][1]) == 1
         for k, allele in enumerate([ref, *alts]):
             if allele in symbolic:
                 continue
