@@ -33,7 +33,7 @@ def _edit(path, old, new):
 
 def test_manifest_verifies():
     ref.verify_manifest()
-    assert ref.reference_version() == "2026.12.0"
+    assert ref.reference_version() == "2026.12.0+cpic.2025.11"
 
 
 def test_manifest_lists_every_table(copy):

@@ -34,7 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cpic_source  # noqa: E402
 
-REFERENCE_VERSION = "2026.12.0"
+# the CPIC data version travels in the version string, so every output that stamps the
+# reference version (HTML, JSON, FHIR, TSV, audit records) names it
+REFERENCE_VERSION = "2026.12.0+cpic.2025.11"
 RETRIEVED = "2026-11-28"
 CPIC_RETRIEVED = "2026-12-06"
 PYPGX = "PyPGx 0.27.0 data tables (pypgx/api/data/*.csv; compiled from PharmVar and CPIC)"
@@ -673,7 +675,11 @@ def write_manifest(out: Path) -> None:
                                 if rel.startswith("genome/") else ""),
             "genome_build": meta.get("genome_build", "GRCh38 and GRCh37" if rel.startswith("genome/") else ""),
         }
-    text = json.dumps({"reference_version": REFERENCE_VERSION, "files": files}, indent=2, sort_keys=True) + "\n"
+    sources = {"cpic": {"data_version": "2025-11-05-00-25", "via": "PharmCAT 3.1.1",
+                        "pharmcat_commit": cpic_source.PHARMCAT_COMMIT, "licence": "CC0-1.0 (CPIC data)"},
+               "pypgx": {"version": "0.27.0", "licence": "MIT"}}
+    text = json.dumps({"reference_version": REFERENCE_VERSION, "sources": sources, "files": files}, indent=2,
+                      sort_keys=True) + "\n"
     fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)

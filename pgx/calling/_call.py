@@ -234,7 +234,14 @@ def call_diplotypes(
         hi = max(p for p, _ in model.sites.positions) + PAD
         rows = region_rows(callset.variants, model.sites.chrom, lo, hi)
         enc = encode_gene(callset, model.sites, assume_reference=assume_reference, rows_in_region=rows)
-        frames.append(pl.DataFrame(_call_gene(model, enc, callset.sample_ids), schema=_TEXT_SCHEMA))
+        frame = pl.DataFrame(_call_gene(model, enc, callset.sample_ids), schema=_TEXT_SCHEMA)
+        if reference.unplaced_alleles(gene, genome_build=build, reference_dir=reference_dir):
+            # CPIC defines these alleles on GRCh38 only: they cannot be called from these data
+            code = "grch38_only_alleles"
+            frame = frame.with_columns(
+                pl.when(pl.col("warnings") == "").then(pl.lit(code))
+                .otherwise(pl.col("warnings") + LIST_SEP + code).alias("warnings"))
+        frames.append(frame)
     if not frames:
         return pl.DataFrame(schema=DIPLOTYPE_SCHEMA)
     order = pl.DataFrame({"sample_id": list(callset.sample_ids), "_order": range(callset.n_samples)})

@@ -42,7 +42,8 @@ def reference_version(reference_dir: str | os.PathLike[str] | None = None) -> st
     Returns
     -------
     str
-        A calendar version such as ``"2026.11.0"``.
+        A calendar version with the CPIC data version as build metadata, such as
+        ``"2026.12.0+cpic.2025.11"`` (CPIC data of November 2025).
 
     Raises
     ------
@@ -52,7 +53,7 @@ def reference_version(reference_dir: str | os.PathLike[str] | None = None) -> st
     Examples
     --------
     >>> reference_version()
-    '2026.11.0'
+    '2026.12.0+cpic.2025.11'
     """
     return str(_manifest(_reference_dir(reference_dir))["reference_version"])
 
