@@ -153,3 +153,15 @@ def test_cli_report_bad_name_exits_2_with_one_line(vcf, tmp_path):
     assert out.returncode == 2
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert f"{outside}, line 2" in out.stderr and "'*2Q'" in out.stderr and "expected" in out.stderr
+
+
+# --- guidance that needs only the genes that were called -----------------------------------------------------
+
+def test_hla_b_1502_without_hla_a_avoids_carbamazepine(vcf, tmp_path):
+    outside = tmp_path / "outside.tsv"
+    outside.write_text("HLA-B\t*15:02/*57:01\n")
+    calls = pgx.call(vcf, genes=["CYP2C19"], outside_calls=str(outside))
+    assert "HLA-A" not in calls["gene"].to_list()
+    row = pgx.recommend(calls, drugs=["carbamazepine"], sources=["CPIC"]).row(0, named=True)
+    assert row["action"] == "avoid" and row["ambiguous"] is False
+    assert row["recommendation"].startswith("If the patient has not taken carbamazepine before, do not start it")

@@ -139,7 +139,7 @@ def _drug_row(d: DrugResult) -> str:
         f"<tr><td>{_e(d.drug)}</td><td>{_source(d)}</td><td>{_e(d.classification)}</td><td>{_phenotypes(d)}</td>"
         f"<td>{_e(d.recommendation)}"
         + (f'<div class="muted">{_e(d.implication)}</div>' if d.implication else "")
-        + ('<div class="muted">Possible diplotypes disagree: the most cautious action is shown.</div>'
+        + ('<div class="muted">The possible diplotypes, or a gene that is not called, lead to different advice: the most cautious action is shown, each possibility is listed.</div>'
            if d.ambiguous else "") + "</td></tr>\n"
     )
 
