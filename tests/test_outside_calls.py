@@ -1,7 +1,8 @@
-"""Outside calls written as CPIC, PharmCAT, PharmVar and labs write them: copy numbers, tandem
-copies, DPYD HGVS and legacy star names, MT-RNR1 with or without ``m.``, HLA alleles and
-statuses. Each must reach the phenotype and the drug advice a user reads; a name pgx cannot
-read is an error naming the file, line, value and accepted forms (issue #19)."""
+"""Safe answers on real inputs (issue #19). Outside calls written as CPIC, PharmCAT, PharmVar and
+labs write them (copy numbers, tandem copies, DPYD HGVS and legacy star names, MT-RNR1 with or
+without ``m.``, HLA alleles and statuses) must reach the phenotype and the drug advice a user
+reads; a name pgx cannot read is an error naming the file, line, value and accepted forms;
+guidance that needs only the called genes fires; ambiguous calls show every possibility."""
 
 from __future__ import annotations
 
@@ -60,6 +61,43 @@ def test_copy_numbers_and_tandem_copies(vcf, tmp_path, diplotype, phenotype, sco
     call = _call(vcf, tmp_path, f"CYP2D6\t{diplotype}\n", "CYP2D6")
     assert call["phenotype"] == phenotype
     assert call["activity_score"] == score
+
+
+def test_open_activity_score_gives_the_open_top_phenotype(vcf, tmp_path):
+    call = _call(vcf, tmp_path, "CYP2D6\t\t\t≥3.0\n", "CYP2D6")
+    assert call["phenotype"] == "Ultrarapid Metabolizer" and call["activity_score"] is None
+    assert _advice(call, "codeine")["action"] == "avoid"
+
+
+def test_open_activity_score_below_the_top_range_is_a_skipped_row(tmp_path):
+    path = tmp_path / "o.tsv"
+    path.write_text("CYP2D6\t\t\t≥1.0\nCYP2C19\t*1/*2\n")
+    with pytest.warns(pgx.OutsideCallWarning, match=r"line 1: activity score '≥1.0' is open"):
+        calls = read_outside_calls(path)
+    assert [c.gene for c in calls] == ["CYP2C19"]
+
+
+def test_every_table_name_and_alias_resolves_to_the_table_name():
+    """Whatever the tables hold after a rebuild: each name reads as itself, and a name written
+    'HGVS (alias)' reads from its HGVS part and from its alias alone when they are unique."""
+    import re
+    from pgx.calling import resolve_allele
+    from pgx.reference import allele_table, genes
+
+    for gene in genes():
+        names = allele_table(gene)["allele"].to_list()
+        split = {n: re.fullmatch(r"(.*\S)\s*\(([^()]+)\)", n) for n in names}
+        pieces = [p for n in names for p in ((n,) + (split[n].groups() if split[n] else ()))]
+        checked = 0
+        for name in names:
+            resolved, notes = resolve_allele(gene, name)
+            assert resolved == (name if not gene.startswith("HLA-") else name[len(gene):]) and notes == []
+            for part in split[name].groups() if split[name] else ():
+                if pieces.count(part) == 1:
+                    assert resolve_allele(gene, part)[0] == name
+                    checked += 1
+        if gene == "DPYD":
+            assert checked > 10  # c.1905+1G>A and *2A, c.1679T>G and *13, ...
 
 
 @pytest.mark.parametrize("allele", ["1555A>G", "m.1555A>G", "MT-RNR1 1555A>G"])
@@ -165,3 +203,28 @@ def test_hla_b_1502_without_hla_a_avoids_carbamazepine(vcf, tmp_path):
     row = pgx.recommend(calls, drugs=["carbamazepine"], sources=["CPIC"]).row(0, named=True)
     assert row["action"] == "avoid" and row["ambiguous"] is False
     assert row["recommendation"].startswith("If the patient has not taken carbamazepine before, do not start it")
+
+
+# --- ambiguous calls in the report ---------------------------------------------------------------------------
+
+def test_report_shows_each_tied_diplotype_and_where_the_action_comes_from(vcf, tmp_path):
+    """CYP2C19 *1/*2 tied with *2/*2 (the calls table says Indeterminate): the report must not
+    quote poor-metabolizer advice as if it were the call."""
+    calls = pgx.call(vcf, genes=["CYP2C19"]).with_columns(
+        pl.lit("Indeterminate").alias("phenotype"), pl.lit(["*2/*2"]).alias("alternatives"),
+        pl.lit(["Poor Metabolizer"]).alias("alternative_phenotypes"),
+        pl.lit(["ambiguous", "tied_top_score", "ambiguous_phenotype"]).alias("warnings"))
+    assert calls["diplotype"].item() == "*2/*38"
+    table = tmp_path / "calls.tsv"
+    pgx.pipeline.write_calls_tsv(calls, table)
+    out = run_pgx("report", "--from-calls", str(table), "-o", str(tmp_path / "r"), "--format", "json,html",
+                  "--drugs", "voriconazole,clopidogrel", "--quiet")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads((tmp_path / "r" / "S1.json").read_text())
+    drugs = {d["drug"]: d for d in doc["recommendations"] if d["source"] == "CPIC"}
+    vori = drugs["voriconazole"]
+    assert vori["ambiguous"] is True and vori["action"] == "consider_alternative"
+    assert vori["recommendation"].startswith("Most cautious, for CYP2C19 *2/*2: Poor Metabolizer: ")
+    assert "[CYP2C19 *2/*38: Intermediate Metabolizer] Start voriconazole at the usual" in vori["recommendation"]
+    html = (tmp_path / "r" / "S1.html").read_text()
+    assert "Most cautious, for CYP2C19 *2/*2: Poor Metabolizer" in html

@@ -83,6 +83,22 @@ def _resolve(gene: str, diplotype: str | None, phenotype: str | None, *, where: 
     return resolved, phenotype, tuple(notes)
 
 
+def _phenotype_at_least(gene: str, text: str, *, where: str, reference_dir) -> str:
+    """The phenotype of an open activity score (CPIC's ``≥3.0``, PharmCAT's CYP2D6 bins): the
+    gene's open-ended top range when the bound falls in it, else the row is bad."""
+    bound = _float(text.lstrip("≥>="), where=where)
+    try:
+        kind, rules = reference.phenotype_rules(gene, reference_dir=reference_dir)
+    except PgxError:
+        kind = None
+    if kind == "activity_score" and bound is not None:
+        for low, high, name in rules.select("min_score", "max_score", "phenotype").iter_rows():
+            if low <= bound <= high and high == float("inf"):
+                return name
+    raise ValueError(f"{where}: activity score {text!r} is open and does not fall in one {gene} phenotype; "
+                     "give the score or the phenotype")
+
+
 def _float(text: str, *, where: str) -> float | None:
     text = text.strip()
     if text in ("", ".", "n/a", "N/A"):
@@ -109,8 +125,9 @@ def read_outside_calls(path: str | os.PathLike[str], *, genes: set[str] | None =
     (``*1/*1x2``, ``*2xN``, ``*1x≥3``), tandem copies (``*36+*10``), DPYD HGVS names with or
     without their star alias and legacy star names (``*2A``), MT-RNR1 ``1555A>G`` or
     ``m.1555A>G``, HLA ``*57:01`` or ``HLA-B*57:01``; HLA allele statuses (``*57:01
-    positive``) may stand in the diplotype or the phenotype column. Names read in another
-    form are listed in :attr:`OutsideCall.notes`.
+    positive``) may stand in the diplotype or the phenotype column, and an open activity
+    score (``≥3.0``) gives the gene's open-ended top phenotype when it falls in it. Names read
+    in another form are listed in :attr:`OutsideCall.notes`.
 
     A row with a bad gene, sample or activity score is reported with an
     :class:`~pgx.exceptions.OutsideCallWarning` naming its line, and skipped. A name pgx
@@ -186,7 +203,13 @@ def read_outside_calls(path: str | os.PathLike[str], *, genes: set[str] | None =
                 raise ValueError(f"{where}: the sample column is empty")
             diplotype = get("diplotype") or None
             phenotype = get("phenotype") or None
-            activity = _float(get("activity_score"), where=where)
+            raw_activity = get("activity_score")
+            activity = None
+            if raw_activity.startswith(("≥", ">=")):
+                phenotype = phenotype or _phenotype_at_least(gene, raw_activity, where=where,
+                                                             reference_dir=reference_dir)
+            else:
+                activity = _float(raw_activity, where=where)
             if diplotype is None and phenotype is None and activity is None:
                 raise ValueError(f"{where}: give a diplotype, a phenotype or an activity score for {gene}")
         except OutsideCallError:
