@@ -116,29 +116,35 @@ def _names(gene: str, folder: str | None) -> tuple[frozenset, dict, str, bool]:
     return frozenset(names), {k: v for k, v in index.items() if v}, info.get("reference_allele", ""), hla
 
 
-def _examples(gene: str, names: frozenset, hla: bool) -> str:
-    if hla:
-        return f"*57:01 or {gene}*57:01"
-    shown = sorted(names, key=lambda n: (len(n), n))[:3]
-    return ", ".join(shown)
-
-
 def accepted_forms(gene: str, *, reference_dir: str | os.PathLike[str] | None = None) -> str:
-    """The accepted ways of writing a ``gene`` allele, for error messages.
+    """The accepted ways of writing a ``gene`` allele, for error messages (the forms that
+    apply to the names in the gene's table).
 
     Examples
     --------
     >>> print(accepted_forms("CYP2D6"))  # doctest: +ELLIPSIS
-    a CYP2D6 allele of pgx's table (e.g. *1, *2, *3), with or without the prefix 'CYP2D6'; copy numbers *1x2, *1xN, *1x≥3; copies in tandem *36+*10; ...
+    a CYP2D6 allele of pgx's table (e.g. *1, *2, *3), with or without the prefix 'CYP2D6'; copy numbers *1x2, ...
+    >>> print(accepted_forms("HLA-B"))  # doctest: +ELLIPSIS
+    an HLA allele such as *57:01 or HLA-B*57:01 ...
     """
     folder = None if reference_dir is None else os.fspath(reference_dir)
-    names, _, _, hla = _names(gene, folder)
+    names, _, ref_allele, hla = _names(gene, folder)
     if hla:
         return (f"an HLA allele such as *57:01 or {gene}*57:01 (more fields are cut to two), "
                 "or allele statuses such as '*57:01 positive' in the phenotype column")
-    return (f"a {gene} allele of pgx's table (e.g. {_examples(gene, names, hla)}), with or without the prefix "
-            f"{gene!r}; copy numbers *1x2, *1xN, *1x≥3; copies in tandem *36+*10; an HGVS name with or without "
-            "its alias, or the alias alone (c.1905+1G>A (*2A), c.1905+1G>A, *2A); 1555A>G or m.1555A>G")
+    aliased = sorted((n for n in names if _ALIAS.fullmatch(n)), key=lambda n: (len(n), n))
+    shown = (aliased or sorted(names, key=lambda n: (len(n), n)))[:3]
+    forms = [f"a {gene} allele of pgx's table (e.g. {', '.join(shown)}), with or without the prefix {gene!r}"]
+    if any(n.startswith("*") for n in names):
+        forms.append("copy numbers *1x2, *1xN, *1x≥3; copies in tandem *36+*10; sub-alleles such as *4.001")
+    if aliased:
+        main, alias = _ALIAS.fullmatch(aliased[0]).group("main", "alias")
+        forms.append(f"the name without its alias or the alias alone ({main}, {alias})")
+    if ref_allele and ref_allele != "*1" and "*1" not in names:
+        forms.append(f"*1 for the reference allele {ref_allele}")
+    if any(n.startswith("m.") for n in names):
+        forms.append("with or without 'm.' (1555A>G, m.1555A>G)")
+    return "; ".join(forms)
 
 
 def resolve_allele(gene: str, text: str, *,
