@@ -80,12 +80,15 @@ def _merge_outside(calls: pl.DataFrame, outside, sample_ids: Sequence[str]) -> t
     frame = _outside_calls_frame(outside, sample_ids)
     given: dict[tuple[str, str], tuple[str | None, float | None]] = {}
     rows = []
-    for sample, gene, diplotype, phenotype, activity in frame.iter_rows():
+    for row in frame.iter_rows(named=True):
+        sample, gene, diplotype, phenotype, activity = (row[k] for k in ("sample_id", "gene", "diplotype", "phenotype",
+                                                                         "activity_score"))
         h1, h2 = _split(diplotype)
         rows.append({
             "sample_id": sample, "gene": gene, "diplotype": diplotype if h1 is None else (h1 if h2 is None else f"{h1}/{h2}"),
             "haplotype_1": h1, "haplotype_2": h2, "alternatives": [], "missing_positions": [],
-            "novel_positions": [], "phased": False, "warnings": ["outside_call"], "n_top": 1,
+            "novel_positions": [], "phased": False, "n_top": 1,
+            "warnings": ["outside_call"] + (["outside_name_mapped"] if row.get("notes") else []),
         })
         given[(sample, gene)] = (phenotype, activity)
     replaced = pl.DataFrame(rows, schema=calls.schema)
@@ -312,7 +315,7 @@ def read_calls_tsv(path: str | os.PathLike[str], *, reference_dir: str | None = 
             f"calls table {path}: expected pgx's calls columns, or at least sample_id, gene and diplotype/"
             f"phenotype/activity_score; found {raw.columns}"
         )
-    items = read_outside_calls(path, genes=set(reference_genes(reference_dir=reference_dir)))
+    items = read_outside_calls(path, genes=set(reference_genes(reference_dir=reference_dir)), reference_dir=reference_dir)
     frame = outside_frame(items)
     samples = list(dict.fromkeys(frame["sample_id"].to_list()))
     empty = pl.DataFrame(schema={k: v for k, v in DIPLOTYPE_SCHEMA.items()})

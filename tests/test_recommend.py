@@ -450,10 +450,43 @@ def test_uncalled_gene_gives_no_recommendation(spec):
     assert row["reasons"] == ["CYP2C19: not called"]
 
 
-def test_gene_missing_from_calls_gives_no_recommendation():
+def test_gene_missing_from_calls_keeps_every_row_it_could_change_flagged():
+    """TPMT normal, NUDT15 not called: CPIC's NUDT15 rows differ, so each stays, flagged, and
+    the most cautious (NUDT15 poor: a non-thiopurine alternative) leads."""
     row = one({"TPMT": NM}, "azathioprine")
-    assert row["recommendation"] == NOT_CALLED
+    assert row["ambiguous"] is True and row["action"] == "consider_alternative"
+    assert row["recommendation"].startswith(
+        "Most cautious, for TPMT *1/*1: Normal Metabolizer; if NUDT15 poor metabolizer (NUDT15 not called): ")
+    for nudt15 in ("normal metabolizer", "intermediate metabolizer", "poor metabolizer"):
+        assert f"if NUDT15 {nudt15}" in row["recommendation"]
+    assert "Use the normal starting dose" in row["recommendation"]
+    assert row["phenotypes"] == ["TPMT: Normal Metabolizer", "NUDT15: not called"]
     assert "NUDT15: not in the calls" in row["reasons"]
+    assert any("depends on NUDT15, not called" in reason for reason in row["reasons"])
+
+
+def test_both_genes_missing_gives_no_recommendation():
+    row = one({"CYP2C19": NM}, "azathioprine")
+    assert row["recommendation"] == NOT_CALLED and row["action"] == "no_recommendation"
+
+
+def test_one_gene_rule_fires_without_the_other_gene():
+    """CPIC: an HLA-B*15:02 carrier should not start carbamazepine, whatever HLA-A is."""
+    spec = {"diplotype": "*15:02/*57:01", "phenotype": "*15:02 positive; *57:01 positive; *58:01 negative"}
+    row = one({"HLA-B": spec}, "carbamazepine")
+    assert row["action"] == "avoid" and row["ambiguous"] is False
+    assert row["recommendation"].startswith("If the patient has not taken carbamazepine before, do not start it")
+    assert row["phenotypes"] == ["HLA-B: *15:02 positive; *57:01 positive; *58:01 negative", "HLA-A: not called"]
+    assert any(r.startswith("HLA-A not called: CPIC row") and r.endswith("does not depend on it")
+               for r in row["reasons"])
+
+
+def test_missing_gene_that_changes_the_advice_is_said():
+    """HLA-B*15:02 negative: the advice then turns on HLA-A*31:01, which is not called."""
+    row = one({"HLA-B": {"diplotype": "*07:02/*08:01", "phenotype": None}}, "carbamazepine")
+    assert row["ambiguous"] is True and row["action"] == "avoid"
+    assert "if HLA-A *31:01 negative (HLA-A not called)] Use carbamazepine as usual." in row["recommendation"]
+    assert row["recommendation"].startswith("Most cautious, for HLA-B: *07:02/*08:01; if HLA-A *31:01 positive")
 
 
 def test_indeterminate_phenotype_has_no_guideline_row():
@@ -473,9 +506,24 @@ def test_ambiguous_call_with_different_recommendations():
     row = one({"CYP2C19": spec}, "voriconazole")
     assert row["ambiguous"] is True
     assert row["action"] == "consider_alternative"  # the more cautious of standard / consider_alternative
-    assert "[CYP2C19: Intermediate Metabolizer]" in row["recommendation"]
-    assert "[CYP2C19: Rapid Metabolizer]" in row["recommendation"]
+    assert "[CYP2C19 *1/*2: Intermediate Metabolizer]" in row["recommendation"]
+    assert "[CYP2C19 *1/*17: Rapid Metabolizer]" in row["recommendation"]
+    assert row["recommendation"].startswith("Most cautious, for CYP2C19 *1/*17: Rapid Metabolizer: ")
     assert any(reason.startswith("ambiguous:") for reason in row["reasons"])
+
+
+def test_tied_call_weighs_each_diplotype_with_its_own_phenotype():
+    """A tie the calls table reports as Indeterminate (ambiguous_phenotype): each diplotype is
+    shown with its phenotype and advice, the headline names the one the action comes from."""
+    spec = {"diplotype": "*1/*2", "phenotype": "Indeterminate", "alternatives": ["*2/*2", "*1/*17"],
+            "alternative_phenotypes": [PM, RM], "warnings": ["ambiguous", "tied_top_score", "ambiguous_phenotype"]}
+    row = one({"CYP2C19": spec}, "voriconazole")
+    assert row["phenotypes"] == ["CYP2C19: Intermediate Metabolizer"]
+    assert row["ambiguous"] is True and row["action"] == "consider_alternative"
+    text = row["recommendation"]
+    assert text.startswith("Most cautious, for CYP2C19 *2/*2: Poor Metabolizer: ")
+    assert "[CYP2C19 *1/*2: Intermediate Metabolizer] Start voriconazole at the usual standard-of-care dose." in text
+    assert "[CYP2C19 *1/*17: Rapid Metabolizer]" in text
 
 
 def test_ambiguous_call_with_the_same_recommendation():

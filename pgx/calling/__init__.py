@@ -4,6 +4,7 @@ from pgx.calling._call import DIPLOTYPE_SCHEMA, call_diplotypes, callable_genes
 from pgx.calling._match import AlleleModel, Match, allele_sort_key
 from pgx.calling._model import GeneModel, gene_model
 from pgx.calling._proxy import HLA_TAG_PROXY, call_proxy_gene, proxy_genes, proxy_phenotypes
+from pgx.calling._names import AlleleNameError, CopyPart, accepted_forms, copy_parts, resolve_allele, resolve_diplotype
 from pgx.calling._outside import OutsideCall, OutsideCallError, outside_frame, read_outside_calls
 
 __all__ = [
@@ -15,6 +16,12 @@ __all__ = [
     "allele_sort_key",
     "GeneModel",
     "gene_model",
+    "AlleleNameError",
+    "CopyPart",
+    "accepted_forms",
+    "copy_parts",
+    "resolve_allele",
+    "resolve_diplotype",
     "OutsideCall",
     "OutsideCallError",
     "read_outside_calls",

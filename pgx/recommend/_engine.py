@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from pgx.calling import HLA_TAG_PROXY
+from pgx.exceptions import PgxError
+from pgx.phenotype import INDETERMINATE, gene_phenotypes
 from pgx.recommend._errors import RecommendationError, UnknownDrugError, UnknownMedicationWarning
 from pgx.recommend._tables import (
     SOURCES,
@@ -178,7 +180,22 @@ class _Phenoconverter:
                      f"{state.describe().split(': ', 1)[1]} to {new.describe().split(': ', 1)[1]}")
 
 
-def _gene_states(call: dict | None, gene: str) -> tuple[list[_State] | None, list[str]]:
+def _own_phenotype(gene: str, diplotype: str | None, phenotype: str | None, warnings: list[str],
+                   reference_dir) -> str | None:
+    """The phenotype of the reported diplotype itself. The calls table says ``Indeterminate``
+    when tied diplotypes imply different phenotypes (``ambiguous_phenotype``); each possible
+    diplotype is then weighed with its own phenotype."""
+    if phenotype != INDETERMINATE or "ambiguous_phenotype" not in warnings or not diplotype:
+        return phenotype
+    try:
+        rules = gene_phenotypes(gene, None if reference_dir is None else os.fspath(reference_dir))
+    except PgxError:
+        return phenotype
+    a, _, b = diplotype.partition("/")
+    return rules.assign(a, b or None)[3]
+
+
+def _gene_states(call: dict | None, gene: str, reference_dir=None) -> tuple[list[_State] | None, list[str]]:
     """Possible states of a gene for a sample, or None when the gene is not called."""
     if call is None:
         return None, [f"{gene}: not in the calls"]
@@ -190,6 +207,7 @@ def _gene_states(call: dict | None, gene: str) -> tuple[list[_State] | None, lis
         return None, [f"{gene}: not called"]
     activity = call.get("activity_score")
     activity = None if activity is None or (isinstance(activity, float) and math.isnan(activity)) else float(activity)
+    phenotype = _own_phenotype(gene, diplotype, phenotype, call_warnings, reference_dir)
     states = [_State(gene, phenotype, activity, diplotype)]
     reasons = []
     if HLA_TAG_PROXY in call_warnings:
@@ -201,8 +219,10 @@ def _gene_states(call: dict | None, gene: str) -> tuple[list[_State] | None, lis
         if alt_phenotypes is not None and len(alt_phenotypes) == len(alternatives):
             for alt, alt_phenotype in zip(alternatives, alt_phenotypes):
                 alt_activity = activity if alt_phenotype == phenotype else None
-                candidate = _State(gene, alt_phenotype, alt_activity, alt if gene.startswith("HLA-") else diplotype)
-                if candidate not in states:
+                candidate = _State(gene, alt_phenotype, alt_activity, alt)
+                # one state per phenotype (per allele set for HLA, whose rules read the alleles)
+                if all((s.phenotype, s.activity) != (candidate.phenotype, candidate.activity)
+                       or (gene.startswith("HLA-") and s.diplotype != alt) for s in states):
                     states.append(candidate)
         else:
             reasons.append(f"{gene}: ambiguous call (other diplotypes {', '.join(alternatives)} have no phenotype given); "
@@ -210,11 +230,26 @@ def _gene_states(call: dict | None, gene: str) -> tuple[list[_State] | None, lis
     return states, reasons
 
 
-def _evaluate(rows: list[dict], states: dict[str, _State]) -> dict | None:
+def _possible_rows(rows: list[dict], states: dict[str, _State], missing: set[str]) -> tuple[list[dict], bool]:
+    """The rows that match ``states`` or could, in table order, up to the first that surely
+    matches; and whether one surely matches.
+
+    A term on a gene that is not called (``missing``) holds whatever that gene is when it
+    is ``GENE=*``; any other such term may or may not hold, so its row only could match.
+    """
+    found = []
     for row in rows:
-        if all(_matches(term, states[term.gene]) for term in row["terms"]):
-            return row
-    return None
+        sure = True
+        for term in row["terms"]:
+            if term.gene in missing:
+                sure = sure and term.kind == "any"
+            elif not _matches(term, states[term.gene]):
+                break
+        else:
+            found.append(row)
+            if sure:
+                return found, True
+    return found, False
 
 
 def _validate_calls(calls: pl.DataFrame) -> None:
@@ -362,7 +397,8 @@ def recommend(
             index = index_of.get(key)
             if index is None:
                 index = index_of[key] = len(unique)
-                unique.append(_recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter))
+                unique.append(_recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter,
+                                             reference_dir))
             picked.append(index)
         samples.extend([sample] * len(tasks))
     frame = _frame(unique)
@@ -400,80 +436,111 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
     )
 
 
-def _recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter) -> dict:
+def _term_text(term: Condition) -> str:
+    """A condition term in words: ``HLA-A *31:01 positive``, ``NUDT15 poor metabolizer``."""
+    if term.kind == "allele":
+        return f"{term.gene} {term.allele} {'positive' if term.positive else 'negative'}"
+    if term.kind == "activity":
+        return f"{term.gene} activity score {term.low:g} to {term.high:g}"
+    return f"{term.gene} " + " or ".join(sorted(term.values))
+
+
+def _label(state: _State) -> str:
+    """``CYP2C19 *2/*2: Poor Metabolizer``: a possible diplotype and what it implies."""
+    text = state.describe()
+    if state.diplotype and not state.gene.startswith("HLA-") and not _is_status_text(state.diplotype):
+        text = f"{state.gene} {state.diplotype}:" + text.split(":", 1)[1]
+    return text
+
+
+def _recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter, reference_dir=None) -> dict:
     genes = list(drug_rules[0]["genes"])
     base = {"sample_id": sample, "drug": drug, "source": source,
             "guideline_version": drug_rules[0]["guideline_version"], "genes": genes}
     options: dict[str, list[_State]] = {}
     reasons: list[str] = []
-    uncalled = []
     for gene in genes:
-        states, gene_reasons = _gene_states(sample_calls.get(gene), gene)
+        states, gene_reasons = _gene_states(sample_calls.get(gene), gene, reference_dir)
         reasons += gene_reasons
-        if states is None:
-            uncalled.append(gene)
-        else:
+        if states is not None:
             options[gene] = states
-    if uncalled:
-        shown = [options[g][0].describe() if g in options else f"{g}: not called" for g in genes]
+    missing = [g for g in genes if g not in options]
+    if len(missing) == len(genes):
+        shown = [f"{g}: not called" for g in genes]
         return {**base, "phenotypes": shown, "effective_phenotypes": shown, "implication": None,
                 "recommendation": NOT_CALLED, "classification": "no recommendation",
                 "action": "no_recommendation", "ambiguous": False, "reasons": reasons}
+    called = [g for g in genes if g in options]
 
+    # every combination of the called genes' possible states, and for each the rows that
+    # match it or could (when they depend on a gene that is not called)
     outcomes = []
-    for combo in itertools.product(*(options[g] for g in genes)):
+    for combo in itertools.product(*(options[g] for g in called)):
         effective, notes = {}, []
         for state in combo:
             new, note = converter.convert(state, effects.get(state.gene))
             effective[state.gene] = new
             if note:
                 notes.append(note)
-        outcomes.append((combo, effective, notes, _evaluate(drug_rules, effective)))
+        found, sure = _possible_rows(drug_rules, effective, set(missing))
+        label = "; ".join(_label(effective[g]) for g in called)
+        if not found:
+            outcomes.append((combo, effective, notes, None, label, True))
+        for row in found:
+            unknown = [t for t in row["terms"] if t.gene in missing and t.kind != "any"]
+            row_label = label + "".join(f"; if {_term_text(t)} ({t.gene} not called)" for t in unknown)
+            outcomes.append((combo, effective, notes, row, row_label, not unknown))
 
-    first_combo, first_effective, first_notes, _ = outcomes[0]
-    phenotypes = [s.describe() for s in first_combo]
-    effective_phenotypes = [first_effective[g].describe() for g in genes]
+    first_combo, first_effective = outcomes[0][0], outcomes[0][1]
+    phenotypes = [first_combo[called.index(g)].describe() if g in options else f"{g}: not called" for g in genes]
+    effective_phenotypes = [first_effective[g].describe() if g in options else f"{g}: not called" for g in genes]
     for note in dict.fromkeys(n for o in outcomes for n in o[2]):
         reasons.append(note)
     distinct = list(dict.fromkeys(None if o[3] is None else o[3]["row"] for o in outcomes))
+    all_sure = all(o[5] for o in outcomes)
 
-    def describe(row, effective) -> str:
-        if row is None:
-            return "no guideline row for " + ", ".join(effective[g].describe() for g in genes)
-        return f"{source} row {row['row']}: {row['condition']}"
-
-    if len(distinct) == 1:
+    if len(distinct) == 1 and all_sure:
         row = outcomes[0][3]
-        reasons.append(describe(row, first_effective))
         if row is None:
+            described = ", ".join(first_effective[g].describe() for g in called)
+            reasons.append("no guideline row for " + described)
             return {**base, "phenotypes": phenotypes, "effective_phenotypes": effective_phenotypes,
                     "implication": None,
-                    "recommendation": "no recommendation: the guideline has none for "
-                                      + ", ".join(first_effective[g].describe() for g in genes),
+                    "recommendation": "no recommendation: the guideline has none for " + described,
                     "classification": "no recommendation", "action": "no_recommendation",
                     "ambiguous": False, "reasons": reasons}
+        reasons.append(f"{source} row {row['row']}: {row['condition']}")
+        if missing:
+            reasons.append(f"{', '.join(missing)} not called: {source} row {row['row']} does not depend on "
+                           + ("it" if len(missing) == 1 else "them"))
         return {**base, "phenotypes": phenotypes, "effective_phenotypes": effective_phenotypes,
                 "implication": row["implication"], "recommendation": row["recommendation"],
                 "classification": row["classification"], "action": row["action"], "ambiguous": False,
                 "reasons": reasons}
 
-    # the possible diplotypes disagree: report each, act on the most cautious
+    # the possibilities disagree (possible diplotypes, or genes not called that the advice
+    # depends on): list each with its advice and act on the most cautious
     parts, seen = [], set()
-    chosen = None
-    for combo, effective, _, row in outcomes:
+    chosen = chosen_label = None
+    for _, _, _, row, label, _ in outcomes:
         key = None if row is None else row["row"]
         if key in seen:
             continue
         seen.add(key)
-        label = "; ".join(effective[g].describe() for g in genes)
         parts.append(f"[{label}] " + (row["recommendation"] if row else "no guideline row"))
         if row is not None and (chosen is None or _SEVERITY.index(row["action"]) < _SEVERITY.index(chosen["action"])):
-            chosen = row
-    reasons.append("ambiguous: the possible diplotypes lead to different recommendations; "
-                   "the most cautious action is reported")
+            chosen, chosen_label = row, label
+    why = []
+    if len({tuple(o[0]) for o in outcomes}) > 1:
+        why.append("the possible diplotypes lead to different recommendations")
+    if not all_sure:
+        why.append(f"the advice depends on {', '.join(missing)}, not called")
+    reasons.append("ambiguous: " + " and ".join(why) + "; the most cautious action is reported")
+    headline = ("no guideline row for any possibility" if chosen is None else
+                f"Most cautious, for {chosen_label}: {chosen['recommendation']}")
     return {**base, "phenotypes": phenotypes, "effective_phenotypes": effective_phenotypes,
             "implication": None if chosen is None else chosen["implication"],
-            "recommendation": "possible diplotypes lead to different recommendations: " + " | ".join(parts),
+            "recommendation": f"{headline} Possibilities: " + " | ".join(parts),
             "classification": "no recommendation" if chosen is None else chosen["classification"],
             "action": "no_recommendation" if chosen is None else chosen["action"], "ambiguous": True,
             "reasons": reasons}

@@ -158,7 +158,7 @@ def _drug_note(drug: DrugResult) -> str:
     source = f"{drug.source} {drug.guideline_version}" if drug.guideline_version else drug.source
     parts.append(f"Source: {source}; strength: {drug.classification}.")
     if drug.ambiguous:
-        parts.append("Possible diplotypes disagree: the most cautious action is shown.")
+        parts.append("The possible diplotypes, or a gene that is not called, lead to different advice: the most cautious action is shown, each possibility is listed.")
     return " ".join(parts)
 
 

@@ -21,6 +21,8 @@ WARNING_TEXT = {
                          "they were not assumed to be reference.",
     "novel_allele": "Variants were found that belong to no known allele of this gene.",
     "outside_call": "The diplotype was supplied by another tool (outside call), not called by pgx.",
+    "outside_name_mapped": "An allele of the outside call was written in another form (a legacy star name, "
+                           "an HGVS name without its alias, a sub-allele) and was read as the name shown.",
     "hla_tag_proxy": "Inferred from a tag SNP, not from HLA typing: it tells carriers of the tagged allele "
                      "only, and rare discordant haplotypes exist; confirm a positive result by HLA typing.",
     "assumed_reference": "Positions absent from the input were assumed to be reference (assume_reference).",
@@ -137,7 +139,7 @@ def _drug_row(d: DrugResult) -> str:
         f"<tr><td>{_e(d.drug)}</td><td>{_source(d)}</td><td>{_e(d.classification)}</td><td>{_phenotypes(d)}</td>"
         f"<td>{_e(d.recommendation)}"
         + (f'<div class="muted">{_e(d.implication)}</div>' if d.implication else "")
-        + ('<div class="muted">Possible diplotypes disagree: the most cautious action is shown.</div>'
+        + ('<div class="muted">The possible diplotypes, or a gene that is not called, lead to different advice: the most cautious action is shown, each possibility is listed.</div>'
            if d.ambiguous else "") + "</td></tr>\n"
     )
 
