@@ -222,3 +222,27 @@ def test_repeated_novel_record_is_a_duplicate_not_a_contradiction(tmp_path):
     assert row["novel_positions"] == [STAR2_LABEL]
     assert _warning(row, "duplicate_record") == STAR2_LABEL and not _warning(row, "contradictory_records")
     assert row["diplotype"] == "*17/*38"
+
+
+def test_region_reads_assume_nothing_where_the_file_has_no_record(tmp_path):
+    """Gene by gene ``region=`` reads (the cohort partitions) give what one whole read gives."""
+    import pysam
+
+    from pgx.cluster import call_partitioned
+
+    # two samples: S1 carries *2 and *17, S2 is reference at the three positions typed
+    plain = tmp_path / "panel.vcf"
+    plain.write_text(HEAD.replace("\tS1\n", "\tS1\tS2\n") + "".join(
+        f"chr10\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT\t{gt}\t0/0\n"
+        for pos, ref, alt, gt in [(*STAR17, "0/1"), (*STAR2, "0/1"), (*C9_STAR3, "0/0")]))
+    indexed = pysam.tabix_index(str(plain), preset="vcf", force=True, keep_original=True)
+    genes = ["CYP2C19", "CYP2C9", "DPYD", "TPMT", "HLA-B"]
+    whole = pgx.call(pgx.read_vcf(indexed), genes=genes, assume_reference=True)
+    run = call_partitioned(indexed, genes=genes, assume_reference=True, by_region=True, sample_block=1)
+    assert all(p.region is not None for p in run.partitions)
+    assert run.calls.equals(whole)
+    for sample in ("S1", "S2"):
+        rows = {r["gene"]: r for r in whole.filter(pl.col("sample_id") == sample).to_dicts()}
+        assert {g for g, r in rows.items() if "no_data_in_region" in r["warnings"]} == {"DPYD", "TPMT", "HLA-B"}
+        assert all(rows[g]["diplotype"] is None for g in ("DPYD", "TPMT", "HLA-B"))
+    assert _row(whole.filter(pl.col("sample_id") == "S2"), "CYP2C9")["diplotype"] == "*1/*1"
