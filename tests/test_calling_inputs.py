@@ -7,6 +7,7 @@ names the position."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -246,3 +247,23 @@ def test_region_reads_assume_nothing_where_the_file_has_no_record(tmp_path):
         assert {g for g, r in rows.items() if "no_data_in_region" in r["warnings"]} == {"DPYD", "TPMT", "HLA-B"}
         assert all(rows[g]["diplotype"] is None for g in ("DPYD", "TPMT", "HLA-B"))
     assert _row(whole.filter(pl.col("sample_id") == "S2"), "CYP2C9")["diplotype"] == "*1/*1"
+
+
+def test_a_region_read_assumes_nothing_outside_the_region(tmp_path):
+    import pysam
+
+    plain = Path(_vcf(tmp_path, [(*STAR17, "0/0"), (*STAR2, "0/1"), (*C9_STAR3, "0/0")], name="p.vcf"))
+    indexed = pysam.tabix_index(str(plain), preset="vcf", force=True, keep_original=True)
+    # the read stops before *2's position: it was never looked at
+    cs = pgx.read_vcf(indexed, region="chr10:94761000-94770000")
+    assert cs.regions == (("chr10", 94761000, 94770000),)
+    calls = pgx.call(cs, genes=["CYP2C19", "CYP2C9"], assume_reference=True)
+    c19 = _row(calls, "CYP2C19")
+    assert STAR2_LABEL in c19["missing_positions"]
+    assumed = [int(p) for p in re.findall(r"chr10:(\d+)", _warning(c19, "assumed_positions"))]
+    assert assumed and all(94761000 <= p <= 94770000 for p in assumed)
+    # *2's position was not read: the call says it is open, never that it is absent
+    assert c19["diplotype"] == "*38/*38" and "rs4244285" in _open_alleles(c19)["*2"]
+    # CYP2C9 lies outside the read: not called, even though the file has a record there
+    c9 = _row(calls, "CYP2C9")
+    assert c9["diplotype"] is None and "no_data_in_region" in c9["warnings"]

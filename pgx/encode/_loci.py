@@ -100,7 +100,9 @@ class GeneGenotypes:
         A novel ALT and a defined ALT were both called at the position.
     no_data_in_region : bool
         ``assume_reference`` was asked but no record of the input reaches the gene's
-        region (its definition positions' span, padded by :data:`PAD`): nothing is assumed.
+        region (its definition positions' span, padded by :data:`PAD`), or the read was
+        restricted to regions (:attr:`~pgx.CallSet.regions`) none of its positions is in:
+        nothing is assumed. Positions outside a restricted read are never assumed either.
     """
 
     sites: GeneSites
@@ -340,9 +342,16 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     contradictory |= alt_copies > np.where(haploid, 1, 2)[:, None]
     haps[haploid, 1, :] = -2
     assumed = np.zeros(n_pos, dtype=bool)
-    no_data = bool(assume_reference and rows.height == 0)
+    # a restricted read looked only inside its regions: nothing outside them is assumed
+    read = np.ones(n_pos, dtype=bool)
+    if callset.regions is not None:
+        read[:] = False
+        for contig, start, stop in callset.regions:
+            if normalize_contig(contig) == sites.chrom:
+                read |= (pos_values >= start) & (pos_values <= stop)
+    no_data = bool(assume_reference and (rows.height == 0 or not read.any()))
     if assume_reference and not no_data:
-        absent = ~called.any(axis=0)
+        absent = ~called.any(axis=0) & read
         assumed = absent
         for p_i in np.flatnonzero(absent):
             called[:, p_i] = True
