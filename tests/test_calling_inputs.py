@@ -267,3 +267,19 @@ def test_a_region_read_assumes_nothing_outside_the_region(tmp_path):
     # CYP2C9 lies outside the read: not called, even though the file has a record there
     c9 = _row(calls, "CYP2C9")
     assert c9["diplotype"] is None and "no_data_in_region" in c9["warnings"]
+
+
+def test_half_call_in_a_lowest_function_gene(tmp_path):
+    # DPYD c.1905+1G>A (rs3918290, chr1:97450058 C>T): one copy is intermediate, two are poor
+    text = HEAD.replace("##contig=<ID=chr6", "##contig=<ID=chr1,length=248956422>\n##contig=<ID=chr6")
+    path = tmp_path / "dpyd.vcf"
+    path.write_text(text + "chr1\t97450058\trs3918290\tC\tT\t.\tPASS\t.\tGT\t./1\n")
+    calls = pgx.call(str(path), genes=["DPYD"])
+    row = _row(calls, "DPYD")
+    assert row["phenotype"] == "Indeterminate"
+    assert sorted([row["phenotype"], *row["alternative_phenotypes"]]) in (
+        ["Indeterminate", "Intermediate Metabolizer"], ["Indeterminate", "Poor Metabolizer"])
+    assert len(row["alternatives"]) == 1
+    assert _warning(row, "half_call") == "chr1:97450058 (rs3918290)"
+    advice = _advice(calls, "fluorouracil")
+    assert advice["ambiguous"] is True and advice["action"] != "standard"
