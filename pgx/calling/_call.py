@@ -272,7 +272,9 @@ def call_diplotypes(
     genome_build : {"GRCh38", "GRCh37"}, optional
         Defaults to the CallSet's build; required when that is unknown.
     assume_reference : bool, default False
-        Count definition positions absent from the VCF as reference.
+        Count definition positions absent from the VCF as reference, only for genes
+        with at least one record of the input in their region and, for a ``region=``
+        read, inside the regions read (else ``no_data_in_region``, not called).
     reference_dir : str, optional
 
     Returns
