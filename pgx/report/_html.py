@@ -25,6 +25,7 @@ WARNING_TEXT = {
                      "only, and rare discordant haplotypes exist; confirm a positive result by HLA typing.",
     "assumed_reference": "Positions absent from the input were assumed to be reference (assume_reference).",
     "assumed_positions": "Assumed reference:",
+    "no_match": "No pair of named alleles explains the genotypes.",
     "no_data_in_region": "The input has no record in this gene's region, so it was not assumed to be reference.",
     "duplicate_record": "The same record appears more than once; it was counted once. At:",
     "contradictory_records": "Records give different genotypes at the same position, so the gene was not "
