@@ -45,6 +45,11 @@ class CallSet:
         alleles); -1 where missing.
     source : str or None
         The path the calls were read from.
+    regions : tuple of (str, int, int) or None
+        The regions the calls were read from (contig as in the file, 1-based inclusive
+        start and stop), when the read was restricted (``read_vcf(region=...)``); None
+        for the whole file. Positions outside them were not looked at, so they are never
+        assumed reference.
 
     Examples
     --------
@@ -65,6 +70,7 @@ class CallSet:
     genome_build: str | None = None
     calldata: Mapping[str, np.ndarray] = field(default_factory=dict)
     source: str | None = None
+    regions: tuple[tuple[str, int, int], ...] | None = None
 
     def __post_init__(self) -> None:
         gt = self.genotypes

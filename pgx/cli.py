@@ -511,7 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--genes", help="comma-separated genes (default: every callable gene)")
         sub.add_argument("--assume-reference", action="store_true",
-                         help="count definition positions absent from the VCF as reference (arrays, exomes)")
+                         help="count definition positions absent from the VCF as reference (arrays, exomes); "
+                              "a gene with no record in its region stays not called")
         sub.add_argument("--outside-calls", metavar="TSV",
                          help="diplotypes/phenotypes from other tools (pgx or PharmCAT outside-call format)")
         sub.add_argument("--genome-build", choices=["GRCh38", "GRCh37"], default=None,

@@ -178,7 +178,9 @@ def call(
         Defaults to the build of the calls.
     assume_reference : bool, default False
         Count definition positions absent from the VCF as reference (array or exome
-        data); the ``warnings`` column then says ``assumed_reference``.
+        data); the ``warnings`` column then says ``assumed_reference`` and lists them
+        (``assumed_positions: ...``). A gene with no record of the input in its region
+        stays not called (``no_data_in_region``).
     outside_calls : path or polars.DataFrame, optional
         Diplotypes/phenotypes from other tools (see :func:`pgx.calling.read_outside_calls`);
         they replace or add the (sample, gene) rows they name.

@@ -102,10 +102,16 @@ def test_absent_position_not_called_unless_assume_reference(tmp_path):
     row = _rows(pgx.call(path, genes=["HLA-B"]))["S1"]
     assert row["diplotype"] is None and row["phenotype"] is None
     assert row["warnings"] == ["not_called", "missing_positions", HLA_TAG_PROXY]
-    assumed = _rows(pgx.call(path, genes=["HLA-B"], assume_reference=True))["S1"]
+    # a record 5 kb away says nothing about the tag: still not called, even assuming reference
+    far = _rows(pgx.call(path, genes=["HLA-B"], assume_reference=True))["S1"]
+    assert far["diplotype"] is None and far["phenotype"] is None
+    assert far["warnings"] == ["not_called", "missing_positions", HLA_TAG_PROXY, "no_data_in_region"]
+    # a record next to the tag: the input covers the region, the tag is assumed reference
+    near = _vcf(tmp_path, [(POS38 + 40, "A", "C", ".", ["0/1"])], ["S1"], name="near.vcf")
+    assumed = _rows(pgx.call(near, genes=["HLA-B"], assume_reference=True))["S1"]
     assert assumed["diplotype"] == "*57:01 negative (tag rs2395029, 0 copies of G)"
     assert assumed["phenotype"] == "HLA-B*57:01 negative"
-    assert assumed["warnings"] == ["assumed_reference", HLA_TAG_PROXY]
+    assert assumed["warnings"] == ["assumed_reference", HLA_TAG_PROXY, "assumed_positions: chr6:31464003 (rs2395029)"]
 
 
 def test_grch37_positions(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,8 +10,9 @@ import polars as pl
 
 from pgx import reference
 from pgx.callset import CallSet
-from pgx.calling._match import AlleleModel, Match, match_haploid, match_lowest_function, match_phased, match_unphased
+from pgx.calling._match import AlleleModel, Match, allele_sort_key, match_haploid, match_lowest_function, match_phased, match_unphased
 from pgx.calling._model import GeneModel, gene_model
+from pgx.calling._notes import sample_notes, where
 from pgx.calling._proxy import call_proxy_gene, proxy_genes
 from pgx.encode import PAD, GeneGenotypes, encode_gene, region_rows
 from pgx.exceptions import GenomeBuildError
@@ -31,6 +33,9 @@ DIPLOTYPE_SCHEMA = {
     "n_top": pl.Int32,
 }
 
+
+#: half calls (``./1``) at more sites than this leave the sample not called (2**n dosage patterns)
+MAX_HALF_CALLS = 6
 
 _LIST_COLUMNS = ("alternatives", "missing_positions", "novel_positions", "warnings")
 _TEXT_SCHEMA = {k: (pl.String if k in _LIST_COLUMNS else v) for k, v in DIPLOTYPE_SCHEMA.items()}
@@ -65,6 +70,57 @@ def _fallback_model(model: GeneModel, rsid: str) -> AlleleModel | None:
     return alleles.subset(rows)
 
 
+def _match_range(model: GeneModel, low: np.ndarray, high: np.ndarray) -> Match | None:
+    """Every diplotype consistent with any dosage between ``low`` and ``high`` (half calls).
+
+    The diplotypes that are top-scoring for some dosage pattern tie for the top: the calls
+    cannot tell them apart.
+    """
+    free = np.flatnonzero(high != low)
+    if free.size > MAX_HALF_CALLS:
+        return None
+    combos = np.array(list(itertools.product(*[range(int(low[k]), int(high[k]) + 1) for k in free])), dtype=np.int8)
+    patterns = np.repeat(low[None, :], len(combos), axis=0)
+    patterns[:, free] = combos
+    matcher = match_lowest_function if model.rule == "lowest_function" else match_unphased
+    found: dict[tuple[str, str], int] = {}
+    top: set[tuple[str, str]] = set()
+    for match in matcher(model.alleles, patterns, model.site_position):
+        if match is None:
+            continue
+        for pair, score in zip(match.diplotypes, match.scores):
+            found[pair] = max(found.get(pair, score), score)
+        top.update(match.top)
+    if not found:
+        return None
+    best = max(found.values())
+    scores = {pair: best if pair in top else min(score, best - 1) for pair, score in found.items()}
+    order = sorted(scores, key=lambda d: (-scores[d], allele_sort_key(d[0]), allele_sort_key(d[1])))
+    return Match(tuple(order), tuple(scores[d] for d in order))
+
+
+def _not_ruled_out(model: GeneModel, match: Match | None, missing_row: np.ndarray, dosage: np.ndarray) -> str:
+    """The alleles outside the call that missing positions cannot exclude, each with them:
+    ``*2 (rs4244285 missing)``. An allele is excluded when a called position lacks one of
+    its ALTs."""
+    if match is None or not missing_row.any():
+        return ""
+    alleles = model.alleles
+    site_missing = missing_row[model.site_position]
+    in_call = {name for pair in match.diplotypes for name in pair}
+    out = []
+    for a, name in enumerate(alleles.names):
+        need = alleles.sites[a]
+        if a == alleles.reference or name in in_call or not (need & site_missing).any():
+            continue
+        if (dosage[need & ~site_missing] == 0).any():
+            continue
+        where = sorted(set(model.site_position[need & site_missing].tolist()))
+        shown = [model.sites.rsids[k] or model.sites.position_label(k) for k in where]
+        out.append(f"{name} ({', '.join(shown)} missing)")
+    return "; ".join(out)
+
+
 def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) -> dict[str, list]:
     n = len(sample_ids)
     site_pos = model.site_position
@@ -89,25 +145,30 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
                 for k, m in zip(idx, run(idx)):
                     results[k] = m
         phased_used = use_phase
+    # half calls (./1): every diplotype that one or two copies allow
+    for s in np.flatnonzero((enc.dosage_max != enc.dosage).any(axis=1) & any_called & diploid):
+        results[s] = _match_range(model, enc.dosage[s], enc.dosage_max[s])
+        phased_used[s] = False
     fallback = model.info.get("fallback_rsid")
     fallback_model = _fallback_model(model, fallback) if fallback else None
     fallback_sites = np.isin(site_pos, [k for k, rs in enumerate(model.sites.rsids) if rs == fallback])
     labels = [model.sites.position_label(k) for k in range(len(model.sites.positions))]
-    assumed = bool(enc.assumed_reference.any())
+    assumed = where(labels, enc.assumed_reference)
     gvcf_any = enc.gvcf_reference.any(axis=1)
     missing_mask = ~enc.called & ~enc.novel
     rows: list[tuple] = []
     cache: dict[tuple, tuple] = {}
     for s in range(n):
         # samples with the same match and the same missing/novel positions share a row
+        notes, blocked = sample_notes(enc, s, labels)
         key = (id(results[s]), bool(any_called[s]), missing_mask[s].tobytes(), enc.novel[s].tobytes(),
-               bool(gvcf_any[s]), bool(haploid[s]),
-               enc.dosage[s].tobytes() if results[s] is None and fallback_model is not None else b"")
+               bool(gvcf_any[s]), bool(haploid[s]), notes, enc.dosage[s].tobytes())
         row = cache.get(key)
         if row is None:
-            row = _row(model, results[s] if any_called[s] else None, bool(any_called[s]), missing_mask[s],
+            usable = bool(any_called[s]) and not blocked
+            row = _row(model, results[s] if usable else None, usable, missing_mask[s],
                        enc.novel[s], labels, assumed, bool(gvcf_any[s]), bool(haploid[s]),
-                       fallback, fallback_model, fallback_sites, enc.dosage[s: s + 1], site_pos)
+                       fallback, fallback_model, fallback_sites, enc.dosage[s: s + 1], site_pos, notes)
             cache[key] = row
         rows.append(row)
     columns = list(zip(*rows)) if rows else [[] for _ in range(8)]
@@ -124,10 +185,14 @@ LIST_SEP = "\x1f"
 
 
 def _row(model: GeneModel, match: Match | None, any_called: bool, missing_row: np.ndarray, novel_row: np.ndarray,
-         labels: list[str], assumed: bool, gvcf: bool, haploid: bool, fallback: str | None,
+         labels: list[str], assumed: str, gvcf: bool, haploid: bool, fallback: str | None,
          fallback_model: AlleleModel | None, fallback_sites: np.ndarray, dosage: np.ndarray,
-         site_pos: np.ndarray) -> tuple:
-    """One output row; list columns as strings joined by a unit separator (split later)."""
+         site_pos: np.ndarray, notes: tuple[str, ...] = ()) -> tuple:
+    """One output row; list columns as strings joined by a unit separator (split later).
+
+    ``assumed`` lists the positions assumed reference; ``notes`` are the warnings of
+    :func:`pgx.calling._notes.sample_notes`, which follow the bare codes.
+    """
     warnings: list[str] = []
     missing = [labels[k] for k in np.flatnonzero(missing_row)]
     novel = [labels[k] for k in np.flatnonzero(novel_row)]
@@ -155,6 +220,12 @@ def _row(model: GeneModel, match: Match | None, any_called: bool, missing_row: n
         warnings.append("ambiguous")
         if len(match.top) > 1:
             warnings.append("tied_top_score")
+    warnings.extend(notes)
+    if assumed:
+        warnings.append("assumed_positions: " + assumed)
+    open_alleles = _not_ruled_out(model, match, missing_row, dosage[0])
+    if open_alleles:
+        warnings.append("not_ruled_out: " + open_alleles)
     best = match.diplotypes[0] if match is not None else None
     alternatives = [_diplotype_text(d) for d in match.diplotypes[1:]] if match else []
     return (
@@ -198,7 +269,9 @@ def call_diplotypes(
     genome_build : {"GRCh38", "GRCh37"}, optional
         Defaults to the CallSet's build; required when that is unknown.
     assume_reference : bool, default False
-        Count definition positions absent from the VCF as reference.
+        Count definition positions absent from the VCF as reference, only for genes
+        with at least one record of the input in their region and, for a ``region=``
+        read, inside the regions read (else ``no_data_in_region``, not called).
     reference_dir : str, optional
 
     Returns

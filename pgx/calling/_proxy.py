@@ -6,7 +6,9 @@ carrier status, not an HLA diplotype, so a proxy row has no haplotypes; its
 ``diplotype`` names each status and the tag behind it, its phenotype is the status in
 the words the recommendation tables use (``HLA-B*57:01 positive``), and its
 ``warnings`` carry :data:`HLA_TAG_PROXY`. A tag position absent from the VCF is not
-called (never a silent negative) unless ``assume_reference`` is set.
+called (never a silent negative) unless ``assume_reference`` is set and the input has
+records near the tag (a file that never reaches the tag's region stays not called,
+``no_data_in_region``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import polars as pl
 
 from pgx import reference
 from pgx.callset import CallSet
+from pgx.calling._notes import sample_notes, where
 from pgx.encode import GeneGenotypes, GeneSites, encode_gene
 from pgx.exceptions import ReferenceDataError
 
@@ -57,11 +60,11 @@ def _proxy_genes(folder: str) -> tuple[str, ...]:
                  if reference.tag_snps(gene, reference_dir=folder).height)
 
 
-def _status_text(allele: str, copies: int, rsid: str, tag_allele: str) -> str:
+def _status_text(allele: str, copies: int, rsid: str, tag_allele: str, *, half: bool = False) -> str:
     short = "*" + allele.split("*", 1)[1]
     word = "positive" if copies > 0 else "negative"
-    plural = "copy" if copies == 1 else "copies"
-    return f"{short} {word} (tag {rsid}, {copies} {plural} of {tag_allele})"
+    count = "1 or 2 copies" if half else f"{copies} {'copy' if copies == 1 else 'copies'}"
+    return f"{short} {word} (tag {rsid}, {count} of {tag_allele})"
 
 
 def call_proxy_gene(callset: CallSet, gene: str, genome_build: str, *, assume_reference: bool = False,
@@ -82,7 +85,7 @@ def call_proxy_gene(callset: CallSet, gene: str, genome_build: str, *, assume_re
     rsids = tuple(next(rs or None for p2, r2, _, rs, *_ in rows if (int(p2), r2) == key) for key in positions)
     enc = encode_gene(callset, GeneSites(gene, chrom, positions, sites, rsids), assume_reference=assume_reference)
     labels = [enc.sites.position_label(k) for k in range(len(positions))]
-    assumed = bool(enc.assumed_reference.any())
+    assumed = where(labels, enc.assumed_reference)
     out: dict[str, list] = {name: [] for name in ("sample_id", "gene", "diplotype", "haplotype_1", "haplotype_2",
                                                   "alternatives", "missing_positions", "novel_positions", "phased",
                                                   "warnings", "n_top")}
@@ -90,7 +93,8 @@ def call_proxy_gene(callset: CallSet, gene: str, genome_build: str, *, assume_re
     for s, sample in enumerate(callset.sample_ids):
         # samples with the same genotypes at the tags share a row
         key = (enc.dosage[s].tobytes(), enc.called[s].tobytes(), enc.novel[s].tobytes(),
-               enc.gvcf_reference[s].tobytes())
+               enc.gvcf_reference[s].tobytes(), enc.contradictory[s].tobytes(), enc.duplicate[s].tobytes(),
+               enc.half_call[s].tobytes(), enc.novel_with_defined[s].tobytes())
         if key not in cache:
             cache[key] = _proxy_row(enc, s, rows, sites, labels, assumed)
         diplotype, missing, novel, warnings, n_top = cache[key]
@@ -108,13 +112,16 @@ def call_proxy_gene(callset: CallSet, gene: str, genome_build: str, *, assume_re
     return out
 
 
-def _proxy_row(enc: GeneGenotypes, s: int, rows: list, sites: tuple, labels: list[str], assumed: bool) -> tuple:
+def _proxy_row(enc: GeneGenotypes, s: int, rows: list, sites: tuple, labels: list[str], assumed: str) -> tuple:
     """(diplotype, missing, novel, warnings, n_top) of sample ``s``."""
     texts: list[str] = []
+    notes, blocked = sample_notes(enc, s, labels)
     for site, (_, _, _, rsid, allele, tag_allele) in enumerate(rows):
         p_i = sites[site][0]
-        if enc.called[s, p_i] and enc.dosage[s, site] >= 0:
-            texts.append(_status_text(allele, int(enc.dosage[s, site]), rsid, tag_allele))
+        if not blocked and enc.called[s, p_i] and enc.dosage[s, site] >= 0:
+            # a half call (./1) of the tag allele: a carrier, of one or two copies
+            half = bool(enc.dosage_max[s, site] != enc.dosage[s, site])
+            texts.append(_status_text(allele, int(enc.dosage[s, site]), rsid, tag_allele, half=half))
     missing = [labels[k] for k in np.flatnonzero(~enc.called[s] & ~enc.novel[s])]
     novel = [labels[k] for k in np.flatnonzero(enc.novel[s])]
     warnings = []
@@ -129,6 +136,9 @@ def _proxy_row(enc: GeneGenotypes, s: int, rows: list, sites: tuple, labels: lis
     if enc.gvcf_reference[s].any():
         warnings.append("gvcf_reference")
     warnings.append(HLA_TAG_PROXY)
+    warnings.extend(notes)
+    if assumed:
+        warnings.append("assumed_positions: " + assumed)
     return "; ".join(texts) or None, tuple(missing), tuple(novel), tuple(warnings), 1 if texts else 0
 
 

@@ -6,6 +6,13 @@ Absent positions are not called (-1) unless a gVCF reference block covers them o
 caller asks to assume reference. Records are matched to definitions after trimming and
 multi-allelic splitting, and indels also by the sequence change they make, so the
 caller's choice of representation does not change the result.
+
+Records that disagree are not resolved silently: an identical record seen twice counts
+once (``duplicate``), records giving one position different genotypes, or more ALT
+copies than the ploidy, make the position ``contradictory``; a half call (``./1``) gives
+one or two copies (``dosage`` and ``dosage_max``); ``./0`` is read as not called. With
+``assume_reference`` a gene with no record anywhere in its region is left not called
+(``no_data_in_region``), since the input then says nothing about it.
 """
 
 from __future__ import annotations
@@ -79,6 +86,23 @@ class GeneGenotypes:
         Absent positions counted as reference because the caller asked to.
     gvcf_reference : bool array (samples, positions)
         Called reference by a gVCF reference block.
+    dosage_max : int8 array (samples, sites)
+        The most copies the calls allow: equal to ``dosage`` except after a half call
+        (``./1``: ``dosage`` 1, ``dosage_max`` 2).
+    half_call : bool array (samples, positions)
+        A half call carrying a defined ALT was read at the position.
+    duplicate : bool array (samples, positions)
+        Records repeating the same genotype at the position were counted once.
+    contradictory : bool array (samples, positions)
+        Records give the position different genotypes (or more ALT copies than the
+        ploidy); the position is treated as not called and the sample should not be called.
+    novel_with_defined : bool array (samples, positions)
+        A novel ALT and a defined ALT were both called at the position.
+    no_data_in_region : bool
+        ``assume_reference`` was asked but no record of the input reaches the gene's
+        region (its definition positions' span, padded by :data:`PAD`), or the read was
+        restricted to regions (:attr:`~pgx.CallSet.regions`) none of its positions is in:
+        nothing is assumed. Positions outside a restricted read are never assumed either.
     """
 
     sites: GeneSites
@@ -90,6 +114,12 @@ class GeneGenotypes:
     phased: np.ndarray
     assumed_reference: np.ndarray
     gvcf_reference: np.ndarray
+    dosage_max: np.ndarray
+    half_call: np.ndarray
+    duplicate: np.ndarray
+    contradictory: np.ndarray
+    novel_with_defined: np.ndarray
+    no_data_in_region: bool = False
 
 
 def region_rows(variants: pl.DataFrame, chrom: str, lo: int, hi: int) -> pl.DataFrame:
@@ -118,13 +148,26 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         The gene's definition positions and ALT alleles.
     assume_reference : bool, default False
         Count positions absent from the VCF as homozygous reference (for array and
-        exome data); otherwise they are not called.
+        exome data); otherwise they are not called. Only when at least one record of
+        the input lies in the gene's region: a gene the input does not reach is never
+        assumed reference (``no_data_in_region``).
     rows_in_region : polars.DataFrame, optional
         Precomputed variant rows overlapping the gene (``_row, pos, ref, alt, end``).
 
     Returns
     -------
     GeneGenotypes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgx.callset import CallSet
+    >>> cs = CallSet.from_arrays(np.array([[[-1, 1]]], dtype=np.int8), chrom=["chr10"],
+    ...                          pos=[94781859], ref=["G"], alt=[["A"]], sample_ids=["S1"])
+    >>> sites = GeneSites("CYP2C19", "chr10", ((94781859, "G"),), ((0, "G", "A"),), ("rs4244285",))
+    >>> enc = encode_gene(cs, sites)
+    >>> int(enc.dosage[0, 0]), int(enc.dosage_max[0, 0]), bool(enc.half_call[0, 0])
+    (1, 2, True)
     """
     n_samples = callset.n_samples
     n_pos = len(sites.positions)
@@ -141,6 +184,15 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     phase_set = np.full(n_samples, _NO_SET, dtype=np.int64)
     split_sets = np.zeros(n_samples, dtype=bool)
     phased_het = np.zeros(n_samples, dtype=bool)
+    dosage_max = np.full((n_samples, n_sites), -1, dtype=np.int8)
+    half_call = np.zeros((n_samples, n_pos), dtype=bool)
+    duplicate = np.zeros((n_samples, n_pos), dtype=bool)
+    contradictory = np.zeros((n_samples, n_pos), dtype=bool)
+    # copies of each site counted from records that name its ALT (-1: none yet), and
+    # ALT copies per position, to tell repeated records from contradicting ones
+    explicit = np.full((n_samples, n_sites), -1, dtype=np.int8)
+    alt_copies = np.zeros((n_samples, n_pos), dtype=np.int16)
+    novel_seen: dict[tuple, np.ndarray] = {}  # the same for novel ALTs
     pos_values = np.array([p for p, _ in sites.positions], dtype=np.int64)
     lo, hi = int(pos_values.min()) - PAD, int(pos_values.max()) + PAD
     rows = rows_in_region if rows_in_region is not None else region_rows(callset.variants, sites.chrom, lo, hi)
@@ -161,6 +213,9 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         gt = gt_all[row]  # (samples, ploidy)
         ph = phased_all[row]
         fully_called = (gt[:, 0] >= 0) & ((gt[:, 1] >= 0) | (gt[:, 1] == -2)) if gt.shape[1] > 1 else gt[:, 0] >= 0
+        # a diploid call with one allele missing (./1): at least one copy of the called allele
+        half = ((gt[:, 0] == -1) & (gt[:, 1] >= 0)) | ((gt[:, 1] == -1) & (gt[:, 0] >= 0)) \
+            if gt.shape[1] > 1 else np.zeros(n_samples, dtype=bool)
         symbolic = [a for a in alts if a.startswith("<") or a == "*"]
         if len(symbolic) == len(alts) and (end > pos or not alts or all(a in ("<NON_REF>", "<*>") for a in alts)):
             # a gVCF reference block (or a record with no real ALT): reference where GT is 0
@@ -235,7 +290,16 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         for k, site in allele_site.items():
             carries = gt == k
             count = carries.sum(axis=1).astype(np.int8)
-            rows_ok = fully_called
+            p_i = sites.sites[site][0]
+            # a record naming this ALT again: the same count is a repeat, another a contradiction
+            again = fully_called & (explicit[:, site] >= 0)
+            same = again & (explicit[:, site] == count)
+            duplicate[same, p_i] = True
+            contradictory[again & ~same, p_i] = True
+            first = fully_called & ~again
+            explicit[first, site] = count[first]
+            alt_copies[first, p_i] += count[first]
+            rows_ok = first
             dosage[rows_ok, site] = np.where(seen_site[rows_ok, site], dosage[rows_ok, site], 0) + count[rows_ok]
             haps[rows_ok, 0, site] = np.maximum(haps[rows_ok, 0, site], carries[rows_ok, 0])
             if gt.shape[1] > 1:
@@ -243,16 +307,51 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
             seen_site[rows_ok, site] = True
         # alleles at a definition position that no definition uses
         for k, p_i in novel_at.items():
-            carrier = fully_called & np.any(gt == k, axis=1)
+            carries = gt == k
+            carrier = (fully_called | half) & np.any(carries, axis=1)
             novel[carrier, p_i] = True
+            count = carries.sum(axis=1).astype(np.int8)
+            before = novel_seen.setdefault((p_i, *trim(pos, ref, [ref, *alts][k])),
+                                           np.full(n_samples, -1, dtype=np.int8))
+            again = fully_called & (before >= 0)
+            duplicate[again & (before == count), p_i] = True
+            contradictory[again & (before != count), p_i] = True
+            first = fully_called & ~again
+            before[first] = count[first]
+            alt_copies[first, p_i] += count[first]
+        # a half call: one or two copies of the ALT it names (the other copy is unknown)
+        for k, site in allele_site.items():
+            carrier = half & np.any(gt == k, axis=1)
+            if not carrier.any():
+                continue
+            p_i = sites.sites[site][0]
+            half_call[carrier, p_i] = True
+            called[carrier, p_i] = True
+            unphased_het |= carrier
+            for s in sites_at[p_i]:
+                fresh = carrier & ~seen_site[:, s]
+                dosage[fresh, s] = 0
+                haps[fresh, :, s] = -1
+                seen_site[carrier, s] = True
+            dosage[carrier, site] = 1
+            dosage_max[carrier, site] = 2
         for p_i in covered:
             for s in sites_at[p_i]:
                 seen_site[fully_called, s] = True
     haploid = haploid_seen & ~diploid_seen
+    contradictory |= alt_copies > np.where(haploid, 1, 2)[:, None]
     haps[haploid, 1, :] = -2
     assumed = np.zeros(n_pos, dtype=bool)
-    if assume_reference:
-        absent = ~called.any(axis=0)
+    # a restricted read looked only inside its regions: nothing outside them is assumed
+    read = np.ones(n_pos, dtype=bool)
+    if callset.regions is not None:
+        read[:] = False
+        for contig, start, stop in callset.regions:
+            if normalize_contig(contig) == sites.chrom:
+                read |= (pos_values >= start) & (pos_values <= stop)
+    no_data = bool(assume_reference and (rows.height == 0 or not read.any()))
+    if assume_reference and not no_data:
+        absent = ~called.any(axis=0) & read
         assumed = absent
         for p_i in np.flatnonzero(absent):
             called[:, p_i] = True
@@ -260,20 +359,34 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
                 dosage[:, s] = 0
                 haps[:, 0, s] = 0
                 haps[~haploid, 1, s] = 0
-    # positions not called, or with a novel ALT, are dropped from matching
-    drop = ~called | novel
+    # a defined ALT called next to a novel one: dropping the position would hide it
+    carried = np.zeros((n_samples, n_pos), dtype=bool)
+    for p_i in range(n_pos):
+        for s in sites_at[p_i]:
+            carried[:, p_i] |= dosage[:, s] > 0
+    novel_with_defined = novel & carried & called
+    dosage_max = np.where(dosage_max >= 0, dosage_max, dosage).astype(np.int8)
+    # positions not called, with a novel ALT, or contradicted, are dropped from matching
+    drop = ~called | novel | contradictory
     for p_i in range(n_pos):
         for s in sites_at[p_i]:
             dosage[drop[:, p_i], s] = -1
+            dosage_max[drop[:, p_i], s] = -1
             haps[drop[:, p_i], :, s] = np.where(haps[drop[:, p_i], :, s] == -2, -2, -1)
     return GeneGenotypes(
         sites=sites,
         dosage=dosage,
         haplotypes=haps,
-        called=called & ~novel,
+        called=called & ~novel & ~contradictory,
         novel=novel,
         haploid=haploid,
         phased=~unphased_het & phased_het & ~split_sets,
         assumed_reference=assumed,
         gvcf_reference=gvcf_ref,
+        dosage_max=dosage_max,
+        half_call=half_call & ~novel & ~contradictory,
+        duplicate=duplicate,
+        contradictory=contradictory,
+        novel_with_defined=novel_with_defined,
+        no_data_in_region=no_data,
     )

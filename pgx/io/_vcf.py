@@ -152,6 +152,9 @@ class _Reader:
         kind = sniff(self.path)
         self.kind = kind
         region_spec = _parse_region(region) if region is not None else None
+        # the span read, kept on the CallSet: outside it nothing was looked at
+        self.regions = None if region_spec is None else (
+            (region_spec[0], region_spec[1] or 1, region_spec[2] or 2**62),)
         if kind == "bcf" and self.index_path is not None:
             raise RegionError(f"{self.path}: index= applies to bgzip-compressed VCF; a BCF is read by region "
                               "through the .csi index beside it")
@@ -440,6 +443,7 @@ class _Reader:
             genome_build=self.genome_build,
             calldata=calldata,
             source=self.path,
+            regions=self.regions,
         )
 
     def _parse_sites(self, data: np.ndarray, n_rows: int) -> tuple[pl.DataFrame, int | None, str | None]:

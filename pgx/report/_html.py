@@ -26,6 +26,17 @@ WARNING_TEXT = {
     "hla_tag_proxy": "Inferred from a tag SNP, not from HLA typing: it tells carriers of the tagged allele "
                      "only, and rare discordant haplotypes exist; confirm a positive result by HLA typing.",
     "assumed_reference": "Positions absent from the input were assumed to be reference (assume_reference).",
+    "assumed_positions": "Assumed reference:",
+    "no_match": "No pair of named alleles explains the genotypes.",
+    "no_data_in_region": "The input has no record in this gene's region, so it was not assumed to be reference.",
+    "duplicate_record": "The same record appears more than once; it was counted once. At:",
+    "contradictory_records": "Records give different genotypes at the same position, so the gene was not "
+                             "called. At:",
+    "half_call": "A genotype with one allele missing (./1) allows one or two copies of the variant; every "
+                 "diplotype either allows is listed. At:",
+    "novel_and_defined_allele": "A variant that belongs to no known allele was called together with an allele's "
+                                "variant at the same position, so the gene was not called. At:",
+    "not_ruled_out": "Alleles not ruled out because positions that define them are missing:",
 }
 
 _CSS = """
@@ -239,7 +250,11 @@ def _tumor_section(report: SampleReport) -> str:
 def _gene_issues(gene: GeneResult) -> list[str]:
     issues = []
     for warning in gene.warnings:
-        text = _e(WARNING_TEXT.get(warning, warning.replace("_", " ")))
+        # "code: detail" warnings name the positions (or alleles) they are about
+        code, _, detail = warning.partition(": ")
+        text = _e(WARNING_TEXT.get(code, code.replace("_", " ")))
+        if detail:
+            text += " " + _e(detail) + ("" if detail.endswith(".") else ".")
         if warning == "ambiguous" and gene.alternatives:
             text += " Also possible: " + _e(", ".join(gene.alternatives)) + "."
         if warning == "missing_positions" and gene.missing_positions:
