@@ -126,11 +126,13 @@ def _scores(model: AlleleModel, called_positions: np.ndarray) -> np.ndarray:
     return model.positions.astype(np.int32) @ called_positions.astype(np.int32)
 
 
-def _visible(model: AlleleModel, score: np.ndarray) -> np.ndarray:
-    """Alleles with at least one defining position called (and the reference): an allele
-    whose every defining position is missing cannot be told from the reference, so it is
-    not offered as an explanation (its positions are reported as missing instead)."""
-    visible = score > 0
+def _visible(model: AlleleModel, site_called: np.ndarray) -> np.ndarray:
+    """Alleles with at least one of their variant sites called (and the reference): an
+    allele whose every variant position is missing cannot be told from the reference, so it
+    is not offered as an explanation (its positions are reported as missing instead). A
+    wobble position (either base) or a position where the allele specifies the reference
+    base is no evidence for the allele."""
+    visible = model.sites[:, site_called].any(axis=1)
     visible[model.reference] = True
     return visible
 
@@ -167,7 +169,7 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
         pos_called = np.ones(n_pos, dtype=bool)
         pos_called[site_position[~site_called]] = False
         score = _scores(model, pos_called)
-        visible = _visible(model, score)
+        visible = _visible(model, site_called)
         candidates = np.flatnonzero(
             visible & ~sites[:, pattern == 0].any(axis=1) & (sites | optional)[:, pattern == 2].all(axis=1)
         )
@@ -223,7 +225,7 @@ def match_phased(model: AlleleModel, haplotypes: np.ndarray, site_position: np.n
         pos_called = np.ones(n_pos, dtype=bool)
         pos_called[site_position[(haps < 0).any(axis=0)]] = False
         score = _scores(model, pos_called)
-        visible = _visible(model, score)
+        visible = _visible(model, pos_called[site_position])
         first = [a for a in _consistent_haplotypes(model, haps[0]) if visible[a]]
         second = [a for a in _consistent_haplotypes(model, haps[1]) if visible[a]]
         if not first or not second:
@@ -247,7 +249,7 @@ def match_haploid(model: AlleleModel, dosage: np.ndarray, site_position: np.ndar
         pos_called = np.ones(n_pos, dtype=bool)
         pos_called[site_position[pattern < 0]] = False
         score = _scores(model, pos_called)
-        visible = _visible(model, score)
+        visible = _visible(model, pos_called[site_position])
         found = {(model.names[a], ""): int(score[a]) for a in _consistent_haplotypes(model, pattern) if visible[a]}
         results.append(_ranked(found) if found else None)
     return [results[k] for k in inverse]

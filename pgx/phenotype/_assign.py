@@ -95,7 +95,8 @@ class GenePhenotypes:
         f1, a1, exact1 = self.haplotype(allele_1)
         f2, a2, exact2 = self.haplotype(allele_2) if allele_2 else (None, 0.0, True)
         score = None if a1 is None or a2 is None else a1 + a2
-        copies = copy_parts(allele_1) is not None or (bool(allele_2) and copy_parts(allele_2) is not None)
+        # a haplotype with copies (*1x2, *36+*10); table names such as UGT1A1 *80+*28 are alleles
+        copies = any(a and a not in self.function and copy_parts(a) is not None for a in (allele_1, allele_2))
         phenotype = INDETERMINATE
         if self.kind == "activity_score" and score is not None:
             phenotype = self.phenotype_for_score(score) if exact1 and exact2 else self._phenotype_from_bound(score)
