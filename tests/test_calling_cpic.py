@@ -85,3 +85,24 @@ def test_a_moved_position_is_caught(tmp_path):
     assert all(cpicgen.found(shipped, pairs, mode="exact"))
     moved = call_diplotypes(pgx.read_vcf(str(vcf)), genes=["CYP2C9"], reference_dir=str(copy))
     assert not any(cpicgen.found(moved, pairs, mode="exact"))
+
+
+def test_cyp2d6_star4_carrier_in_a_variant_only_file_with_assume_reference(tmp_path):
+    """A 1000 Genomes-style file lists only the sites where someone carries an ALT: a *1/*4
+    carrier (every *4 variant CPIC lists, heterozygous; wobbles as the reference) is called
+    *1/*4 with --assume-reference, not left unmatched."""
+    data = ORACLE["genes"]["CYP2D6"]
+    ref_vals = data["alleles"]["*1"]["vcf"]
+    star4 = {p: v for p, v in data["alleles"]["*4"]["vcf"].items() if v not in cpicgen.IUPAC and v != ref_vals[p]}
+    assert "42128945" in star4  # rs3892097, the splice variant (1847G>A)
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr22,length=50818468>",
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNA00001"]
+    for p in sorted(star4, key=int):
+        info = data["positions"][p]
+        lines.append(f"chr22\t{p}\t.\t{info['ref']}\t{star4[p]}\t.\tPASS\t.\tGT\t0/1")
+    path = tmp_path / "variant_only.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    row = pgx.call(str(path), genes=["CYP2D6"], assume_reference=True).row(0, named=True)
+    assert row["diplotype"] == "*1/*4"
+    assert row["phenotype"] == "Intermediate Metabolizer"
