@@ -45,6 +45,10 @@ class CallSet:
         alleles); -1 where missing.
     source : str or None
         The path the calls were read from.
+    genome_build_source : str or None
+        How ``genome_build`` was found: ``"given by the caller"``, the header lines that
+        name it (``"##contig lengths (8 contigs)"``, ``"##contig assembly=GRCh38.p14 (13
+        contigs)"``, ``"##reference=..."``) or the REF-base counts it was inferred from.
 
     Examples
     --------
@@ -65,6 +69,7 @@ class CallSet:
     genome_build: str | None = None
     calldata: Mapping[str, np.ndarray] = field(default_factory=dict)
     source: str | None = None
+    genome_build_source: str | None = None
 
     def __post_init__(self) -> None:
         gt = self.genotypes

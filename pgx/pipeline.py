@@ -21,11 +21,11 @@ from pgx.calling import (
 )
 from pgx.io import read_vcf
 from pgx.phenotype import INDETERMINATE, gene_phenotypes
-from pgx.exceptions import PgxError, ReferenceDataError
+from pgx.exceptions import GenomeBuildError, PgxError, ReferenceDataError
 from pgx.reference import genes as reference_genes
 
-__all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
-           "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
+__all__ = ["call", "read_genotypes", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications",
+           "read_table", "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
            "write_somatic_section", "tumor_report_section", "simulate", "build_features", "read_cohort_table",
            "scan_cohort_table", "cohort_table_path", "scan_table", "model_sections"]
 
@@ -191,6 +191,12 @@ def call(
         ``alternative_phenotypes``. When diplotypes tie for the top score and imply
         different phenotypes, ``phenotype`` is ``"Indeterminate"``.
 
+    Raises
+    ------
+    GenomeBuildError
+        The build is unknown (neither the header nor the REF bases at definition
+        positions decide it) or contradicts ``genome_build``.
+
     Examples
     --------
     >>> import pgx
@@ -199,7 +205,7 @@ def call(
     ['sample_id', 'gene', 'diplotype', 'haplotype_1']
     """
     if not isinstance(callset, CallSet):
-        callset = read_vcf(callset, genome_build=genome_build)
+        callset = read_genotypes(callset, genome_build=genome_build)
     calls = call_diplotypes(callset, genes=genes, genome_build=genome_build,
                             assume_reference=assume_reference, reference_dir=reference_dir)
     # HLA tag-SNP proxies carry their allele statuses as phenotypes; outside calls replace them
@@ -208,6 +214,45 @@ def call(
         calls, outside_given = _merge_outside(calls, outside_calls, callset.sample_ids)
         given.update(outside_given)
     return _annotate(calls, given, reference_dir)
+
+
+def read_genotypes(path: str | os.PathLike[str], *, samples: Sequence[str] | None = None,
+                   genome_build: str | None = None) -> CallSet:
+    """Read a VCF to call from: :func:`pgx.read_vcf`, refusing files whose genome build is unknown.
+
+    Parameters
+    ----------
+    path : path
+        A VCF/BCF.
+    samples : sequence of str, optional
+    genome_build : {"GRCh38", "GRCh37"}, optional
+        As in :func:`pgx.read_vcf`.
+
+    Returns
+    -------
+    CallSet
+        Its ``genome_build`` is known; ``genome_build_source`` says how it was found.
+
+    Raises
+    ------
+    GenomeBuildError
+        Neither ``genome_build``, the header nor the REF bases at definition positions
+        give the build.
+
+    Examples
+    --------
+    >>> import pgx
+    >>> cs = read_genotypes(pgx.example_vcf())
+    >>> cs.genome_build, cs.genome_build_source
+    ('GRCh38', '##contig lengths (8 contigs)')
+    """
+    callset = read_vcf(path, samples=samples, genome_build=genome_build)
+    if callset.genome_build is None:
+        raise GenomeBuildError(
+            f"{os.fspath(path)}: the genome build of the calls is unknown: the header has no ##contig lengths, "
+            "##contig assembly= or ##reference naming a build, and the REF bases at the definition positions "
+            "do not decide it; pass genome_build='GRCh38' or 'GRCh37'")
+    return callset
 
 
 _LIST_FIELDS = ("alternatives", "missing_positions", "novel_positions", "warnings", "alternative_phenotypes")
@@ -455,6 +500,7 @@ def report(
         raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
     if not os.access(outdir, os.W_OK | os.X_OK):
         raise PgxError(f"the output folder {outdir} is not writable")
+    build_source = None
     if from_calls:
         calls = read_calls_tsv(source, reference_dir=reference_dir)
         build = genome_build or "GRCh38"
@@ -463,12 +509,11 @@ def report(
         if genes is not None:
             calls = calls.filter(pl.col("gene").is_in(list(genes)))
     else:
-        callset = read_vcf(source, samples=samples, genome_build=genome_build)
+        callset = read_genotypes(source, samples=samples, genome_build=genome_build)
         calls = call(callset, genes=genes, genome_build=genome_build, assume_reference=assume_reference,
                      outside_calls=outside_calls, reference_dir=reference_dir)
         build = genome_build or callset.genome_build
-        if build is None:
-            raise PgxError("the genome build is unknown; pass genome_build")
+        build_source = None if genome_build else callset.genome_build_source
     meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
     recommendations = recommend(calls, drugs=drugs, medications=meds, reference_dir=reference_dir)
     if models is not None:
@@ -488,6 +533,7 @@ def report(
     sections = {"tumor": None if tumor is None else {names[0]: tumor},
                 "models": None if models is None else {n: models[n] for n in names}}
     meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
+                      genome_build_source=build_source,
                       input_name=None if pseudonyms is not None else os.path.basename(os.fspath(source)),
                       cohort={"samples": len(names)}, date_precision="day" if pseudonyms is None else "year",
                       audit_chain_head=audit_chain_head)

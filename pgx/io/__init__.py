@@ -5,8 +5,8 @@
 
 from pgx.io._deidentify import deidentify_vcf
 from pgx.io._index import existing_index, index_vcf
-from pgx.io._header import FieldDef, VcfHeader, detect_genome_build, parse_header
+from pgx.io._header import FieldDef, VcfHeader, detect_genome_build, infer_genome_build, parse_header
 from pgx.io._vcf import iter_vcf, read_header, read_vcf
 
 __all__ = ["read_vcf", "iter_vcf", "read_header", "deidentify_vcf", "VcfHeader", "FieldDef", "parse_header", "detect_genome_build",
-           "index_vcf", "existing_index"]
+           "infer_genome_build", "index_vcf", "existing_index"]
