@@ -9,6 +9,7 @@ from pgx.examples import example_vcf
 from pgx.exceptions import (
     DuplicateRecordWarning,
     GenomeBuildError,
+    NoGenotypesError,
     OutsideCallWarning,
     PgxError,
     PgxWarning,
@@ -35,6 +36,7 @@ __all__ = [
     "VcfFormatError",
     "RegionError",
     "GenomeBuildError",
+    "NoGenotypesError",
     "ReferenceDataError",
     "PgxWarning",
     "DuplicateRecordWarning",

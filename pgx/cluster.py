@@ -36,7 +36,8 @@ from pgx._version import __version__
 from pgx.calling import callable_genes, gene_model, proxy_genes
 from pgx.encode import PAD
 from pgx.exceptions import GenomeBuildError, PgxError, RegionError
-from pgx.io import (detect_genome_build, existing_index, index_vcf, infer_genome_build, read_header, read_vcf)
+from pgx.io import (detect_genome_build, existing_index, index_vcf, infer_genome_build, read_header, read_vcf,
+                    require_genotypes)
 from pgx.pipeline import (
     CALL_SCHEMA,
     _atomic_write,
@@ -291,6 +292,7 @@ def plan_partitions(
     if sample_block < 1:
         raise ValueError(f"sample_block: expected a whole number of at least 1, found {sample_block}")
     header = read_header(path)
+    require_genotypes(header, path=path)
     names = list(header.samples)
     if samples is None:
         chosen = names
@@ -845,6 +847,7 @@ def report_partitioned(
     distributed = _cluster_module(workers, scheduler)
     path = os.path.abspath(os.fspath(path))
     outdir = os.path.abspath(os.fspath(outdir))
+    require_genotypes(read_header(path), path=path)  # before the folder is made: a sites-only VCF leaves nothing
     try:
         os.makedirs(outdir, exist_ok=True)
     except OSError as exc:

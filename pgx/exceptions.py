@@ -12,6 +12,7 @@ __all__ = [
     "VcfFormatError",
     "RegionError",
     "GenomeBuildError",
+    "NoGenotypesError",
     "ExtensionNotBuiltError",
     "ReferenceDataError",
     "PgxWarning",
@@ -76,6 +77,20 @@ class RegionError(VcfFormatError):
 
 class GenomeBuildError(PgxError, ValueError):
     """The genome build requested contradicts the one the file declares, or is unknown."""
+
+
+class NoGenotypesError(VcfFormatError):
+    """A VCF has nothing to call from: no sample columns (sites-only) or no GT calls.
+
+    Examples
+    --------
+    >>> err = NoGenotypesError("the file has no genotypes: it has no sample columns",
+    ...                        path="sites.vcf", field="FORMAT/GT")
+    >>> str(err)
+    'sites.vcf, field FORMAT/GT: the file has no genotypes: it has no sample columns'
+    >>> isinstance(err, VcfFormatError)
+    True
+    """
 
 
 class ExtensionNotBuiltError(PgxError, ImportError):

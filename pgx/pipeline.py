@@ -19,7 +19,7 @@ from pgx.calling import (
     proxy_phenotypes,
     read_outside_calls,
 )
-from pgx.io import read_vcf
+from pgx.io import read_vcf, require_genotypes
 from pgx.phenotype import INDETERMINATE, gene_phenotypes
 from pgx.exceptions import GenomeBuildError, PgxError, ReferenceDataError
 from pgx.reference import genes as reference_genes
@@ -193,6 +193,8 @@ def call(
 
     Raises
     ------
+    NoGenotypesError
+        The VCF has no sample columns (sites-only) or no GT call at all.
     GenomeBuildError
         The build is unknown (neither the header nor the REF bases at definition
         positions decide it) or contradicts ``genome_build``.
@@ -206,6 +208,8 @@ def call(
     """
     if not isinstance(callset, CallSet):
         callset = read_genotypes(callset, genome_build=genome_build)
+    elif callset.n_samples == 0:
+        require_genotypes(callset)
     calls = call_diplotypes(callset, genes=genes, genome_build=genome_build,
                             assume_reference=assume_reference, reference_dir=reference_dir)
     # HLA tag-SNP proxies carry their allele statuses as phenotypes; outside calls replace them
@@ -218,7 +222,7 @@ def call(
 
 def read_genotypes(path: str | os.PathLike[str], *, samples: Sequence[str] | None = None,
                    genome_build: str | None = None) -> CallSet:
-    """Read a VCF to call from: :func:`pgx.read_vcf`, refusing files whose genome build is unknown.
+    """Read a VCF to call from: :func:`pgx.read_vcf`, refusing files with nothing to call.
 
     Parameters
     ----------
@@ -235,6 +239,8 @@ def read_genotypes(path: str | os.PathLike[str], *, samples: Sequence[str] | Non
 
     Raises
     ------
+    NoGenotypesError
+        A sites-only VCF, or one without any GT call.
     GenomeBuildError
         Neither ``genome_build``, the header nor the REF bases at definition positions
         give the build.
@@ -247,6 +253,7 @@ def read_genotypes(path: str | os.PathLike[str], *, samples: Sequence[str] | Non
     ('GRCh38', '##contig lengths (8 contigs)')
     """
     callset = read_vcf(path, samples=samples, genome_build=genome_build)
+    require_genotypes(callset)
     if callset.genome_build is None:
         raise GenomeBuildError(
             f"{os.fspath(path)}: the genome build of the calls is unknown: the header has no ##contig lengths, "
@@ -494,12 +501,7 @@ def report(
     from pgx.report import ReportMeta, write_cohort_summary, write_reports
 
     outdir = os.fspath(outdir)
-    try:
-        os.makedirs(outdir, exist_ok=True)
-    except OSError as exc:
-        raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
-    if not os.access(outdir, os.W_OK | os.X_OK):
-        raise PgxError(f"the output folder {outdir} is not writable")
+    _check_writable(outdir)
     build_source = None
     if from_calls:
         calls = read_calls_tsv(source, reference_dir=reference_dir)
@@ -514,6 +516,10 @@ def report(
                      outside_calls=outside_calls, reference_dir=reference_dir)
         build = genome_build or callset.genome_build
         build_source = None if genome_build else callset.genome_build_source
+    try:  # created once the input has been read: a bad input leaves nothing behind
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
     meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
     recommendations = recommend(calls, drugs=drugs, medications=meds, reference_dir=reference_dir)
     if models is not None:
@@ -558,6 +564,19 @@ def report(
         write_cohort_summary(outdir, calls, meta,
                              min_count=min_count if min_count is not None else (1 if pseudonyms is None else 11))
     return statuses
+
+
+def _check_writable(outdir: str) -> None:
+    """Fail early when ``outdir`` (or, when it does not exist yet, its nearest existing parent)
+    cannot be written; nothing is created."""
+    folder = os.path.abspath(outdir)
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise PgxError(f"cannot create the output folder {outdir}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PgxError(f"the output folder {outdir} is not writable" if folder == os.path.abspath(outdir)
+                       else f"cannot create the output folder {outdir}: {folder} is not writable")
 
 
 _WORKER: dict = {}

@@ -1,4 +1,5 @@
-"""Real-world VCF shapes (issue #19): headers without contig lengths. Every input is the shipped example with its header or records
+"""Real-world VCF shapes (issue #19): headers without contig lengths, sites-only and GT-less
+files. Every input is the shipped example with its header or records
 rewritten here."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import pgx
+from pgx.exceptions import NoGenotypesError
 from pgx.reference import genes, positions
 from pgxcli import run_pgx
 
@@ -137,4 +139,41 @@ def test_contradicted_build_names_the_cli_option(tmp_path):
                           "over to GRCh37\n")
     with pytest.raises(pgx.GenomeBuildError, match=r"pass genome_build='GRCh38' or lift"):
         pgx.call(pgx.example_vcf(), genome_build="GRCh37")
+
+
+def _sites_only(fields):
+    return fields[:8]
+
+
+def _no_gt(fields):
+    return fields[:8] + ["DP:GQ"] + [call.split(":", 1)[1] for call in fields[9:]]
+
+
+_NO_GT_TEXT = "\n".join(line for line in _rewrite(record=_no_gt).splitlines() if "ID=GT," not in line) + "\n"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("\n".join(line if not line.startswith("#CHROM") else "\t".join(line.split("\t")[:8])
+               for line in _rewrite(record=_sites_only).splitlines()) + "\n",
+     "it has no sample columns (a sites-only VCF); pgx calls star alleles from each sample's GT"),
+    (_NO_GT_TEXT, "none of its 13 records has a GT call for any of its 4 sample(s) (no GT in FORMAT, or every "
+                  "GT is '.')"),
+], ids=["sites-only", "no-GT"])
+def test_files_without_genotypes_are_refused(tmp_path, text, reason):
+    path = _write(tmp_path, text, "nogt.vcf")
+    message = f"{path}, field FORMAT/GT: the file has no genotypes: {reason}"
+    with pytest.raises(NoGenotypesError) as caught:
+        pgx.call(path)
+    assert str(caught.value) == message
+    with pytest.raises(NoGenotypesError):
+        pgx.pipeline.report(path, tmp_path / "py-out")
+    assert not (tmp_path / "py-out").exists()
+    runs = [("call", "calls.tsv"), ("report", "reports")]
+    if "sites-only" in reason:  # partitioned runs check the header's sample columns
+        runs.append(("report", "blocks", "--sample-block", "2"))
+    for command, target, *more in runs:
+        out = run_pgx(command, path, *more, "-o", str(tmp_path / target), timeout=120)
+        assert out.returncode == 2
+        assert out.stderr == f"pgx: error: {message}\n"
+        assert not (tmp_path / target).exists()
 
