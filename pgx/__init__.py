@@ -16,6 +16,7 @@ from pgx.exceptions import (
     ReferenceDataError,
     RegionError,
     UnsortedInputWarning,
+    VariantOnlyInputWarning,
     VcfFormatError,
 )
 from pgx.io import iter_vcf, read_vcf
@@ -42,4 +43,5 @@ __all__ = [
     "DuplicateRecordWarning",
     "UnsortedInputWarning",
     "OutsideCallWarning",
+    "VariantOnlyInputWarning",
 ]

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
 from pgx._version import __version__
-from pgx.exceptions import PgxError
+from pgx.exceptions import PgxError, PgxWarning, VariantOnlyInputWarning
 
 __all__ = ["main"]
 
@@ -41,6 +42,25 @@ def _cli_words(message: str) -> str:
     for pattern, spelling in _OPTION_NAMES:
         message = pattern.sub(spelling, message)
     return message
+
+
+class _WarningLines:
+    """``warnings.showwarning`` for the command: each pgx warning once, as one stderr line
+    (a hint about the whole input once per run, however many partitions raise it)."""
+
+    def __init__(self, fallback) -> None:
+        self.fallback = fallback
+        self.seen: set = set()
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if not issubclass(category, PgxWarning):
+            self.fallback(message, category, filename, lineno, file, line)
+            return
+        text = _cli_words(str(message))
+        key = category if issubclass(category, VariantOnlyInputWarning) else text
+        if key not in self.seen:
+            self.seen.add(key)
+            print(f"pgx: warning: {text}", file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -746,7 +766,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(args.handler(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _WarningLines(warnings.showwarning)
+            return int(args.handler(args))
     except (PgxError, OSError, ValueError) as exc:
         if args.debug:
             raise

@@ -20,6 +20,7 @@ __all__ = [
     "UnsortedInputWarning",
     "PurePythonKernelWarning",
     "OutsideCallWarning",
+    "VariantOnlyInputWarning",
 ]
 
 
@@ -115,6 +116,10 @@ class PurePythonKernelWarning(PgxWarning):
 
 class ReferenceDataError(PgxError, ValueError):
     """A curated reference table is missing, malformed or fails its checksum."""
+
+
+class VariantOnlyInputWarning(PgxWarning):
+    """A VCF looks variant-only (no reference calls), so absent positions leave genes uncalled."""
 
 
 class OutsideCallWarning(PgxWarning):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from collections.abc import Sequence
 
@@ -19,9 +20,9 @@ from pgx.calling import (
     proxy_phenotypes,
     read_outside_calls,
 )
-from pgx.io import read_vcf, require_genotypes
+from pgx.io import read_vcf, require_genotypes, variant_only_reason
 from pgx.phenotype import INDETERMINATE, gene_phenotypes
-from pgx.exceptions import GenomeBuildError, PgxError, ReferenceDataError
+from pgx.exceptions import GenomeBuildError, PgxError, ReferenceDataError, VariantOnlyInputWarning
 from pgx.reference import genes as reference_genes
 
 __all__ = ["call", "read_genotypes", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications",
@@ -199,6 +200,12 @@ def call(
         The build is unknown (neither the header nor the REF bases at definition
         positions decide it) or contradicts ``genome_build``.
 
+    Warns
+    -----
+    VariantOnlyInputWarning
+        Once, when the input looks variant-only (no reference calls) and
+        ``assume_reference`` is False: its message says what ``assume_reference`` assumes.
+
     Examples
     --------
     >>> import pgx
@@ -210,6 +217,8 @@ def call(
         callset = read_genotypes(callset, genome_build=genome_build)
     elif callset.n_samples == 0:
         require_genotypes(callset)
+    if not assume_reference:
+        _hint_assume_reference(callset, genome_build or callset.genome_build, reference_dir)
     calls = call_diplotypes(callset, genes=genes, genome_build=genome_build,
                             assume_reference=assume_reference, reference_dir=reference_dir)
     # HLA tag-SNP proxies carry their allele statuses as phenotypes; outside calls replace them
@@ -260,6 +269,19 @@ def read_genotypes(path: str | os.PathLike[str], *, samples: Sequence[str] | Non
             "##contig assembly= or ##reference naming a build, and the REF bases at the definition positions "
             "do not decide it; pass genome_build='GRCh38' or 'GRCh37'")
     return callset
+
+
+def _hint_assume_reference(callset: CallSet, build: str | None, reference_dir: str | None) -> None:
+    """Warn once when the calls look variant-only: absent positions then leave genes uncalled."""
+    if build is None:
+        return
+    reason = variant_only_reason(callset, build, reference_dir=reference_dir)
+    if reason is not None:
+        warnings.warn(
+            f"{callset.source or 'the input'} looks variant-only ({reason}); positions absent from it are "
+            "unknown, so genes go uncalled or Indeterminate. If the file lists every non-reference site of "
+            "the genes it covers, pass assume_reference=True: absent positions in covered genes are then "
+            "counted as reference", VariantOnlyInputWarning, stacklevel=3)
 
 
 _LIST_FIELDS = ("alternatives", "missing_positions", "novel_positions", "warnings", "alternative_phenotypes")

@@ -1,16 +1,19 @@
 """Real-world VCF shapes (issue #19): headers without contig lengths, sites-only and GT-less
-files. Every input is the shipped example with its header or records
+files, variant-only files. Every input is the shipped example with its header or records
 rewritten here."""
 
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import pgx
-from pgx.exceptions import NoGenotypesError
+from pgx.exceptions import NoGenotypesError, VariantOnlyInputWarning
 from pgx.reference import genes, positions
 from pgxcli import run_pgx
 
@@ -177,3 +180,58 @@ def test_files_without_genotypes_are_refused(tmp_path, text, reason):
         assert out.stderr == f"pgx: error: {message}\n"
         assert not (tmp_path / target).exists()
 
+
+HINT = ("looks variant-only ({}); positions absent from it are unknown, so genes go uncalled or Indeterminate. "
+        "If the file lists every non-reference site of the genes it covers, pass {}: absent positions in "
+        "covered genes are then counted as reference")
+
+
+def _one_sample(fields):
+    """SAMPLE_B alone, its records where it carries an ALT: a single-sample variant-only VCF."""
+    call = fields[10].split(":")[0]
+    return fields[:9] + [fields[10]] if call not in ("0/0", "./.") else None
+
+
+def _single_sample_text() -> str:
+    lines = _rewrite(record=_one_sample).splitlines()
+    return "\n".join("\t".join(ln.split("\t")[:9] + ["SAMPLE_B"]) if ln.startswith("#CHROM") else ln
+                     for ln in lines) + "\n"
+
+
+def _polymorphic(fields):
+    """Records where some sample carries an ALT (a multi-sample variant-only VCF)."""
+    return fields if any(c.split(":")[0] not in ("0/0", "./.") for c in fields[9:]) else None
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    (_single_sample_text(), "no sample has a homozygous-reference call at any of the 7 definition positions the "
+                            "file has records for"),
+    (_rewrite(record=_polymorphic), "every record at a definition position has an ALT carrier, and "
+                                    r"\d+ of the \d+ definition positions of 9 gene\(s\) have no record"),
+], ids=["single-sample", "multi-sample"])
+def test_variant_only_files_get_one_hint(tmp_path, text, reason):
+    path = _write(tmp_path, text, "variants.vcf")
+    hint = re.escape(HINT).replace(r"\{\}", "{}")
+    with pytest.warns(VariantOnlyInputWarning) as caught:
+        pgx.call(path)
+    assert len(caught) == 1
+    python = re.escape(path) + " " + hint.format(reason if "\\d" in reason else re.escape(reason),
+                                                 re.escape("assume_reference=True"))
+    assert re.fullmatch(python, str(caught[0].message)), str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pgx.call(path, assume_reference=True)
+    out = run_pgx("report", path, "-o", str(tmp_path / "reports"), timeout=120)
+    assert out.returncode == 0, out.stderr
+    hints = [line for line in out.stderr.splitlines() if line.startswith("pgx: warning:")]
+    assert len(hints) == 1, out.stderr
+    cli = "pgx: warning: " + re.escape(path) + " " + hint.format(
+        reason if "\\d" in reason else re.escape(reason), re.escape("--assume-reference"))
+    assert re.fullmatch(cli, hints[0]), hints[0]
+
+
+def test_full_files_get_no_hint():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        calls = pgx.call(pgx.example_vcf())
+    assert calls.filter(pl.col("gene") == "CYP2C19").height == 4
