@@ -23,11 +23,11 @@ EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 #: Python argument spellings in pgx messages -> the options of the command line
 _OPTION_NAMES = (
-    (re.compile(r"(?<![\w.])genome_build=?'(GRCh3[78])'(?: or '(GRCh3[78])')?"),
+    (re.compile(r"(?<![\w./\\-])genome_build=?'(GRCh3[78])'(?: or '(GRCh3[78])')?"),
      lambda m: f"--genome-build {m[1]}" + (f" or --genome-build {m[2]}" if m[2] else "")),
-    (re.compile(r"(?<![\w.])genome_build\b"), lambda m: "--genome-build"),
-    (re.compile(r"(?<![\w.])assume_reference=True"), lambda m: "--assume-reference"),
-    (re.compile(r"(?<![\w.])assume_reference\b"), lambda m: "--assume-reference"),
+    (re.compile(r"(?<![\w./\\-])genome_build\b"), lambda m: "--genome-build"),
+    (re.compile(r"(?<![\w./\\-])assume_reference=True"), lambda m: "--assume-reference"),
+    (re.compile(r"(?<![\w./\\-])assume_reference\b"), lambda m: "--assume-reference"),
 )
 
 
@@ -38,6 +38,8 @@ def _cli_words(message: str) -> str:
     'pass --genome-build GRCh38 or --genome-build GRCh37'
     >>> _cli_words("genome_build='GRCh37' was requested; pass assume_reference=True")
     '--genome-build GRCh37 was requested; pass --assume-reference'
+    >>> _cli_words("/data/genome_build/x.vcf: ReportMeta.genome_build: expected a string")
+    '/data/genome_build/x.vcf: ReportMeta.genome_build: expected a string'
     """
     for pattern, spelling in _OPTION_NAMES:
         message = pattern.sub(spelling, message)
