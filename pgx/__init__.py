@@ -9,12 +9,14 @@ from pgx.examples import example_vcf
 from pgx.exceptions import (
     DuplicateRecordWarning,
     GenomeBuildError,
+    NoGenotypesError,
     OutsideCallWarning,
     PgxError,
     PgxWarning,
     ReferenceDataError,
     RegionError,
     UnsortedInputWarning,
+    VariantOnlyInputWarning,
     VcfFormatError,
 )
 from pgx.io import iter_vcf, read_vcf
@@ -35,9 +37,11 @@ __all__ = [
     "VcfFormatError",
     "RegionError",
     "GenomeBuildError",
+    "NoGenotypesError",
     "ReferenceDataError",
     "PgxWarning",
     "DuplicateRecordWarning",
     "UnsortedInputWarning",
     "OutsideCallWarning",
+    "VariantOnlyInputWarning",
 ]

@@ -50,6 +50,10 @@ class CallSet:
         start and stop), when the read was restricted (``read_vcf(region=...)``); None
         for the whole file. Positions outside them were not looked at, so they are never
         assumed reference.
+    genome_build_source : str or None
+        How ``genome_build`` was found: ``"given by the caller"``, the header lines that
+        name it (``"##contig lengths (8 contigs)"``, ``"##contig assembly=GRCh38.p14 (13
+        contigs)"``, ``"##reference=..."``) or the REF-base counts it was inferred from.
 
     Examples
     --------
@@ -71,6 +75,7 @@ class CallSet:
     calldata: Mapping[str, np.ndarray] = field(default_factory=dict)
     source: str | None = None
     regions: tuple[tuple[str, int, int], ...] | None = None
+    genome_build_source: str | None = None
 
     def __post_init__(self) -> None:
         gt = self.genotypes

@@ -7,17 +7,62 @@ Exit codes: 0 success, 1 some samples failed (others written), 2 usage or input 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
 from pgx._version import __version__
-from pgx.exceptions import PgxError
+from pgx.exceptions import PgxError, PgxWarning, VariantOnlyInputWarning
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+#: Python argument spellings in pgx messages -> the options of the command line
+_OPTION_NAMES = (
+    (re.compile(r"(?<![\w./\\-])genome_build=?'(GRCh3[78])'(?: or '(GRCh3[78])')?"),
+     lambda m: f"--genome-build {m[1]}" + (f" or --genome-build {m[2]}" if m[2] else "")),
+    (re.compile(r"(?<![\w./\\-])genome_build\b"), lambda m: "--genome-build"),
+    (re.compile(r"(?<![\w./\\-])assume_reference=True"), lambda m: "--assume-reference"),
+    (re.compile(r"(?<![\w./\\-])assume_reference\b"), lambda m: "--assume-reference"),
+)
+
+
+def _cli_words(message: str) -> str:
+    """A pgx message with its Python argument names spelled as this command's options.
+
+    >>> _cli_words("pass genome_build='GRCh38' or 'GRCh37'")
+    'pass --genome-build GRCh38 or --genome-build GRCh37'
+    >>> _cli_words("genome_build='GRCh37' was requested; pass assume_reference=True")
+    '--genome-build GRCh37 was requested; pass --assume-reference'
+    >>> _cli_words("/data/genome_build/x.vcf: ReportMeta.genome_build: expected a string")
+    '/data/genome_build/x.vcf: ReportMeta.genome_build: expected a string'
+    """
+    for pattern, spelling in _OPTION_NAMES:
+        message = pattern.sub(spelling, message)
+    return message
+
+
+class _WarningLines:
+    """``warnings.showwarning`` for the command: each pgx warning once, as one stderr line
+    (a hint about the whole input once per run, however many partitions raise it)."""
+
+    def __init__(self, fallback) -> None:
+        self.fallback = fallback
+        self.seen: set = set()
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if not issubclass(category, PgxWarning):
+            self.fallback(message, category, filename, lineno, file, line)
+            return
+        text = _cli_words(str(message))
+        key = category if issubclass(category, VariantOnlyInputWarning) else text
+        if key not in self.seen:
+            self.seen.add(key)
+            print(f"pgx: warning: {text}", file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +76,7 @@ def _summary(args: argparse.Namespace) -> int:
 
     n_var = 0
     n_samples = 0
-    build = None
+    build = source = None
     missing = 0
     calls = 0
     multi = 0
@@ -39,14 +84,15 @@ def _summary(args: argparse.Namespace) -> int:
     for chunk in iter_vcf(args.vcf, chunk_size=50_000, fields=[], genome_build=args.genome_build):
         n_var += chunk.n_variants
         n_samples = chunk.n_samples
-        build = chunk.genome_build
+        build, source = chunk.genome_build, chunk.genome_build_source
         missing += int(np.count_nonzero(chunk.genotypes == -1))
         calls += int(np.count_nonzero(chunk.genotypes != -2))
         multi += int((chunk.variants["alt"].list.len() > 1).sum())
         for chrom, count in chunk.variants.group_by("chrom", maintain_order=True).len().iter_rows():
             chroms[chrom] = chroms.get(chrom, 0) + count
     print(f"file: {args.vcf}")
-    print(f"genome build: {build or 'unknown (no ##contig lengths or ##reference)'}")
+    unknown = "unknown (no ##contig lengths or assembly, no ##reference naming a build, REF bases undecided)"
+    print(f"genome build: {build + (f' ({source})' if source else '') if build else unknown}")
     print(f"samples: {n_samples}")
     print(f"variants: {n_var} ({multi} multi-allelic)")
     print("per contig: " + (", ".join(f"{c} {n}" for c, n in chroms.items()) or "none"))
@@ -178,10 +224,9 @@ def _sample_block(args: argparse.Namespace) -> int:
 def _call(args: argparse.Namespace) -> int:
     if _partitioned(args):
         return _call_partitioned(args)
-    from pgx.io import read_vcf
-    from pgx.pipeline import call, pseudonymize_samples, write_calls_tsv
+    from pgx.pipeline import call, pseudonymize_samples, read_genotypes, write_calls_tsv
 
-    callset = read_vcf(args.vcf, samples=_list(args.samples), genome_build=args.genome_build)
+    callset = read_genotypes(args.vcf, samples=_list(args.samples), genome_build=args.genome_build)
     calls = call(callset, genes=_list(args.genes), genome_build=args.genome_build,
                  assume_reference=args.assume_reference, outside_calls=args.outside_calls)
     pseudonyms = _pseudonyms(args, callset.sample_ids)
@@ -191,8 +236,9 @@ def _call(args: argparse.Namespace) -> int:
     _audit(args, "call", inputs=[args.vcf, args.outside_calls], outputs=[args.output],
            samples=sorted(pseudonyms.values()) if pseudonyms else [])
     if not args.quiet:
-        print(f"pgx: wrote {calls.height} calls ({calls['sample_id'].n_unique()} samples) to {args.output}",
-              file=sys.stderr)
+        inferred = "" if args.genome_build else f" inferred from {callset.genome_build_source}"
+        print(f"pgx: wrote {calls.height} calls ({calls['sample_id'].n_unique()} samples) to {args.output}; "
+              f"genome build {callset.genome_build}{inferred}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -723,11 +769,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(args.handler(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _WarningLines(warnings.showwarning)
+            return int(args.handler(args))
     except (PgxError, OSError, ValueError) as exc:
         if args.debug:
             raise
-        print(f"pgx: error: {exc}", file=sys.stderr)
+        print(f"pgx: error: {_cli_words(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pgx: interrupted", file=sys.stderr)

@@ -36,7 +36,8 @@ from pgx._version import __version__
 from pgx.calling import callable_genes, gene_model, proxy_genes
 from pgx.encode import PAD
 from pgx.exceptions import GenomeBuildError, PgxError, RegionError
-from pgx.io import detect_genome_build, existing_index, index_vcf, read_header, read_vcf
+from pgx.io import (detect_genome_build, existing_index, index_vcf, infer_genome_build, read_header, read_vcf,
+                    require_genotypes)
 from pgx.pipeline import (
     CALL_SCHEMA,
     _atomic_write,
@@ -226,6 +227,13 @@ def _blocks(names: Sequence[str], size: int) -> list[tuple[str, ...]]:
     return [tuple(names[k: k + size]) for k in range(0, len(names), size)]
 
 
+def _unknown_build(path: str) -> GenomeBuildError:
+    """Partitions need the build before any record is read: only the header can give it."""
+    return GenomeBuildError(
+        f"{path}: the genome build is unknown (no ##contig lengths, ##contig assembly= or ##reference naming a "
+        "build in the VCF header); pass genome_build='GRCh38' or 'GRCh37'")
+
+
 def plan_partitions(
     path: str | os.PathLike[str],
     *,
@@ -284,6 +292,7 @@ def plan_partitions(
     if sample_block < 1:
         raise ValueError(f"sample_block: expected a whole number of at least 1, found {sample_block}")
     header = read_header(path)
+    require_genotypes(header, path=path)
     names = list(header.samples)
     if samples is None:
         chosen = names
@@ -306,10 +315,7 @@ def plan_partitions(
         return [Partition(f"part-{b:05d}-all", b, block, wanted, None) for b, block in enumerate(blocks)]
     build = detect_genome_build(header, path=path, requested=genome_build)
     if build is None:
-        raise GenomeBuildError(
-            f"{path}: the genome build is unknown (no ##contig lengths or ##reference in the VCF header); "
-            "pass genome_build='GRCh38' or 'GRCh37'"
-        )
+        raise _unknown_build(path)
     wanted_genes = list(genes) if genes is not None else (
         callable_genes(reference_dir=reference_dir) + sorted(proxy_genes(reference_dir=reference_dir)))
     regions = {gene: _gene_region(gene, build, reference_dir) for gene in wanted_genes}
@@ -841,6 +847,7 @@ def report_partitioned(
     distributed = _cluster_module(workers, scheduler)
     path = os.path.abspath(os.fspath(path))
     outdir = os.path.abspath(os.fspath(outdir))
+    require_genotypes(read_header(path), path=path)  # before the folder is made: a sites-only VCF leaves nothing
     try:
         os.makedirs(outdir, exist_ok=True)
     except OSError as exc:
@@ -856,9 +863,9 @@ def report_partitioned(
         grouped.setdefault(part.block, []).append(part)
     blocks = [_Block(f"block-{b:05d}", group[0].samples, tuple(group)) for b, group in sorted(grouped.items())]
     ordered = [s for block in blocks for s in block.samples]
-    build = detect_genome_build(read_header(path), path=path, requested=genome_build)
+    build, build_source = infer_genome_build(read_header(path), path=path, requested=genome_build)
     if build is None:
-        raise PgxError("the genome build is unknown; pass genome_build")
+        raise _unknown_build(path)
     outside = None if outside_calls is None else _outside_calls_frame(outside_calls, ordered)
     meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
     if pseudonyms is not None:
@@ -866,6 +873,7 @@ def report_partitioned(
         if missing:
             raise PgxError(f"{len(missing)} sample(s) have no pseudonym")
     meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
+                      genome_build_source=None if genome_build else build_source,
                       input_name=None if pseudonyms is not None else os.path.basename(path),
                       run_date=datetime.date.today(), cohort={"samples": len(ordered)},
                       date_precision="day" if pseudonyms is None else "year", audit_chain_head=audit_chain_head)

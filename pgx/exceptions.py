@@ -12,6 +12,7 @@ __all__ = [
     "VcfFormatError",
     "RegionError",
     "GenomeBuildError",
+    "NoGenotypesError",
     "ExtensionNotBuiltError",
     "ReferenceDataError",
     "PgxWarning",
@@ -19,6 +20,7 @@ __all__ = [
     "UnsortedInputWarning",
     "PurePythonKernelWarning",
     "OutsideCallWarning",
+    "VariantOnlyInputWarning",
 ]
 
 
@@ -78,6 +80,20 @@ class GenomeBuildError(PgxError, ValueError):
     """The genome build requested contradicts the one the file declares, or is unknown."""
 
 
+class NoGenotypesError(VcfFormatError):
+    """A VCF has nothing to call from: no sample columns (sites-only) or no GT calls.
+
+    Examples
+    --------
+    >>> err = NoGenotypesError("the file has no genotypes: it has no sample columns",
+    ...                        path="sites.vcf", field="FORMAT/GT")
+    >>> str(err)
+    'sites.vcf, field FORMAT/GT: the file has no genotypes: it has no sample columns'
+    >>> isinstance(err, VcfFormatError)
+    True
+    """
+
+
 class ExtensionNotBuiltError(PgxError, ImportError):
     """pgx's compiled kernels are missing: the package was not built."""
 
@@ -100,6 +116,10 @@ class PurePythonKernelWarning(PgxWarning):
 
 class ReferenceDataError(PgxError, ValueError):
     """A curated reference table is missing, malformed or fails its checksum."""
+
+
+class VariantOnlyInputWarning(PgxWarning):
+    """A VCF looks variant-only (no reference calls), so absent positions leave genes uncalled."""
 
 
 class OutsideCallWarning(PgxWarning):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from collections.abc import Sequence
 
@@ -19,13 +20,13 @@ from pgx.calling import (
     proxy_phenotypes,
     read_outside_calls,
 )
-from pgx.io import read_vcf
+from pgx.io import read_vcf, require_genotypes, variant_only_reason
 from pgx.phenotype import INDETERMINATE, gene_phenotypes
-from pgx.exceptions import PgxError, ReferenceDataError
+from pgx.exceptions import GenomeBuildError, PgxError, ReferenceDataError, VariantOnlyInputWarning
 from pgx.reference import genes as reference_genes
 
-__all__ = ["call", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications", "read_table",
-           "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
+__all__ = ["call", "read_genotypes", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications",
+           "read_table", "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
            "write_somatic_section", "tumor_report_section", "simulate", "build_features", "read_cohort_table",
            "scan_cohort_table", "cohort_table_path", "scan_table", "model_sections"]
 
@@ -196,6 +197,20 @@ def call(
         ``alternative_phenotypes``. When diplotypes tie for the top score and imply
         different phenotypes, ``phenotype`` is ``"Indeterminate"``.
 
+    Raises
+    ------
+    NoGenotypesError
+        The VCF has no sample columns (sites-only) or no GT call at all.
+    GenomeBuildError
+        The build is unknown (neither the header nor the REF bases at definition
+        positions decide it) or contradicts ``genome_build``.
+
+    Warns
+    -----
+    VariantOnlyInputWarning
+        Once, when the input looks variant-only (no reference calls) and
+        ``assume_reference`` is False: its message says what ``assume_reference`` assumes.
+
     Examples
     --------
     >>> import pgx
@@ -204,7 +219,11 @@ def call(
     ['sample_id', 'gene', 'diplotype', 'haplotype_1']
     """
     if not isinstance(callset, CallSet):
-        callset = read_vcf(callset, genome_build=genome_build)
+        callset = read_genotypes(callset, genome_build=genome_build)
+    elif callset.n_samples == 0:
+        require_genotypes(callset)
+    if not assume_reference:
+        _hint_assume_reference(callset, genome_build or callset.genome_build, reference_dir)
     calls = call_diplotypes(callset, genes=genes, genome_build=genome_build,
                             assume_reference=assume_reference, reference_dir=reference_dir)
     # HLA tag-SNP proxies carry their allele statuses as phenotypes; outside calls replace them
@@ -213,6 +232,61 @@ def call(
         calls, outside_given = _merge_outside(calls, outside_calls, callset.sample_ids)
         given.update(outside_given)
     return _annotate(calls, given, reference_dir)
+
+
+def read_genotypes(path: str | os.PathLike[str], *, samples: Sequence[str] | None = None,
+                   genome_build: str | None = None) -> CallSet:
+    """Read a VCF to call from: :func:`pgx.read_vcf`, refusing files with nothing to call.
+
+    Parameters
+    ----------
+    path : path
+        A VCF/BCF.
+    samples : sequence of str, optional
+    genome_build : {"GRCh38", "GRCh37"}, optional
+        As in :func:`pgx.read_vcf`.
+
+    Returns
+    -------
+    CallSet
+        Its ``genome_build`` is known; ``genome_build_source`` says how it was found.
+
+    Raises
+    ------
+    NoGenotypesError
+        A sites-only VCF, or one without any GT call.
+    GenomeBuildError
+        Neither ``genome_build``, the header nor the REF bases at definition positions
+        give the build.
+
+    Examples
+    --------
+    >>> import pgx
+    >>> cs = read_genotypes(pgx.example_vcf())
+    >>> cs.genome_build, cs.genome_build_source
+    ('GRCh38', '##contig lengths (8 contigs)')
+    """
+    callset = read_vcf(path, samples=samples, genome_build=genome_build)
+    require_genotypes(callset)
+    if callset.genome_build is None:
+        raise GenomeBuildError(
+            f"{os.fspath(path)}: the genome build of the calls is unknown: the header has no ##contig lengths, "
+            "##contig assembly= or ##reference naming a build, and the REF bases at the definition positions "
+            "do not decide it; pass genome_build='GRCh38' or 'GRCh37'")
+    return callset
+
+
+def _hint_assume_reference(callset: CallSet, build: str | None, reference_dir: str | None) -> None:
+    """Warn once when the calls look variant-only: absent positions then leave genes uncalled."""
+    if build is None:
+        return
+    reason = variant_only_reason(callset, build, reference_dir=reference_dir)
+    if reason is not None:
+        warnings.warn(
+            f"{callset.source or 'the input'} looks variant-only ({reason}); positions absent from it are "
+            "unknown, so genes go uncalled or Indeterminate. If the file lists every non-reference site of "
+            "the genes it covers, pass assume_reference=True: absent positions in covered genes are then "
+            "counted as reference", VariantOnlyInputWarning, stacklevel=3)
 
 
 _LIST_FIELDS = ("alternatives", "missing_positions", "novel_positions", "warnings", "alternative_phenotypes")
@@ -454,12 +528,8 @@ def report(
     from pgx.report import ReportMeta, write_cohort_summary, write_reports
 
     outdir = os.fspath(outdir)
-    try:
-        os.makedirs(outdir, exist_ok=True)
-    except OSError as exc:
-        raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
-    if not os.access(outdir, os.W_OK | os.X_OK):
-        raise PgxError(f"the output folder {outdir} is not writable")
+    _check_writable(outdir)
+    build_source = None
     if from_calls:
         calls = read_calls_tsv(source, reference_dir=reference_dir)
         build = genome_build or "GRCh38"
@@ -468,12 +538,15 @@ def report(
         if genes is not None:
             calls = calls.filter(pl.col("gene").is_in(list(genes)))
     else:
-        callset = read_vcf(source, samples=samples, genome_build=genome_build)
+        callset = read_genotypes(source, samples=samples, genome_build=genome_build)
         calls = call(callset, genes=genes, genome_build=genome_build, assume_reference=assume_reference,
                      outside_calls=outside_calls, reference_dir=reference_dir)
         build = genome_build or callset.genome_build
-        if build is None:
-            raise PgxError("the genome build is unknown; pass genome_build")
+        build_source = None if genome_build else callset.genome_build_source
+    try:  # created once the input has been read: a bad input leaves nothing behind
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
     meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
     recommendations = recommend(calls, drugs=drugs, medications=meds, reference_dir=reference_dir)
     if models is not None:
@@ -493,6 +566,7 @@ def report(
     sections = {"tumor": None if tumor is None else {names[0]: tumor},
                 "models": None if models is None else {n: models[n] for n in names}}
     meta = ReportMeta(reference_version=reference_version(reference_dir), genome_build=build,
+                      genome_build_source=build_source,
                       input_name=None if pseudonyms is not None else os.path.basename(os.fspath(source)),
                       cohort={"samples": len(names)}, date_precision="day" if pseudonyms is None else "year",
                       audit_chain_head=audit_chain_head)
@@ -517,6 +591,19 @@ def report(
         write_cohort_summary(outdir, calls, meta,
                              min_count=min_count if min_count is not None else (1 if pseudonyms is None else 11))
     return statuses
+
+
+def _check_writable(outdir: str) -> None:
+    """Fail early when ``outdir`` (or, when it does not exist yet, its nearest existing parent)
+    cannot be written; nothing is created."""
+    folder = os.path.abspath(outdir)
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise PgxError(f"cannot create the output folder {outdir}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PgxError(f"the output folder {outdir} is not writable" if folder == os.path.abspath(outdir)
+                       else f"cannot create the output folder {outdir}: {folder} is not writable")
 
 
 _WORKER: dict = {}

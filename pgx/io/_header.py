@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pgx.exceptions import GenomeBuildError, VcfFormatError
 from pgx.reference import contig_lengths, normalize_contig
 
-__all__ = ["FieldDef", "VcfHeader", "parse_header", "detect_genome_build"]
+__all__ = ["FieldDef", "VcfHeader", "parse_header", "detect_genome_build", "infer_genome_build"]
 
 _FIXED = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 _STRUCTURED = re.compile(r"^##(INFO|FORMAT|contig)=<(.*)>\s*$")
@@ -47,6 +47,9 @@ class VcfHeader:
         Declared INFO and FORMAT fields.
     n_lines : int
         Number of header lines, the ``#CHROM`` line included.
+    contig_assemblies : dict of str to str
+        The ``assembly=`` attribute of the ``##contig`` lines that have one
+        (``GRCh38.p14``), by contig ID.
     """
 
     meta: tuple[str, ...]
@@ -56,6 +59,7 @@ class VcfHeader:
     info: dict[str, FieldDef] = field(default_factory=dict)
     format: dict[str, FieldDef] = field(default_factory=dict)
     n_lines: int = 0
+    contig_assemblies: dict[str, str] = field(default_factory=dict)
 
     @property
     def reference(self) -> str | None:
@@ -135,6 +139,7 @@ def parse_header(text: str, *, path: str) -> VcfHeader:
             field="#CHROM",
         )
     contigs: dict[str, int | None] = {}
+    assemblies: dict[str, str] = {}
     info: dict[str, FieldDef] = {}
     fmt: dict[str, FieldDef] = {}
     for line in lines[1:-1]:
@@ -148,28 +153,26 @@ def parse_header(text: str, *, path: str) -> VcfHeader:
         if kind == "contig":
             length = attrs.get("length")
             contigs[attrs["ID"]] = int(length) if length and length.isdigit() else None
+            if attrs.get("assembly"):
+                assemblies[attrs["ID"]] = attrs["assembly"]
         else:
             target = info if kind == "INFO" else fmt
             target[attrs["ID"]] = FieldDef(
                 attrs["ID"], attrs.get("Number", "."), attrs.get("Type", "String"),
                 attrs.get("Description", ""),
             )
-    return VcfHeader(tuple(lines[:-1]), samples, has_format, contigs, info, fmt, len(lines))
+    return VcfHeader(tuple(lines[:-1]), samples, has_format, contigs, info, fmt, len(lines), assemblies)
 
 
 def detect_genome_build(header: VcfHeader, *, path: str, requested: str | None = None) -> str | None:
-    """Detect the genome build from ``##contig`` lengths and ``##reference``.
+    """Detect the genome build from the header: ``##contig`` lengths, ``assembly=``, ``##reference``.
 
-    Contig lengths decide when present; ``##reference`` is used otherwise. When a
-    build is requested it is checked against the header's evidence.
+    The build alone; :func:`infer_genome_build` also says which header lines decided.
 
     Parameters
     ----------
-    header : VcfHeader
-    path : str
-        The file, for error messages.
-    requested : {"GRCh38", "GRCh37"}, optional
-        The build the caller says the file uses.
+    header, path, requested
+        As in :func:`infer_genome_build`.
 
     Returns
     -------
@@ -179,8 +182,7 @@ def detect_genome_build(header: VcfHeader, *, path: str, requested: str | None =
     Raises
     ------
     GenomeBuildError
-        If the requested build is unknown or contradicts the header, or the header
-        contradicts itself.
+        As :func:`infer_genome_build`.
 
     Examples
     --------
@@ -189,9 +191,10 @@ def detect_genome_build(header: VcfHeader, *, path: str, requested: str | None =
     >>> detect_genome_build(h, path="x.vcf")
     'GRCh37'
     """
-    builds = ("GRCh38", "GRCh37")
-    if requested is not None and requested not in builds:
-        raise GenomeBuildError(f"unknown genome build {requested!r}; expected one of {list(builds)}")
+    return infer_genome_build(header, path=path, requested=requested)[0]
+
+
+def _by_lengths(header: VcfHeader, builds: tuple[str, str], *, path: str) -> tuple[str | None, str]:
     votes = {build: 0 for build in builds}
     tables = {build: contig_lengths(build) for build in builds}
     for name, length in header.contigs.items():
@@ -203,14 +206,80 @@ def detect_genome_build(header: VcfHeader, *, path: str, requested: str | None =
             known = tables[build].get(key)
             if known is not None and known == length and tables[other].get(key) != length:
                 votes[build] += 1
-    by_contigs = [b for b in builds if votes[b] > 0]
-    if len(by_contigs) == 2:
+    found = [b for b in builds if votes[b] > 0]
+    if len(found) == 2:
         raise GenomeBuildError(
             f"{path}: the ##contig lengths match GRCh38 for {votes['GRCh38']} contigs and GRCh37 "
             f"for {votes['GRCh37']}; the header mixes builds"
         )
-    detected = by_contigs[0] if by_contigs else None
-    evidence = "##contig lengths"
+    return (found[0], f"##contig lengths ({votes[found[0]]} contigs)") if found else (None, "")
+
+
+def _by_assembly(header: VcfHeader, builds: tuple[str, str], *, path: str) -> tuple[str | None, str]:
+    named: dict[str, list[str]] = {build: [] for build in builds}
+    for name, assembly in header.contig_assemblies.items():
+        hits = [b for b in builds if _BUILD_WORDS[b].search(assembly)]
+        if len(hits) == 1:
+            named[hits[0]].append(assembly)
+    found = [b for b in builds if named[b]]
+    if len(found) == 2:
+        raise GenomeBuildError(
+            f"{path}: the ##contig assembly= attributes name GRCh38 ({named['GRCh38'][0]}) for "
+            f"{len(named['GRCh38'])} contigs and GRCh37 ({named['GRCh37'][0]}) for {len(named['GRCh37'])}; "
+            "the header mixes builds"
+        )
+    if not found:
+        return None, ""
+    build = found[0]
+    return build, f"##contig assembly={named[build][0]} ({len(named[build])} contigs)"
+
+
+def infer_genome_build(header: VcfHeader, *, path: str,
+                       requested: str | None = None) -> tuple[str | None, str | None]:
+    """The genome build a VCF header declares, and the header lines that say so.
+
+    In order: ``##contig`` lengths, ``##contig`` ``assembly=`` attributes (``GRCh38.p14``,
+    ``hg19``, ``b37``, ...), and a ``##reference`` naming a build (a file name or URL
+    containing GRCh38, hg38, GRCh37, hg19, b37, ...). When a build is requested it is
+    checked against the header's evidence. A header without evidence gives
+    ``(None, None)``; :func:`pgx.read_vcf` then looks at the records' REF bases.
+
+    Parameters
+    ----------
+    header : VcfHeader
+    path : str
+        The file, for error messages.
+    requested : {"GRCh38", "GRCh37"}, optional
+        The build the caller says the file uses.
+
+    Returns
+    -------
+    build : str or None
+        ``"GRCh38"``, ``"GRCh37"``, or None when the header gives no evidence and none was requested.
+    evidence : str or None
+        How the build was found: ``"##contig lengths (8 contigs)"``,
+        ``"##contig assembly=GRCh38.p14 (13 contigs)"``, ``"##reference=..."``,
+        ``"given by the caller"``; None with no build.
+
+    Raises
+    ------
+    GenomeBuildError
+        If the requested build is unknown or contradicts the header, or the header
+        contradicts itself.
+
+    Examples
+    --------
+    >>> h = parse_header("##fileformat=VCFv4.2\\n##contig=<ID=chr1,assembly=GRCh38.p14>\\n"
+    ...                  "#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO", path="x.vcf")
+    >>> infer_genome_build(h, path="x.vcf")
+    ('GRCh38', '##contig assembly=GRCh38.p14 (1 contigs)')
+    """
+    builds = ("GRCh38", "GRCh37")
+    if requested is not None and requested not in builds:
+        raise GenomeBuildError(f"unknown genome build {requested!r}; expected one of {list(builds)}")
+    detected, evidence = _by_lengths(header, builds, path=path)
+    if detected is None:
+        detected, evidence = _by_assembly(header, builds, path=path)
     if detected is None and header.reference:
         hits = [b for b in builds if _BUILD_WORDS[b].search(header.reference)]
         if len(hits) == 1:
@@ -220,4 +289,6 @@ def detect_genome_build(header: VcfHeader, *, path: str, requested: str | None =
             f"{path}: genome_build={requested!r} was requested but the file's {evidence} "
             f"say {detected}; pass genome_build={detected!r} or lift the file over to {requested}"
         )
-    return requested or detected
+    if requested is not None:
+        return requested, "given by the caller"
+    return detected, (evidence or None)

@@ -23,8 +23,9 @@ from pgx.exceptions import (
     UnsortedInputWarning,
     VcfFormatError,
 )
-from pgx.io._header import VcfHeader, detect_genome_build, parse_header
+from pgx.io._header import VcfHeader, infer_genome_build, parse_header
 from pgx.io._index import existing_index
+from pgx.io._sites import build_from_ref_bases, ref_base_counts
 from pgx.io._source import LineSource, open_bcf, open_source, sniff, text_size
 from pgx.reference import normalize_contig
 
@@ -188,7 +189,9 @@ class _Reader:
                 self.eof = False
         try:
             self.state[_LINE] = self.header.n_lines
-            self.genome_build = detect_genome_build(self.header, path=self.path, requested=genome_build)
+            self.genome_build, self.genome_build_source = infer_genome_build(
+                self.header, path=self.path, requested=genome_build)
+            self._ref_counts: dict[str, tuple[int, int]] | None = None
             self.sample_map, self.sample_ids = self._sample_map(samples)
             self.want, self.info_fields = self._fields(fields)
         except BaseException:
@@ -434,6 +437,8 @@ class _Reader:
             arrays.resize(n)
         variants = self._variants(arrays, n)
         self._check_order(variants, arrays.lines[:n], arrays.pos[:n])
+        if self.genome_build is None and n:
+            self._build_from_records(variants)
         calldata = {key: getattr(arrays, key.lower()) for key in _CALLDATA if self.want[key]}
         return CallSet(
             genotypes=arrays.gt,
@@ -444,7 +449,19 @@ class _Reader:
             calldata=calldata,
             source=self.path,
             regions=self.regions,
+            genome_build_source=self.genome_build_source,
         )
+
+    def _build_from_records(self, variants: pl.DataFrame) -> None:
+        """The header named no build: decide it from the REF bases at definition positions
+        (counts add up over the chunks until the evidence is clear)."""
+        counts = ref_base_counts(variants)
+        if self._ref_counts is not None:
+            counts = {b: (m + self._ref_counts[b][0], x + self._ref_counts[b][1]) for b, (m, x) in counts.items()}
+        self._ref_counts = counts
+        build, evidence = build_from_ref_bases(counts)
+        if build is not None:
+            self.genome_build, self.genome_build_source = build, evidence
 
     def _parse_sites(self, data: np.ndarray, n_rows: int) -> tuple[pl.DataFrame, int | None, str | None]:
         """Typed site columns of complete records (uint8 text, newline-terminated): the
@@ -753,8 +770,12 @@ def read_vcf(
         ``"FORMAT/DP"`` remove ambiguity. By default DP, GQ and PS (phase set) are read
         when the header declares them; ``fields=[]`` reads GT alone (fastest).
     genome_build : {"GRCh38", "GRCh37"}, optional
-        The build the file should use. Detected from ``##contig`` lengths or
-        ``##reference`` when not given; a contradiction raises :class:`~pgx.GenomeBuildError`.
+        The build the file should use; a contradiction with the header raises
+        :class:`~pgx.GenomeBuildError`. When not given, detected from the header
+        (:func:`pgx.io.infer_genome_build`: ``##contig`` lengths, ``assembly=``,
+        ``##reference``), else from the REF bases of the records at the reference tables'
+        definition positions when they clearly favour one build (else None); the
+        CallSet's ``genome_build_source`` says which.
     ploidy : int, default 2
         Allele slots per call; haploid calls fill the rest with -2.
     ad_width : int, default 4
@@ -813,7 +834,8 @@ def iter_vcf(
     """Stream a VCF/BCF file as :class:`~pgx.CallSet` chunks of at most ``chunk_size`` variants.
 
     Memory stays bounded by one chunk whatever the file's size. Options are those of
-    :func:`read_vcf`.
+    :func:`read_vcf`. A build inferred from REF bases (a header naming none) is set from
+    the chunk where the evidence becomes clear on; earlier chunks have ``genome_build`` None.
 
     Parameters
     ----------

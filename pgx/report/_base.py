@@ -105,6 +105,10 @@ class ReportMeta:
         The hash of the audit log's last record when the run began (64 hex digits), so
         a report can be tied to the log: the run's own record carries it as
         ``prev_hash`` and lists the report's sha256 among its outputs.
+    genome_build_source : str, optional
+        How the build was inferred when the user did not give it
+        (:attr:`pgx.CallSet.genome_build_source`, e.g. ``"##contig assembly=GRCh38.p14 (13
+        contigs)"``); reports print it next to the build.
 
     Raises
     ------
@@ -132,6 +136,7 @@ class ReportMeta:
     cohort: Mapping[str, Any] | None = None
     date_precision: Literal["day", "year"] = "day"
     audit_chain_head: str | None = None
+    genome_build_source: str | None = None
 
     @property
     def run_date_text(self) -> str:
@@ -163,10 +168,21 @@ class ReportMeta:
             raise ReportError(f"ReportMeta.date_precision: expected 'day' or 'year', found {self.date_precision!r}")
         if self.cohort is not None:
             object.__setattr__(self, "cohort", dict(self.cohort))
+        if self.genome_build_source is not None and not (
+                isinstance(self.genome_build_source, str) and self.genome_build_source.strip()):
+            raise ReportError(
+                f"ReportMeta.genome_build_source: expected a non-empty string, found {self.genome_build_source!r}")
         if self.audit_chain_head is not None and not (
                 isinstance(self.audit_chain_head, str) and _HASH.fullmatch(self.audit_chain_head)):
             raise ReportError(
                 f"ReportMeta.audit_chain_head: expected 64 lowercase hex digits, found {self.audit_chain_head!r}")
+
+    @property
+    def genome_build_text(self) -> str:
+        """The build as reports print it: ``GRCh38``, or ``GRCh38 (inferred from ...)``."""
+        if self.genome_build_source is None:
+            return self.genome_build
+        return f"{self.genome_build} (inferred from {self.genome_build_source})"
 
     def stamp(self) -> dict[str, Any]:
         """The fields every output carries, as JSON-ready values.
@@ -175,7 +191,8 @@ class ReportMeta:
         -------
         dict
             ``pgx_version``, ``reference_data_version``, ``genome_build``,
-            ``input_file``, ``run_date`` (ISO date), and ``audit_chain_head`` when set.
+            ``input_file``, ``run_date`` (ISO date), and ``genome_build_source`` and
+            ``audit_chain_head`` when set.
 
         Examples
         --------
@@ -186,6 +203,7 @@ class ReportMeta:
             "pgx_version": self.pgx_version,
             "reference_data_version": self.reference_version,
             "genome_build": self.genome_build,
+            **({} if self.genome_build_source is None else {"genome_build_source": self.genome_build_source}),
             "input_file": self.input_name,
             "run_date": self.run_date_text,
             **({} if self.audit_chain_head is None else {"audit_chain_head": self.audit_chain_head}),

@@ -321,7 +321,7 @@ def _methods_section(report: SampleReport) -> str:
         '<table id="versions"><tbody>'
         f"<tr><th>pgx version</th><td>{_e(m.pgx_version)}</td></tr>"
         f"<tr><th>Reference data version</th><td>{_e(m.reference_version)}</td></tr>"
-        f"<tr><th>Genome build</th><td>{_e(m.genome_build)}</td></tr>"
+        f"<tr><th>Genome build</th><td>{_e(m.genome_build_text)}</td></tr>"
         f"<tr><th>Input file</th><td>{_or_dash(m.input_name)}</td></tr>"
         f"<tr><th>Run date</th><td>{_e(m.run_date_text)}</td></tr>"
         + (f'<tr><th>Audit chain head</th><td id="audit-chain-head"><code>{_e(m.audit_chain_head)}</code>'
@@ -367,7 +367,7 @@ class HtmlFormat(Format):
             f'<dt>Sample</dt><dd id="sample-id">{_e(report.sample_id)}</dd>'
             f"<dt>Run date</dt><dd>{_e(m.run_date_text)}</dd>"
             f"<dt>Input file</dt><dd>{_or_dash(m.input_name)}</dd>"
-            f"<dt>Genome build</dt><dd>{_e(m.genome_build)}</dd>"
+            f"<dt>Genome build</dt><dd>{_e(m.genome_build_text)}</dd>"
             f"<dt>pgx version</dt><dd>{_e(m.pgx_version)}</dd>"
             f"<dt>Reference data</dt><dd>{_e(m.reference_version)}</dd>"
             "</dl>\n"

@@ -14,7 +14,7 @@ from pgx.report._base import DrugResult, Format, GeneResult, SampleReport
 __all__ = ["JsonFormat", "SCHEMA_VERSION", "report_schema", "report_document"]
 
 #: version of the report document layout; the schema file's ``schema_version`` const
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @lru_cache(maxsize=1)
@@ -142,7 +142,7 @@ class JsonFormat(Format):
     ...                   run_date=datetime.date(2026, 1, 31))
     >>> doc = json.loads(JsonFormat().render("S1", calls, None, meta))
     >>> doc["genes"][0]["diplotype"], doc["genome_build"], doc["schema_version"]
-    ('*1/*2', 'GRCh38', '1.1')
+    ('*1/*2', 'GRCh38', '1.2')
     """
 
     name = "json"
