@@ -47,9 +47,10 @@ def _to_grch37(fields: list[str]) -> list[str]:
     GRCh37's base is the record's ALT (CYP3A5 rs776746) REF and ALT swap, and so do the calls."""
     lifted = {}
     for gene in genes():
+        # GRCh37 lists only the positions with a sourced GRCh37 coordinate: pair rows by variant
         new, old = positions(gene, genome_build="GRCh37"), positions(gene, genome_build="GRCh38")
-        for (chrom, pos38), (pos37, ref37) in zip(old.select("chrom", "pos").rows(),
-                                                  new.select("pos", "genome_ref").rows()):
+        both = old.join(new, on=["chrom", "rsid", "ref", "alt"], suffix="_37").filter(pl.col("rsid") != "")
+        for chrom, pos38, pos37, ref37 in both.select("chrom", "pos", "pos_37", "genome_ref_37").rows():
             lifted[(chrom, pos38)] = (pos37, ref37)
     pos37, ref37 = lifted[(fields[0], int(fields[1]))]
     fields = list(fields)
