@@ -298,8 +298,11 @@ def allele_definitions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
     Examples
     --------
     >>> defs = allele_definitions("CYP2C19")
-    >>> defs.filter(pl.col("rsid") == "rs4244285").select("allele", "chrom", "pos", "ref", "alt").row(0)
+    >>> star2 = defs.filter(pl.col("allele") == "*2")
+    >>> star2.filter(pl.col("rsid") == "rs4244285").select("allele", "chrom", "pos", "ref", "alt").row(0)
     ('*2', 'chr10', 94781859, 'G', 'A')
+    >>> star2.filter(pl.col("wobble")).select("rsid", "cpic_allele").row(0)
+    ('rs58973490', 'R')
     >>> allele_definitions("CYP2C19", genome_build="GRCh37").filter(pl.col("rsid") == "rs4244285")["pos"][0]
     96541616
     """
@@ -374,8 +377,9 @@ def positions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
         One row per (position, ref): ``gene``, ``chrom``, ``pos`` (1-based, in ``genome_build``),
         ``ref`` (the gene reference allele's base), ``alt`` (comma-separated when several),
         ``rsid``, ``variant_type`` (snv, mnv, ins, del) and ``genome_ref``, the base of the
-        build's reference sequence, which differs from ``ref`` where the genome carries a
-        variant allele (NAT2 rs1208, for example).
+        build's reference sequence, which can differ from ``ref`` where the genome carries a
+        variant allele. Positions with no sourced coordinate in ``genome_build`` are left out
+        (GRCh37: see :func:`unplaced_alleles`).
 
     Raises
     ------
@@ -386,7 +390,9 @@ def positions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
     --------
     >>> nat2 = positions("NAT2").filter(pl.col("rsid") == "rs1208")
     >>> nat2.select("pos", "ref", "alt", "genome_ref").row(0)
-    (18400806, 'A', 'G', 'G')
+    (18400806, 'G', 'A', 'G')
+    >>> positions("CYP2C19", genome_build="GRCh37").height < positions("CYP2C19").height
+    True
     """
     build = _build(genome_build)
     folder, _ = _gene_folder(gene, reference_dir)

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from pgx import reference
+from pgx.calling import allele_sort_key
 from pgx.exceptions import PgxError, ReferenceDataError
 from pgx.phenotype import gene_phenotypes
 from pgx.recommend import comedications
@@ -192,7 +193,12 @@ def _draw_haplotypes(gene: str, pop_index: np.ndarray, populations: list[str], f
         probs[ref_index] += 1.0 - probs.sum()
         members = np.flatnonzero(pop_index == p)
         h[members] = rng.choice(len(names), size=(members.shape[0], 2), p=probs)
-    return names, np.minimum(h[:, 0], h[:, 1]), np.maximum(h[:, 0], h[:, 1])
+    # each pair in the caller's order (natural allele order: *2/*38, not the table's *38/*2)
+    order = sorted(range(len(names)), key=lambda k: allele_sort_key(names[k]))
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    swap = rank[h[:, 0]] > rank[h[:, 1]]
+    return names, np.where(swap, h[:, 1], h[:, 0]), np.where(swap, h[:, 0], h[:, 1])
 
 
 def _gene_truth(gene: str, names: list[str], h1: np.ndarray, h2: np.ndarray) -> dict[str, np.ndarray]:
