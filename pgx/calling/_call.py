@@ -158,9 +158,12 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
     missing_mask = ~enc.called & ~enc.novel
     rows: list[tuple] = []
     cache: dict[tuple, tuple] = {}
+    # only samples with a flagged record (or a gene without data) have notes to write
+    flagged = (enc.contradictory.any(axis=1) | enc.novel_with_defined.any(axis=1) | enc.duplicate.any(axis=1)
+               | enc.half_call.any(axis=1) | bool(enc.no_data_in_region))
     for s in range(n):
         # samples with the same match and the same missing/novel positions share a row
-        notes, blocked = sample_notes(enc, s, labels)
+        notes, blocked = sample_notes(enc, s, labels) if flagged[s] else ((), False)
         key = (id(results[s]), bool(any_called[s]), missing_mask[s].tobytes(), enc.novel[s].tobytes(),
                bool(gvcf_any[s]), bool(haploid[s]), notes, enc.dosage[s].tobytes())
         row = cache.get(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -137,6 +138,12 @@ def _visible(model: AlleleModel, site_called: np.ndarray) -> np.ndarray:
     return visible
 
 
+@lru_cache(maxsize=1024)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every unordered pair (with repeats) of ``n`` candidates, as index arrays."""
+    return np.triu_indices(n)
+
+
 def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.ndarray) -> list[Match | None]:
     """Diplotypes consistent with unphased ALT dosages, for many samples at once.
 
@@ -178,7 +185,7 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
             continue
         sub = sites[candidates][:, site_called].astype(np.int8)
         target = pattern[site_called]
-        a, b = np.triu_indices(candidates.size)
+        a, b = _pairs(candidates.size)
         low = sub[a] + sub[b]
         if wobbly:
             opt = optional[candidates][:, site_called].astype(np.int8)
