@@ -217,8 +217,16 @@ def _gene_states(call: dict | None, gene: str, reference_dir=None) -> tuple[list
     if alternatives:
         alt_phenotypes = call.get("alternative_phenotypes")
         if alt_phenotypes is not None and len(alt_phenotypes) == len(alternatives):
+            try:
+                rules = gene_phenotypes(gene, None if reference_dir is None else os.fspath(reference_dir))
+            except PgxError:
+                rules = None
             for alt, alt_phenotype in zip(alternatives, alt_phenotypes):
-                alt_activity = activity if alt_phenotype == phenotype else None
+                # each alternative with its own activity score (rules keyed on scores, DPYD's,
+                # must see a poor metabolizer's 0 as such)
+                a, _, b = alt.partition("/")
+                alt_activity = (rules.assign(a, b or None)[2] if rules is not None and rules.kind == "activity_score"
+                                else activity if alt_phenotype == phenotype else None)
                 candidate = _State(gene, alt_phenotype, alt_activity, alt)
                 # one state per phenotype (per allele set for HLA, whose rules read the alleles)
                 if all((s.phenotype, s.activity) != (candidate.phenotype, candidate.activity)
