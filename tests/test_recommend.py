@@ -24,30 +24,11 @@ from pgx.recommend import (
     recommend,
 )
 from pgx.reference import reference_dir
+from pgxgen import calls_frame
 
 UM, RM, NM, IM, PM = ("Ultrarapid Metabolizer", "Rapid Metabolizer", "Normal Metabolizer",
                       "Intermediate Metabolizer", "Poor Metabolizer")
 LIM, LPM, PIM = "Likely Intermediate Metabolizer", "Likely Poor Metabolizer", "Possible Intermediate Metabolizer"
-
-
-def calls_frame(genes: dict[str, object], sample: str = "s1") -> pl.DataFrame:
-    """A calls frame; each gene maps to a phenotype, (phenotype, activity) or a dict of columns."""
-    rows = []
-    for gene, spec in genes.items():
-        row = {"sample_id": sample, "gene": gene, "diplotype": "*1/*1", "phenotype": None, "activity_score": None,
-               "alternatives": [], "alternative_phenotypes": [], "warnings": []}
-        if isinstance(spec, dict):
-            row.update(spec)
-        elif isinstance(spec, tuple):
-            row["phenotype"], row["activity_score"] = spec
-        else:
-            row["phenotype"] = spec
-        rows.append(row)
-    return pl.DataFrame(rows, schema={"sample_id": pl.String, "gene": pl.String, "diplotype": pl.String,
-                                      "phenotype": pl.String, "activity_score": pl.Float64,
-                                      "alternatives": pl.List(pl.String),
-                                      "alternative_phenotypes": pl.List(pl.String),
-                                      "warnings": pl.List(pl.String)})
 
 
 def one(genes: dict[str, object], drug: str, source: str = "CPIC", **kwargs) -> dict:
