@@ -611,6 +611,7 @@ def _corrupt(path, old, new):
     ("CYP2C19=Ultrarapid Metabolizer|Rapid", "CYP2C19 Ultrarapid Metabolizer|Rapid", r"column 'condition'"),
     ("activity:DPYD=2..2", "activity:DPYD=2..1", r"column 'condition': expected an activity range"),
     ("\t32968\t", "\tRx32968\t", r"column 'rxnorm'"),
+    ("\tN06AB05\t", "\tN6AB05\t", r"column 'atc': expected an ATC code like N02AA59, or nothing"),
 ])
 def test_malformed_guideline_rows_are_named(ref_copy, old, new, message):
     _corrupt(ref_copy / "guidelines" / "cpic.tsv", old, new)

@@ -3,7 +3,10 @@
 The facts (which phenotype leads to which advice, how strongly) come from the CPIC
 guideline tables as distributed in PyPGx 0.27.0 (pypgx/api/data/recommendation-table.csv
 and cpic-table.csv, MIT; CPIC data CC0-1.0) and from the publications named per drug
-below. Recommendation and implication texts are pgx's own wording of those facts.
+below. Recommendation and implication texts are pgx's own wording of those facts. The drugs added on
+2026-12-06 (ADDED) were read one file per drug in CPIC's data as shipped by PharmCAT
+(reporter/guidelines/cpic/<drug>.json at commit 76bfe08c85fc1b63d014445e3d7dd883cf7088cf, CPIC v1.30.0);
+the cpic.tsv header lists them.
 
 Run from the repository root::
 
@@ -23,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RETRIEVED = "2026-11-28"
+ADDED = "2026-12-06"
 COLUMNS = ["source", "guideline_version", "drug", "rxnorm", "atc", "genes", "condition",
            "implication", "recommendation", "classification", "action"]
 
@@ -58,6 +62,22 @@ CODES = {
     "tamoxifen": ("10324", "L02BA01"), "thioguanine": ("10485", "L01BB03"),
     "tobramycin": ("10627", "J01GB01"), "tramadol": ("10689", "N02AX02"),
     "voriconazole": ("121243", "J02AC03"), "warfarin": ("11289", "B01AA03"),
+    # added 2026-12-06 from the same PyPGx 0.27.0 cpic-table.csv; every RxNorm id equals the 'drugid' of
+    # PharmCAT's cpic/<drug>.json at commit 76bfe08c (CPIC v1.30.0). An empty ATC code: CPIC's drug table
+    # gives none (NA or blank) for that drug.
+    "clomipramine": ("2597", "N06AA04"), "desipramine": ("3247", "N06AA01"),
+    "doxepin": ("3638", "N06AA12"), "imipramine": ("5691", "N06AA02"),
+    "trimipramine": ("10834", "N06AA06"), "paroxetine": ("32937", "N06AB05"),
+    "fluvoxamine": ("42355", "N06AB08"), "venlafaxine": ("39786", "N06AX16"),
+    "vortioxetine": ("1455099", "N06AX26"), "hydrocodone": ("5489", "R05DA03"),
+    "tropisetron": ("27392", "A04AA03"), "flurbiprofen": ("4502", "M01AE09"),
+    "lornoxicam": ("20890", "M01AC05"), "tenoxicam": ("37790", "M01AC02"),
+    "dibekacin": ("3328", "J01GB09"), "netilmicin": ("7337", "J01GB07"),
+    "paromomycin": ("7934", "A07AA06"), "plazomicin": ("2049549", ""),
+    "dapsone": ("3108", "D10AX05"), "methylene blue": ("6878", ""),
+    "nitrofurantoin": ("7454", "J01XE01"), "pegloticase": ("1011650", ""),
+    "primaquine": ("8687", "P01BA03"), "tafenoquine": ("2054023", "P01BA07"),
+    "toluidine blue": ("10638", ""),
 }
 
 # phenotype groups (the project's CPIC phenotype words)
@@ -156,29 +176,29 @@ V = "2016-12 (Hicks et al., Clin Pharmacol Ther 2017;102:37)"
 D6 = {UM: "UM", NM: "NM", IM: "IM", PM: "PM"}
 TCA_TEXT = {
     "avoid_d6_um": ("Faster clearance of the tricyclic; risk of no response.",
-                    "Avoid amitriptyline; if it is still needed, aim for a higher target dose than usual and guide it by therapeutic drug monitoring.",
+                    "Avoid {drug}; if it is still needed, aim for a higher target dose than usual and guide it by therapeutic drug monitoring.",
                     "consider_alternative"),
     "std": ("Expected tricyclic exposure.", "Start at the usual recommended dose.", "standard"),
     "d6_im": ("Slower clearance of the tricyclic; more side effects possible.",
               "Consider a starting dose 25% below the usual one and guide later changes by therapeutic drug monitoring.",
               "adjust_dose"),
     "d6_pm": ("Much slower clearance of the tricyclic; side effects likely.",
-              "Avoid amitriptyline; if it is still needed, consider half the usual starting dose and therapeutic drug monitoring.",
+              "Avoid {drug}; if it is still needed, consider half the usual starting dose and therapeutic drug monitoring.",
               "consider_alternative"),
     "c19_ur": ("Faster CYP2C19 conversion of the tertiary amine; possibly a weaker response.",
-               "Consider a drug not cleared by CYP2C19; if amitriptyline is still needed, guide the dose by therapeutic drug monitoring.",
+               "Consider a drug not cleared by CYP2C19; if {drug} is still needed, guide the dose by therapeutic drug monitoring.",
                "consider_alternative"),
     "c19_pm": ("Slower CYP2C19 clearance of the tertiary amine; side effects more likely.",
-               "Avoid amitriptyline; if it is still needed, consider half the usual starting dose and therapeutic drug monitoring.",
+               "Avoid {drug}; if it is still needed, consider half the usual starting dose and therapeutic drug monitoring.",
                "consider_alternative"),
     "both": ("Both CYP2D6 and CYP2C19 activity differ from normal; exposure is hard to predict.",
-             "Avoid amitriptyline; if it is still needed, guide the dose by therapeutic drug monitoring.",
+             "Avoid {drug}; if it is still needed, guide the dose by therapeutic drug monitoring.",
              "consider_alternative"),
     "c19im_d6im": ("Slower CYP2D6 and CYP2C19 clearance; side effects more likely.",
                    "Consider a starting dose 25% below the usual one; therapeutic drug monitoring is strongly advised.",
                    "adjust_dose"),
     "c19im_d6pm": ("Much slower CYP2D6 clearance and slower CYP2C19 clearance; side effects likely.",
-                   "Avoid amitriptyline; if it is still needed, consider half the usual starting dose; therapeutic drug monitoring is strongly advised.",
+                   "Avoid {drug}; if it is still needed, consider half the usual starting dose; therapeutic drug monitoring is strongly advised.",
                    "consider_alternative"),
 }
 # (CYP2C19 group, CYP2D6 phenotype) -> (text key, classification); facts: CPIC 2016 TCA tables as in PyPGx
@@ -193,27 +213,40 @@ TCA = {
     ("PM", PM): ("both", "optional"),
 }
 C19_GROUP = {"UR": C19_UR, "NM": NM, "IM": C19_IM, "PM": C19_PM}
-for (c19, d6), (key, cls) in TCA.items():
-    imp, rec, action = TCA_TEXT[key]
-    add("CPIC", V, "amitriptyline", "CYP2D6;CYP2C19", f"CYP2D6={d6};CYP2C19={C19_GROUP[c19]}",
-        imp, rec, cls, action)
-add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={UM}",
-    "Faster clearance of nortriptyline; risk of no response.",
-    "Avoid nortriptyline and consider a drug not cleared by CYP2D6; if it is still needed, aim for a higher target dose guided by therapeutic drug monitoring.",
-    "strong", "consider_alternative")
-add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={NM}", "Expected nortriptyline exposure.",
-    "Start at the usual recommended dose.", "strong", "standard")
-# CPIC grades the IM row by activity score: 0.75-1 optional, 0.25-0.5 moderate. The activity row comes first
-# (the first matching row wins); an IM call without an activity score gets the phenotype row.
-add("CPIC", V, "nortriptyline", "CYP2D6", "activity:CYP2D6=0.75..1", "Slower clearance of nortriptyline; more side effects possible.",
-    "Consider a starting dose 25% below the usual one, titrate to response and use therapeutic drug monitoring.",
-    "optional", "adjust_dose")
-add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={IM}", "Slower clearance of nortriptyline; more side effects possible.",
-    "Consider a starting dose 25% below the usual one, titrate to response and use therapeutic drug monitoring.",
-    "moderate", "adjust_dose")
-add("CPIC", V, "nortriptyline", "CYP2D6", f"CYP2D6={PM}", "Much slower clearance of nortriptyline; side effects likely.",
-    "Avoid nortriptyline and consider a drug not cleared by CYP2D6; if it is still needed, consider half the usual starting dose with therapeutic drug monitoring.",
-    "strong", "consider_alternative")
+# The other tertiary amines (clomipramine, doxepin, imipramine, trimipramine) share amitriptyline's advice per
+# combination but CPIC grades every combination 'optional' except CYP2D6 NM x CYP2C19 NM ('strong'): read for
+# each drug, all 16 groups (with 'Likely' CYP2C19 phenotypes), in PharmCAT cpic/<drug>.json at commit
+# 76bfe08c85fc1b63d014445e3d7dd883cf7088cf (CPIC v1.30.0; citations PMID 27997040 and 23486447).
+TERTIARY = {"amitriptyline": {k: cls for k, (_, cls) in TCA.items()},
+            **{drug: {k: "strong" if k == ("NM", NM) else "optional" for k in TCA}
+               for drug in ("clomipramine", "doxepin", "imipramine", "trimipramine")}}
+for drug, grades in TERTIARY.items():
+    for (c19, d6), (key, _) in TCA.items():
+        imp, rec, action = TCA_TEXT[key]
+        add("CPIC", V, drug, "CYP2D6;CYP2C19", f"CYP2D6={d6};CYP2C19={C19_GROUP[c19]}",
+            imp, rec.format(drug=drug), grades[(c19, d6)], action)
+# Secondary amines (CYP2D6 only). CPIC grades nortriptyline's IM row by activity score: 0.75-1 optional,
+# 0.25-0.5 moderate; the activity row comes first (the first matching row wins) and an IM call without an
+# activity score gets the phenotype row. desipramine: UM, IM and PM 'optional', NM 'strong' at every activity
+# score (PharmCAT cpic/desipramine.json at commit 76bfe08c85fc1b63d014445e3d7dd883cf7088cf, CPIC v1.30.0).
+SECONDARY = {"nortriptyline": {UM: "strong", NM: "strong", "activity:CYP2D6=0.75..1": "optional", IM: "moderate",
+                               PM: "strong"},
+             "desipramine": {UM: "optional", NM: "strong", IM: "optional", PM: "optional"}}
+for drug, grades in SECONDARY.items():
+    slower = (f"Slower clearance of {drug}; more side effects possible.",
+              "Consider a starting dose 25% below the usual one, titrate to response and use therapeutic drug monitoring.",
+              "adjust_dose")
+    text = {UM: (f"Faster clearance of {drug}; risk of no response.",
+                 f"Avoid {drug} and consider a drug not cleared by CYP2D6; if it is still needed, aim for a higher target dose guided by therapeutic drug monitoring.",
+                 "consider_alternative"),
+            NM: (f"Expected {drug} exposure.", "Start at the usual recommended dose.", "standard"),
+            "activity:CYP2D6=0.75..1": slower, IM: slower,
+            PM: (f"Much slower clearance of {drug}; side effects likely.",
+                 f"Avoid {drug} and consider a drug not cleared by CYP2D6; if it is still needed, consider half the usual starting dose with therapeutic drug monitoring.",
+                 "consider_alternative")}
+    for term, cls in grades.items():
+        imp, rec, action = text[term]
+        add("CPIC", V, drug, "CYP2D6", term if term.startswith("activity:") else f"CYP2D6={term}", imp, rec, cls, action)
 
 # ---------------------------------------------------------------- CPIC, CYP2D6
 V = "2020-12 (Crews et al., Clin Pharmacol Ther 2021;110:888)"
@@ -232,15 +265,83 @@ for drug, name, im_class in (("codeine", "morphine", "moderate"), ("tramadol", "
         f"Do not use {drug}; if an opioid is needed, choose one that is not {other} and not dependent on CYP2D6.",
         "strong", "avoid")
 
+# hydrocodone (same guideline): UM 'no recommendation' (too little evidence), NM strong, IM and PM optional
+# (label dosing; if it does not work, an opioid other than codeine or tramadol). Read in PharmCAT
+# cpic/hydrocodone.json at commit 76bfe08c85fc1b63d014445e3d7dd883cf7088cf (CPIC v1.30.0).
+add("CPIC", V, "hydrocodone", "CYP2D6", f"CYP2D6={UM}",
+    "Too little evidence of any effect on hydrocodone exposure or pain relief.",
+    "CPIC makes no recommendation for hydrocodone in this status.", "no recommendation", "no_recommendation")
+add("CPIC", V, "hydrocodone", "CYP2D6", f"CYP2D6={NM}", "Expected hydromorphone formation.",
+    "Use the label's age- or weight-based hydrocodone dose.", "strong", "standard")
+add("CPIC", V, "hydrocodone", "CYP2D6", f"CYP2D6={IM}", "Too little evidence of any effect on hydrocodone exposure or pain relief.",
+    "Use the label's age- or weight-based hydrocodone dose; if it does not relieve pain and an opioid is still needed, choose one that is not codeine or tramadol.",
+    "optional", "monitor")
+add("CPIC", V, "hydrocodone", "CYP2D6", f"CYP2D6={PM}",
+    "Less hydromorphone is formed; whether pain relief is weaker is not established.",
+    "Use the label's age- or weight-based hydrocodone dose; if it does not relieve pain and an opioid is still needed, choose one that is not codeine or tramadol.",
+    "optional", "monitor")
+
+# tropisetron: the same rows and grades as ondansetron (PharmCAT cpic/tropisetron.json at commit
+# 76bfe08c85fc1b63d014445e3d7dd883cf7088cf, CPIC v1.30.0, citation PMID 28002639).
 V = "2016-12 (Bell et al., Clin Pharmacol Ther 2017;102:213)"
-add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={UM}", "Faster ondansetron clearance; higher risk of vomiting.",
-    "Use an antiemetic not mainly cleared by CYP2D6, such as granisetron.", "moderate", "consider_alternative")
-add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={NM}", "Normal ondansetron metabolism.",
-    "Start at the usual recommended dose.", "strong", "standard")
-add("CPIC", V, "ondansetron", "CYP2D6", f"CYP2D6={IM}|{PM}",
-    "Very few data for this CYP2D6 status; no clinical effect shown.",
-    "CPIC makes no graded recommendation for this status; start at the usual recommended dose.",
-    "no recommendation", "standard")
+for drug in ("ondansetron", "tropisetron"):
+    add("CPIC", V, drug, "CYP2D6", f"CYP2D6={UM}", f"Faster {drug} clearance; higher risk of vomiting.",
+        "Use an antiemetic not mainly cleared by CYP2D6, such as granisetron.", "moderate", "consider_alternative")
+    add("CPIC", V, drug, "CYP2D6", f"CYP2D6={NM}", f"Normal {drug} metabolism.",
+        "Start at the usual recommended dose.", "strong", "standard")
+    add("CPIC", V, drug, "CYP2D6", f"CYP2D6={IM}|{PM}",
+        "Very few data for this CYP2D6 status; no clinical effect shown.",
+        "CPIC makes no graded recommendation for this status; start at the usual recommended dose.",
+        "no recommendation", "standard")
+
+# ---------------------------------------------------------------- CPIC, SSRIs and SNRIs (CYP2D6)
+# CPIC 2023 SSRI/SNRI guideline (Bousman et al., PMID 37032427), read per drug in PharmCAT cpic/<drug>.json at
+# commit 76bfe08c85fc1b63d014445e3d7dd883cf7088cf (CPIC v1.30.0); CYP2D6 NM is activity 1.25-2.25 there, UM above.
+V = "2023-04 (Bousman et al., Clin Pharmacol Ther 2023; PMID 37032427)"
+SSRI = {
+    "paroxetine": {
+        UM: ("Faster paroxetine clearance; lower levels and less chance of benefit.",
+             "Choose an antidepressant not mainly cleared by CYP2D6.", "moderate", "consider_alternative"),
+        NM: ("Expected paroxetine clearance; paroxetine itself inhibits CYP2D6 more as the dose rises.",
+             "Start at the usual recommended dose.", "strong", "standard"),
+        IM: ("Slower paroxetine clearance at the start or at low doses; higher levels may cause more side effects.",
+             "Consider a lower starting dose and a slower titration than for normal metabolizers.", "optional", "adjust_dose"),
+        PM: ("Much slower paroxetine clearance; higher levels may cause more side effects.",
+             "Consider halving the starting dose, titrating more slowly and halving the maintenance dose compared with normal metabolizers.",
+             "moderate", "adjust_dose")},
+    "fluvoxamine": {
+        UM: ("No data for CYP2D6 ultrarapid metabolizers.", "CPIC makes no recommendation for this status (no evidence).",
+             "no recommendation", "no_recommendation"),
+        NM: ("Expected fluvoxamine clearance.", "Start at the usual recommended dose.", "strong", "standard"),
+        IM: ("Slower fluvoxamine clearance; higher levels may cause more side effects.",
+             "Start at the usual recommended dose.", "moderate", "standard"),
+        PM: ("Much slower fluvoxamine clearance; higher levels may cause more side effects.",
+             "Consider a starting dose 25-50% lower with a slower titration, or an antidepressant not mainly cleared by CYP2D6.",
+             "optional", "adjust_dose")},
+    "venlafaxine": {
+        UM: ("More conversion to the active metabolite O-desmethylvenlafaxine; its clinical effect is not established.",
+             "No genotype-based change: too little evidence of an effect on response or side effects.",
+             "no recommendation", "standard"),
+        NM: ("Expected venlafaxine metabolism.", "Start at the usual recommended dose.", "strong", "standard"),
+        IM: ("Less conversion to the active metabolite O-desmethylvenlafaxine; its clinical effect is not established.",
+             "No genotype-based change: too little evidence of an effect on response or side effects.",
+             "no recommendation", "standard"),
+        PM: ("Much less conversion to O-desmethylvenlafaxine; the clinical effect is unclear, but this genotype has been linked to side effects.",
+             "Consider another suitable antidepressant not mainly cleared by CYP2D6.", "optional", "consider_alternative")},
+    "vortioxetine": {
+        UM: ("Faster vortioxetine clearance; lower levels and less chance of benefit.",
+             "Choose a drug not mainly cleared by CYP2D6; if vortioxetine is still used, start at the usual dose and titrate by effect and side effects (the maintenance dose may need to be 50% higher or more).",
+             "optional", "consider_alternative"),
+        NM: ("Expected vortioxetine clearance.", "Start at the usual recommended dose.", "strong", "standard"),
+        IM: ("Slower vortioxetine clearance; higher levels may cause more side effects.",
+             "Start at the usual recommended dose.", "moderate", "standard"),
+        PM: ("Much slower vortioxetine clearance; higher levels may cause more side effects.",
+             "Start at half the usual dose (for example 5 mg) and titrate up to at most 10 mg, or choose an antidepressant not mainly cleared by CYP2D6.",
+             "moderate", "adjust_dose")},
+}
+for drug, rows in SSRI.items():
+    for phenotype, (imp, rec, cls, action) in rows.items():
+        add("CPIC", V, drug, "CYP2D6", f"CYP2D6={phenotype}", imp, rec, cls, action)
 
 V = "2017-12 (Goetz et al., Clin Pharmacol Ther 2018;103:770)"
 add("CPIC", V, "tamoxifen", "CYP2D6", f"CYP2D6={UM}|{NM}", "Expected endoxifen formation.",
@@ -412,8 +513,12 @@ for (c9, slco), (imp, rec, cls, action) in FLUV.items():
 
 # ---------------------------------------------------------------- CPIC, CYP2C9: NSAIDs, phenytoin, warfarin
 V = "2020-03 (Theken et al., Clin Pharmacol Ther 2020;108:191)"
-for drug in ("celecoxib", "ibuprofen", "meloxicam", "piroxicam"):
-    long_half_life = drug in ("meloxicam", "piroxicam")
+# flurbiprofen and lornoxicam have celecoxib's rows and grades; tenoxicam has piroxicam's advice but CPIC grades
+# its activity 1 and 0-0.5 rows 'optional' (PharmCAT cpic/<drug>.json at commit
+# 76bfe08c85fc1b63d014445e3d7dd883cf7088cf, CPIC v1.30.0, citation PMID 32189324).
+for drug in ("celecoxib", "flurbiprofen", "ibuprofen", "lornoxicam", "meloxicam", "piroxicam", "tenoxicam"):
+    long_half_life = drug in ("meloxicam", "piroxicam", "tenoxicam")
+    slow_grade = "optional" if drug == "tenoxicam" else "moderate"
     add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=2..2", "Normal NSAID metabolism.",
         "Start at the usual dose; use the lowest effective dose for the shortest time.", "strong", "standard")
     add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=1.5..1.5", "Mildly slower NSAID metabolism; slightly higher exposure.",
@@ -422,10 +527,10 @@ for drug in ("celecoxib", "ibuprofen", "meloxicam", "piroxicam"):
         add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=1..1", "Slower metabolism and markedly longer half-life; more toxicity likely.",
             "Start at 50% of the lowest starting dose and wait for steady state (at least 7 days for meloxicam, about 2 weeks for piroxicam) before raising it, or choose another therapy."
             if drug == "meloxicam" else "Choose an NSAID with a shorter half-life or another therapy not mainly cleared by CYP2C9.",
-            "moderate", "adjust_dose" if drug == "meloxicam" else "consider_alternative")
+            slow_grade, "adjust_dose" if drug == "meloxicam" else "consider_alternative")
         add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=0..0.5", "Much slower metabolism and much longer half-life; high toxicity risk.",
             "Choose another therapy not mainly cleared by CYP2C9, or an NSAID with a shorter half-life.",
-            "moderate", "consider_alternative")
+            slow_grade, "consider_alternative")
     else:
         add("CPIC", V, drug, "CYP2C9", f"activity:CYP2C9=1..1", "Moderately slower metabolism; higher exposure.",
             "Start at the lowest recommended dose and titrate to effect, up to the usual maximum; use the lowest effective dose for the shortest time.",
@@ -514,7 +619,10 @@ add("CPIC", V, MH, "RYR1;CACNA1S", f"RYR1={UNC};CACNA1S={UNC}",
 
 # ---------------------------------------------------------------- CPIC, MT-RNR1, G6PD, CFTR, UGT1A1, IFNL3
 V = "2021-05 (McDermott et al., Clin Pharmacol Ther 2022;111:366)"
-AG = "amikacin,gentamicin,kanamycin,neomycin,streptomycin,tobramycin"
+# dibekacin, netilmicin, paromomycin and plazomicin: the same three rows and grades (PharmCAT cpic/<drug>.json at
+# commit 76bfe08c85fc1b63d014445e3d7dd883cf7088cf, CPIC v1.30.0). ribostamycin is left out: CPIC gives it no
+# RxNorm id.
+AG = "amikacin,dibekacin,gentamicin,kanamycin,neomycin,netilmicin,paromomycin,plazomicin,streptomycin,tobramycin"
 add("CPIC", V, AG, "MT-RNR1", "MT-RNR1=Increased risk of aminoglycoside-induced hearing loss",
     "Very high risk of hearing loss if given an aminoglycoside.",
     "Avoid aminoglycosides unless the infection is severe and no safe, effective alternative exists; then use the lowest dose and shortest course and check hearing often.",
@@ -542,6 +650,42 @@ add("CPIC", V, "rasburicase", "G6PD", "G6PD=Variable",
     "Risk of acute haemolytic anaemia varies: with X-chromosome mosaicism the enzyme activity may be normal or deficient.",
     "The genotype cannot settle G6PD status: measure G6PD enzyme activity first and then follow the advice for the measured phenotype (avoid rasburicase if deficient, use it as usual if normal).",
     "moderate", "monitor")
+
+# The other G6PD drugs of the same guideline, read per drug in PharmCAT cpic/<drug>.json at commit
+# 76bfe08c85fc1b63d014445e3d7dd883cf7088cf (CPIC v1.30.0, citation PMID 36049896). Grades per phenotype
+# (Normal, Deficient, Deficient with CNSHA, Variable): dapsone, pegloticase, tafenoquine strong/strong/strong/moderate;
+# methylene blue, toluidine blue strong/moderate/strong/moderate; nitrofurantoin strong/optional (use with caution
+# and watch for anaemia)/moderate/moderate; primaquine strong/strong (avoid, except the WHO/CDC malaria regimens
+# CPIC names)/strong/moderate.
+G6PD_MEASURE = ("The genotype cannot settle G6PD status: measure G6PD enzyme activity first and then follow the advice "
+                "for the measured phenotype.")
+G6PD_DRUGS = {
+    "dapsone": "strong", "pegloticase": "strong", "tafenoquine": "strong",
+    "methylene blue": "moderate", "toluidine blue": "moderate", "nitrofurantoin": None, "primaquine": None,
+}
+for drug, deficient_grade in G6PD_DRUGS.items():
+    add("CPIC", V, drug, "G6PD", "G6PD=Normal", "Low risk of acute haemolytic anaemia.",
+        f"No reason to avoid {drug} because of G6PD status.", "strong", "standard")
+    if drug == "nitrofurantoin":
+        add("CPIC", V, drug, "G6PD", "G6PD=Deficient", "Medium risk of acute haemolytic anaemia.",
+            "Nitrofurantoin may be used at the standard dose, with caution and close monitoring for anaemia.",
+            "optional", "monitor")
+    elif drug == "primaquine":
+        add("CPIC", V, drug, "G6PD", "G6PD=Deficient",
+            "High risk of acute haemolytic anaemia at the standard (or higher) 14-day anti-relapse doses for P. vivax or P. ovale malaria.",
+            "Do not use primaquine, except where expert malaria guidelines (WHO, CDC) apply: a weekly regimen over 8 weeks for "
+            "radical cure of P. vivax or P. ovale with close monitoring for haemolysis, or a single low dose against P. falciparum "
+            "gametocytes.", "strong", "avoid")
+    else:
+        add("CPIC", V, drug, "G6PD", "G6PD=Deficient", "High risk of acute haemolytic anaemia.",
+            f"Do not use {drug}.", deficient_grade, "avoid")
+    add("CPIC", V, drug, "G6PD", "G6PD=Deficient with CNSHA",
+        "High risk of an acute worsening of the chronic haemolysis.", f"Do not use {drug}.",
+        "moderate" if drug == "nitrofurantoin" else "strong", "avoid")
+    add("CPIC", V, drug, "G6PD", "G6PD=Variable",
+        "Risk of acute haemolytic anaemia varies: with X-chromosome mosaicism the enzyme activity may be normal or deficient.",
+        ("Where G6PD status matters, measure G6PD enzyme activity and then follow the advice for the measured phenotype."
+         if drug == "nitrofurantoin" else G6PD_MEASURE), "moderate", "monitor")
 
 V = "2014-03 (Clancy et al., Clin Pharmacol Ther 2014;95:592)"
 add("CPIC", V, "ivacaftor", "CFTR", "CFTR=ivacaftor responsive in CF patients",
@@ -669,8 +813,20 @@ HEADERS = {
         "# source: CPIC guidelines (cpicpgx.org; the publication named per row in guideline_version); facts as",
         "#   distributed in PyPGx 0.27.0 pypgx/api/data/recommendation-table.csv and cpic-table.csv (RxNorm, ATC:",
         "#   the first ATC code listed).",
-        f"# retrieved: {RETRIEVED}; classifications re-checked 2026-11-29",
+        f"# retrieved: {RETRIEVED}; classifications re-checked 2026-11-29; 25 drugs added {ADDED} (see 'added')",
         "# licence: CPIC guidelines and data CC0-1.0; PyPGx MIT",
+        f"# added ({ADDED}): clomipramine, doxepin, imipramine, trimipramine (CYP2D6 x CYP2C19, amitriptyline's advice),",
+        "#   desipramine (CYP2D6, like nortriptyline), paroxetine, fluvoxamine, venlafaxine, vortioxetine (CYP2D6; CPIC",
+        "#   2023 SSRI/SNRI guideline, PMID 37032427), hydrocodone (CYP2D6), tropisetron (CYP2D6, like ondansetron),",
+        "#   flurbiprofen, lornoxicam, tenoxicam (CYP2C9 activity score), dibekacin, netilmicin, paromomycin, plazomicin",
+        "#   (MT-RNR1), dapsone, methylene blue, nitrofurantoin, pegloticase, primaquine, tafenoquine, toluidine blue",
+        "#   (G6PD; Gammal et al. 2022). Every row and grade read per drug in PharmCAT (github.com/PharmGKB/PharmCAT)",
+        "#   src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines/cpic/<drug>.json at commit",
+        "#   76bfe08c85fc1b63d014445e3d7dd883cf7088cf (2023-08-08, cpicVersion v1.30.0; the newest stored version of",
+        "#   these files); RxNorm ids as in those files' drugid; ATC codes (the first listed) from PyPGx 0.27.0",
+        "#   cpic-table.csv, empty where it gives none (methylene blue, pegloticase, plazomicin, toluidine blue).",
+        "#   Not added: ribostamycin (no RxNorm id in either source); hydralazine, metoprolol, ribavirin (no CPIC",
+        "#   recommendation file in that snapshot; CPIC lists them as provisional in PyPGx 0.27.0 cpic-table.csv).",
         "# classifications checked (2026-11-29) drug by drug against CPIC's database as shipped by PharmCAT",
         "#   (github.com/PharmGKB/PharmCAT): src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines/cpic/<drug>.json",
         "#   at commit 209032d03b03d57e4cdabc531bd33debb0c26b6d (cpicVersion v1.23.0): clopidogrel (population 'CVI ACS",
@@ -707,7 +863,8 @@ HEADERS = {
         "#   NCT01415141).",
         "# source_version: pypgx==0.27.0; PharmCAT commits 209032d03b03d57e4cdabc531bd33debb0c26b6d (CPIC v1.23.0),",
         "#   05473404505229ce76493552a56615ff5d3a017a (CPIC v1.10), d604652f819a6d192a9fd844563c1e920926ae6a,",
-        "#   4cdfc34d990ebb320a9824831a90d136acfabd7b (CPIC v1.28.0; neomycin only)",
+        "#   4cdfc34d990ebb320a9824831a90d136acfabd7b (CPIC v1.28.0; neomycin only),",
+        "#   76bfe08c85fc1b63d014445e3d7dd883cf7088cf (CPIC v1.30.0; the drugs added 2026-12-06)",
         "# condition: ';'-joined GENE=value terms; value = phenotype word(s) joined by '|' (case-insensitive), '*' any",
         "#   called phenotype, activity:GENE=lo..hi (closed activity-score range), or HLA allele status '*57:01 positive'.",
         "#   Rows are tried in order and the first match wins: an activity-score row placed before a phenotype row",
