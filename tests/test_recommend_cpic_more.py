@@ -8,6 +8,7 @@ alternative named), looked for case-insensitively in pgx's own wording.
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from pgx.recommend import guidelines, recommend
@@ -49,6 +50,8 @@ TERTIARY_CASES = [
     ((PM, 0.0), UM, "consider_alternative", "optional", "therapeutic drug monitoring"),
     ((UM, 3.0), NM, "consider_alternative", "optional", "higher target dose"),
     ((UM, 3.0), IM, "consider_alternative", "optional", "therapeutic drug monitoring"),
+    ((UM, 3.0), RM, "consider_alternative", "optional", "therapeutic drug monitoring"),
+    ((UM, 3.0), LPM, "consider_alternative", "optional", "therapeutic drug monitoring"),
 ]
 
 
@@ -188,3 +191,21 @@ def test_drug_codes(drug, rxnorm, atc):
     rows = guidelines(sources=["CPIC"]).filter(drug=drug)
     assert rows.height > 0
     assert set(rows["rxnorm"]) == {rxnorm} and set(rows["atc"]) == {atc}
+
+
+# rows per drug: CPIC's groups as read from the source (TCAs: 4 CYP2C19 groups x 4 CYP2D6 phenotypes; one row per
+# phenotype otherwise; ondansetron-like drugs join IM and PM). With the cases above reaching every group, no row of
+# these drugs is left without a hand-written expectation.
+ROWS_PER_DRUG = {
+    **dict.fromkeys(["clomipramine", "doxepin", "imipramine", "trimipramine"], 16),
+    **dict.fromkeys(["desipramine", "paroxetine", "fluvoxamine", "venlafaxine", "vortioxetine", "hydrocodone"], 4),
+    "tropisetron": 3,
+    **dict.fromkeys(["flurbiprofen", "lornoxicam", "tenoxicam"], 4),
+    **dict.fromkeys(["dibekacin", "netilmicin", "paromomycin", "plazomicin"], 3),
+    **dict.fromkeys(G6PD_GRADES, 4),
+}
+
+
+def test_every_row_of_the_added_drugs_has_a_case():
+    counts = dict(guidelines(sources=["CPIC"]).filter(pl.col("drug").is_in(list(ROWS_PER_DRUG))).group_by("drug").len().iter_rows())
+    assert counts == ROWS_PER_DRUG
