@@ -354,6 +354,18 @@ def test_paroxetine_makes_a_normal_metabolizer_poor_for_codeine():
     assert any("paroxetine (strong CYP2D6 inhibitor)" in reason for reason in row["reasons"])
 
 
+def test_paroxetine_advice_is_read_from_the_genotype_not_its_own_inhibition():
+    # CPIC 2023 SSRI guideline: a CYP2D6 normal metabolizer starts paroxetine at the usual dose;
+    # paroxetine inhibits CYP2D6 for the patient's other drugs (codeine above), not for itself
+    meds = pl.DataFrame({"sample_id": ["s1", "s1"], "drug": ["paroxetine", "codeine"]})
+    out = recommend(calls_frame({"CYP2D6": (NM, 2.0)}), drugs=["paroxetine", "codeine"], medications=meds,
+                    sources=["CPIC"])
+    rows = {r["drug"]: r for r in out.iter_rows(named=True)}
+    assert rows["paroxetine"]["action"] == "standard"
+    assert rows["paroxetine"]["effective_phenotypes"] == ["CYP2D6: Normal Metabolizer (activity score 2)"]
+    assert rows["codeine"]["action"] == "avoid"
+
+
 def test_moderate_inhibitor_halves_the_activity_score():
     meds = pl.DataFrame({"sample_id": ["s1"], "drug": ["duloxetine"]})
     row = one({"CYP2D6": (NM, 2.0)}, "codeine", medications=meds)

@@ -397,16 +397,20 @@ def recommend(
     picked: list[int] = []
     samples: list[str] = []
     for sample, sample_calls in by_sample.items():
-        effects = converter.effects(meds.get(sample, ()))
-        effects_key = tuple(sorted(effects.items()))
+        sample_meds = meds.get(sample, set())
+        effects = converter.effects(sample_meds)
         gene_keys = {gene: _call_key(call) for gene, call in sample_calls.items()}
         for drug, source, drug_rules in tasks:
-            key = (drug, source, effects_key, tuple(gene_keys.get(g, ()) for g in drug_rules[0]["genes"]))
+            # a drug does not phenoconvert its own guidance (paroxetine's advice is read from the
+            # genotype; its inhibition of CYP2D6 changes the advice for the patient's other drugs)
+            drug_effects = converter.effects(sample_meds - {drug}) if drug in sample_meds else effects
+            key = (drug, source, tuple(sorted(drug_effects.items())),
+                   tuple(gene_keys.get(g, ()) for g in drug_rules[0]["genes"]))
             index = index_of.get(key)
             if index is None:
                 index = index_of[key] = len(unique)
-                unique.append(_recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter,
-                                             reference_dir))
+                unique.append(_recommend_one(sample, drug, source, drug_rules, sample_calls, drug_effects,
+                                             converter, reference_dir))
             picked.append(index)
         samples.extend([sample] * len(tasks))
     frame = _frame(unique)
