@@ -243,6 +243,14 @@ def _row(model: GeneModel, match: Match | None, any_called: bool, missing_row: n
     )
 
 
+def _add_warning(frame: pl.DataFrame, code: str, *, only_called: bool = False) -> pl.DataFrame:
+    """Append ``code`` to the (unit-separator-joined) warnings of every row, or of the called ones."""
+    joined = pl.when(pl.col("warnings") == "").then(pl.lit(code)).otherwise(pl.col("warnings") + LIST_SEP + code)
+    if only_called:
+        joined = pl.when(pl.col("diplotype").is_not_null()).then(joined).otherwise(pl.col("warnings"))
+    return frame.with_columns(joined.alias("warnings"))
+
+
 def split_list_columns(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """Turn unit-separator-joined string columns into list columns (empty string -> [])."""
     return frame.with_columns(
@@ -313,10 +321,14 @@ def call_diplotypes(
         frame = pl.DataFrame(_call_gene(model, enc, callset.sample_ids), schema=_TEXT_SCHEMA)
         if reference.unplaced_alleles(gene, genome_build=build, reference_dir=reference_dir):
             # CPIC defines these alleles on GRCh38 only: they cannot be called from these data
-            code = "grch38_only_alleles"
-            frame = frame.with_columns(
-                pl.when(pl.col("warnings") == "").then(pl.lit(code))
-                .otherwise(pl.col("warnings") + LIST_SEP + code).alias("warnings"))
+            frame = _add_warning(frame, "grch38_only_alleles")
+        table = reference.allele_table(gene, reference_dir=reference_dir)
+        structural = table.filter(pl.col("structural"))["allele"].to_list()
+        if structural:
+            # deletions, duplications and hybrids leave no trace a VCF can show: a called
+            # diplotype says it could not have seen them
+            frame = _add_warning(frame, "structural_alleles_not_assessed: " + ", ".join(structural),
+                                 only_called=True)
         frames.append(frame)
     if not frames:
         return pl.DataFrame(schema=DIPLOTYPE_SCHEMA)

@@ -37,6 +37,11 @@ WARNING_TEXT = {
     "novel_and_defined_allele": "A variant that belongs to no known allele was called together with an allele's "
                                 "variant at the same position, so the gene was not called. At:",
     "not_ruled_out": "Alleles not ruled out because positions that define them are missing:",
+    "structural_alleles_not_assessed": "A VCF cannot show gene deletions, duplications or hybrids, so these "
+                                       "structural alleles were not assessed (an outside call from copy-number "
+                                       "or read-based typing can supply them):",
+    "grch38_only_alleles": "Some alleles of this gene are defined on GRCh38 only and could not be called "
+                           "from GRCh37 data.",
 }
 
 _CSS = """
