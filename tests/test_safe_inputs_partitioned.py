@@ -130,9 +130,15 @@ NO_GT = ("{}, field FORMAT/GT: the file has no genotypes: none of its 13 records
          "{} sample(s) (no GT in FORMAT, or every GT is '.')")
 
 
-@pytest.mark.parametrize("indexed", [False, True], ids=["plain", "tabix"])
-def test_files_without_gt_are_refused_by_sample_blocks(tmp_path, indexed):
-    path = _input(tmp_path, _NO_GT_TEXT, "nogt.vcf", indexed)
+def _all_missing(fields):
+    return fields[:9] + ["./." + call[3:] for call in fields[9:]]
+
+
+@pytest.mark.parametrize(("text", "indexed"), [(_NO_GT_TEXT, False), (_NO_GT_TEXT, True),
+                                               (_rewrite(record=_all_missing), True)],
+                         ids=["no-GT-plain", "no-GT-tabix", "every-GT-missing"])
+def test_files_without_gt_are_refused_by_sample_blocks(tmp_path, text, indexed):
+    path = _input(tmp_path, text, "nogt.vcf", indexed)
     for run in (lambda: call_partitioned(path, sample_block=2, parquet_dir=tmp_path / "py-parts"),
                 lambda: report_partitioned(path, tmp_path / "py-out", sample_block=2),
                 lambda: pgx.call(path)):
