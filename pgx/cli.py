@@ -236,9 +236,9 @@ def _call(args: argparse.Namespace) -> int:
     _audit(args, "call", inputs=[args.vcf, args.outside_calls], outputs=[args.output],
            samples=sorted(pseudonyms.values()) if pseudonyms else [])
     if not args.quiet:
-        inferred = "" if args.genome_build else f" inferred from {callset.genome_build_source}"
         print(f"pgx: wrote {calls.height} calls ({calls['sample_id'].n_unique()} samples) to {args.output}; "
-              f"genome build {callset.genome_build}{inferred}", file=sys.stderr)
+              + _build_words(callset.genome_build, None if args.genome_build else callset.genome_build_source),
+              file=sys.stderr)
     return EXIT_OK
 
 
@@ -262,9 +262,14 @@ def _call_partitioned(args: argparse.Namespace) -> int:
            samples=_tokens(pseudonyms))
     if not args.quiet:
         print(f"pgx: {len(run.computed)} partition(s) computed, {len(run.skipped)} already complete; wrote "
-              f"{run.calls.height} calls ({run.calls['sample_id'].n_unique()} samples) to {args.output}",
-              file=sys.stderr)
+              f"{run.calls.height} calls ({run.calls['sample_id'].n_unique()} samples) to {args.output}; "
+              + _build_words(run.genome_build, run.genome_build_source), file=sys.stderr)
     return EXIT_OK
+
+
+def _build_words(build: str, source: str | None) -> str:
+    """``genome build GRCh38 inferred from ...`` (``genome build GRCh38`` when it was given)."""
+    return f"genome build {build}" + (f" inferred from {source}" if source else "")
 
 
 class _Progress:

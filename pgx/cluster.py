@@ -35,8 +35,8 @@ import polars as pl
 from pgx._version import __version__
 from pgx.calling import callable_genes, gene_model, proxy_genes
 from pgx.encode import PAD
-from pgx.exceptions import GenomeBuildError, PgxError, RegionError
-from pgx.io import (detect_genome_build, existing_index, index_vcf, infer_genome_build, read_header, read_vcf,
+from pgx.exceptions import PgxError, RegionError
+from pgx.io import (existing_index, index_vcf, infer_file_genome_build, read_header, read_vcf, require_file_genotypes,
                     require_genotypes)
 from pgx.pipeline import (
     CALL_SCHEMA,
@@ -123,12 +123,18 @@ class PartitionedCalls:
         Names of the partitions computed by this run.
     skipped : tuple of str
         Names of the partitions already complete in ``parquet_dir`` (not recomputed).
+    genome_build : str or None
+        The build the job called in.
+    genome_build_source : str or None
+        How it was inferred (as ``CallSet.genome_build_source``); None when it was given.
     """
 
     calls: pl.DataFrame
     partitions: tuple[Partition, ...]
     computed: tuple[str, ...] = field(default=())
     skipped: tuple[str, ...] = field(default=())
+    genome_build: str | None = None
+    genome_build_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -227,11 +233,23 @@ def _blocks(names: Sequence[str], size: int) -> list[tuple[str, ...]]:
     return [tuple(names[k: k + size]) for k in range(0, len(names), size)]
 
 
-def _unknown_build(path: str) -> GenomeBuildError:
-    """Partitions need the build before any record is read: only the header can give it."""
-    return GenomeBuildError(
-        f"{path}: the genome build is unknown (no ##contig lengths, ##contig assembly= or ##reference naming a "
-        "build in the VCF header); pass genome_build='GRCh38' or 'GRCh37'")
+def _chosen_samples(path: str, names: Sequence[str], samples: Sequence[str | int] | None) -> list[str]:
+    """The requested samples by name (all of the file's by default), each checked to be in it."""
+    if samples is None:
+        return list(names)
+    index = set(names)
+    chosen = [names[s] if isinstance(s, int) else s for s in samples]
+    absent = [k for k, s in enumerate(chosen) if s not in index]
+    if absent:
+        raise ValueError(f"{path}: {len(absent)} requested sample(s) are not in the file "
+                         f"(positions {absent[:10]} of the request)")
+    return chosen
+
+
+def _require_genotypes(path: str, samples: Sequence[str | int] | None) -> None:
+    """Refuse, before anything is written, a file an in-process run refuses for having no
+    sample column or no GT call (the build is checked next, as in one process)."""
+    require_file_genotypes(path, samples=_chosen_samples(path, read_header(path).samples, samples))
 
 
 def plan_partitions(
@@ -256,7 +274,9 @@ def plan_partitions(
     genes : sequence of str, optional
         The genes to call (default: those :func:`pgx.call` calls).
     genome_build : {"GRCh38", "GRCh37"}, optional
-        Detected from the header when not given; needed for the gene regions.
+        Needed for the gene regions; when not given, inferred as :func:`pgx.read_vcf`
+        infers it (:func:`pgx.io.infer_file_genome_build`: the header, else the REF bases
+        at definition positions).
     sample_block : int, default 5000
         Samples per partition.
     by_region : bool, optional
@@ -279,7 +299,7 @@ def plan_partitions(
     RegionError
         If ``by_region=True`` and the file has no index.
     GenomeBuildError
-        If regions are wanted and the build is unknown.
+        If regions are wanted and neither the header nor the REF bases decide the build.
 
     Examples
     --------
@@ -293,16 +313,7 @@ def plan_partitions(
         raise ValueError(f"sample_block: expected a whole number of at least 1, found {sample_block}")
     header = read_header(path)
     require_genotypes(header, path=path)
-    names = list(header.samples)
-    if samples is None:
-        chosen = names
-    else:
-        index = set(names)
-        chosen = [names[s] if isinstance(s, int) else s for s in samples]
-        absent = [k for k, s in enumerate(chosen) if s not in index]
-        if absent:
-            raise ValueError(f"{path}: {len(absent)} requested sample(s) are not in the file "
-                             f"(positions {absent[:10]} of the request)")
+    chosen = _chosen_samples(path, header.samples, samples)
     indexed = index is not None or existing_index(path) is not None
     if by_region is None:
         by_region = indexed
@@ -313,9 +324,7 @@ def plan_partitions(
     if not by_region:
         wanted = tuple(genes) if genes is not None else None
         return [Partition(f"part-{b:05d}-all", b, block, wanted, None) for b, block in enumerate(blocks)]
-    build = detect_genome_build(header, path=path, requested=genome_build)
-    if build is None:
-        raise _unknown_build(path)
+    build = infer_file_genome_build(path, genome_build=genome_build, index=index, reference_dir=reference_dir)[0]
     wanted_genes = list(genes) if genes is not None else (
         callable_genes(reference_dir=reference_dir) + sorted(proxy_genes(reference_dir=reference_dir)))
     regions = {gene: _gene_region(gene, build, reference_dir) for gene in wanted_genes}
@@ -528,10 +537,16 @@ def call_partitioned(
     path = os.path.abspath(os.fspath(path))
     folder = os.path.abspath(os.fspath(parquet_dir)) if parquet_dir is not None else None
     by_region = False if outside_calls is not None else by_region
+    local = distributed is None or workers is not None
+    _require_genotypes(path, samples)
+    # the build first (through an index when there is one), then the folder: a refused input leaves nothing
+    index = None if folder is not None else _job_index(path, by_region, None, local=local)
+    build, build_source = infer_file_genome_build(path, genome_build=genome_build, index=index,
+                                                  reference_dir=reference_dir)
     if folder is not None:
         os.makedirs(folder, exist_ok=True)
-    index = _job_index(path, by_region, folder, local=distributed is None or workers is not None)
-    parts = plan_partitions(path, samples=samples, genes=genes, genome_build=genome_build,
+        index = _job_index(path, by_region, folder, local=local)
+    parts = plan_partitions(path, samples=samples, genes=genes, genome_build=build,
                             sample_block=sample_block, by_region=by_region, reference_dir=reference_dir, index=index)
     blocks: dict[int, tuple[str, ...]] = {}
     for part in parts:
@@ -542,7 +557,7 @@ def call_partitioned(
         missing = set(ordered) - set(pseudonyms)
         if missing:
             raise PgxError(f"{len(missing)} sample(s) have no pseudonym")
-    job = {"path": path, "parquet_dir": folder, "genome_build": genome_build, "assume_reference": assume_reference,
+    job = {"path": path, "parquet_dir": folder, "genome_build": build, "assume_reference": assume_reference,
            "reference_dir": reference_dir, "index": index}
     if folder is not None:
         stat = os.stat(path)
@@ -578,7 +593,8 @@ def call_partitioned(
     combined = _combine([frames[p.name] for p in parts], ordered, pseudonyms)
     computed = tuple(r["name"] for r in results if r["status"] in ("written", "done"))
     skipped = tuple(p.name for p in parts if p.name not in set(computed))
-    return PartitionedCalls(combined, tuple(parts), computed, skipped)
+    return PartitionedCalls(combined, tuple(parts), computed, skipped, build,
+                            None if genome_build else build_source)
 
 
 def _one_line(message: str, limit: int = 300) -> str:
@@ -847,25 +863,24 @@ def report_partitioned(
     distributed = _cluster_module(workers, scheduler)
     path = os.path.abspath(os.fspath(path))
     outdir = os.path.abspath(os.fspath(outdir))
-    require_genotypes(read_header(path), path=path)  # before the folder is made: a sites-only VCF leaves nothing
+    _require_genotypes(path, samples)  # these checks before the folder is made: a refused input leaves nothing
+    by_region = False if outside_calls is not None else by_region
+    index = _job_index(path, by_region, None, local=distributed is None or workers is not None)
+    build, build_source = infer_file_genome_build(path, genome_build=genome_build, index=index,
+                                                  reference_dir=reference_dir)
     try:
         os.makedirs(outdir, exist_ok=True)
     except OSError as exc:
         raise PgxError(f"cannot create the output folder {outdir}: {exc.strerror}") from None
     if not os.access(outdir, os.W_OK | os.X_OK):
         raise PgxError(f"the output folder {outdir} is not writable")
-    by_region = False if outside_calls is not None else by_region
-    index = _job_index(path, by_region, None, local=distributed is None or workers is not None)
-    parts = plan_partitions(path, samples=samples, genes=genes, genome_build=genome_build,
+    parts = plan_partitions(path, samples=samples, genes=genes, genome_build=build,
                             sample_block=sample_block, by_region=by_region, reference_dir=reference_dir, index=index)
     grouped: dict[int, list[Partition]] = {}
     for part in parts:
         grouped.setdefault(part.block, []).append(part)
     blocks = [_Block(f"block-{b:05d}", group[0].samples, tuple(group)) for b, group in sorted(grouped.items())]
     ordered = [s for block in blocks for s in block.samples]
-    build, build_source = infer_genome_build(read_header(path), path=path, requested=genome_build)
-    if build is None:
-        raise _unknown_build(path)
     outside = None if outside_calls is None else _outside_calls_frame(outside_calls, ordered)
     meds = read_medications(medications) if isinstance(medications, (str, os.PathLike)) else medications
     if pseudonyms is not None:
@@ -877,7 +892,7 @@ def report_partitioned(
                       input_name=None if pseudonyms is not None else os.path.basename(path),
                       run_date=datetime.date.today(), cohort={"samples": len(ordered)},
                       date_precision="day" if pseudonyms is None else "year", audit_chain_head=audit_chain_head)
-    job = {"path": path, "parquet_dir": None, "genome_build": genome_build, "assume_reference": assume_reference,
+    job = {"path": path, "parquet_dir": None, "genome_build": build, "assume_reference": assume_reference,
            "reference_dir": reference_dir, "index": index, "outdir": outdir, "formats": list(formats), "force": force,
            "drugs": None if drugs is None else list(drugs), "meta": meta}
 

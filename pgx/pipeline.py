@@ -21,8 +21,9 @@ from pgx.calling import (
     read_outside_calls,
 )
 from pgx.io import read_vcf, require_genotypes, variant_only_reason
+from pgx.io._probe import _unknown_build_error
 from pgx.phenotype import INDETERMINATE, gene_phenotypes
-from pgx.exceptions import GenomeBuildError, PgxError, ReferenceDataError, VariantOnlyInputWarning
+from pgx.exceptions import PgxError, ReferenceDataError, VariantOnlyInputWarning
 from pgx.reference import genes as reference_genes
 
 __all__ = ["call", "read_genotypes", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications",
@@ -269,10 +270,7 @@ def read_genotypes(path: str | os.PathLike[str], *, samples: Sequence[str] | Non
     callset = read_vcf(path, samples=samples, genome_build=genome_build)
     require_genotypes(callset)
     if callset.genome_build is None:
-        raise GenomeBuildError(
-            f"{os.fspath(path)}: the genome build of the calls is unknown: the header has no ##contig lengths, "
-            "##contig assembly= or ##reference naming a build, and the REF bases at the definition positions "
-            "do not decide it; pass genome_build='GRCh38' or 'GRCh37'")
+        raise _unknown_build_error(path)
     return callset
 
 

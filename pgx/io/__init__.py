@@ -6,8 +6,10 @@
 from pgx.io._checks import require_genotypes, variant_only_reason
 from pgx.io._deidentify import deidentify_vcf
 from pgx.io._index import existing_index, index_vcf
+from pgx.io._probe import infer_file_genome_build, require_file_genotypes
 from pgx.io._header import FieldDef, VcfHeader, detect_genome_build, infer_genome_build, parse_header
 from pgx.io._vcf import iter_vcf, read_header, read_vcf
 
 __all__ = ["read_vcf", "iter_vcf", "read_header", "deidentify_vcf", "VcfHeader", "FieldDef", "parse_header", "detect_genome_build",
-           "infer_genome_build", "index_vcf", "existing_index", "require_genotypes", "variant_only_reason"]
+           "infer_genome_build", "index_vcf", "existing_index", "require_genotypes", "variant_only_reason",
+           "require_file_genotypes", "infer_file_genome_build"]

@@ -52,10 +52,15 @@ def require_genotypes(callset: CallSet | VcfHeader, *, path: str | None = None) 
             "the file has no genotypes: it has no sample columns (a sites-only VCF); "
             "pgx calls star alleles from each sample's GT", path=where, field="FORMAT/GT")
     if n_variants and not np.any(callset.genotypes >= 0):
-        raise NoGenotypesError(
-            f"the file has no genotypes: none of its {n_variants} records has a GT call for any of "
-            f"its {n_samples} sample(s) (no GT in FORMAT, or every GT is '.')",
-            path=where, field="FORMAT/GT")
+        raise _no_calls_error(n_variants, n_samples, where)
+
+
+def _no_calls_error(n_variants: int, n_samples: int, path: str | None) -> NoGenotypesError:
+    """The error of a file whose ``n_variants`` records hold no GT call for its ``n_samples`` samples."""
+    return NoGenotypesError(
+        f"the file has no genotypes: none of its {n_variants} records has a GT call for any of "
+        f"its {n_samples} sample(s) (no GT in FORMAT, or every GT is '.')",
+        path=path, field="FORMAT/GT")
 
 
 def variant_only_reason(callset: CallSet, genome_build: str, *, reference_dir: str | None = None) -> str | None:
