@@ -106,3 +106,6 @@ def test_cyp2d6_star4_carrier_in_a_variant_only_file_with_assume_reference(tmp_p
     row = pgx.call(str(path), genes=["CYP2D6"], assume_reference=True).row(0, named=True)
     assert row["diplotype"] == "*1/*4"
     assert row["phenotype"] == "Intermediate Metabolizer"
+    # a VCF cannot show the *5 deletion or duplications: the call says so
+    note = next(w for w in row["warnings"] if w.startswith("structural_alleles_not_assessed: "))
+    assert "*5" in note.split(": ", 1)[1].split(", ")
