@@ -104,3 +104,45 @@ def test_every_cpic_diplotype_gets_cpics_phenotype(gene):
         if got != phenotype:
             wrong.append((a, b, phenotype, got))
     assert not wrong, f"{len(wrong)} of {len(src['diplotypes'])} diplotypes differ, e.g. {wrong[:3]}"
+
+
+# ---------------------------------------------------------------- CYP2D6 functions, pinned by hand
+# The pinned PharmCAT copy lacks phenotype/CYP2D6.json (over the snapshot's 4 MiB), so pgx's
+# CYP2D6 functions come from PyPGx 0.27.0. These are CPIC's, transcribed by hand from PharmCAT's
+# phenotype/cpic/CYP2D6.json (commit 0c6123b6, CPIC data version 2024-03-25-16-13, the newest
+# stored copy): function and activity value of every single-copy allele it lists.
+_CYP2D6 = {
+    ("Normal function", 1.0): "*1 *2 *27 *33 *34 *35 *39 *45 *46 *48 *53",
+    ("Decreased function", 0.5): "*14 *17 *29 *49 *50 *54 *55 *59",
+    ("Decreased function", 0.25): "*9 *10 *32 *41 *52 *91 *109 *119 *132",
+    ("No function", 0.0): "*3 *4 *5 *6 *7 *8 *11 *12 *13 *15 *18 *19 *20 *21 *31 *36 *38 *40 *42 *44 *47 *51 "
+                          "*56 *60 *62 *68 *69 *81 *92 *96 *99 *100 *101 *114 *120 *124 *129 *143 *144 *156 *161",
+    ("Uncertain function", None): "*22 *23 *24 *25 *26 *28 *30 *37 *43 *61 *63 *64 *65 *70 *71 *72 *75 *83 *84 *87 "
+                                  "*88 *89 *90 *93 *94 *95 *97 *98 *106 *110 *111 *112 *113 *123 *128 *130 *131 "
+                                  "*133 *134 *135 *136 *137 *138 *141 *142 *145 *146 *147 *154 *162",
+    ("Unknown function", None): "*58 *73 *74 *82 *85 *86 *102 *103 *104 *105 *107 *108 *115 *116 *117 *118 *121 "
+                                "*122 *125 *126 *127 *139 *140 *148 *149 *152 *153 *155 *157 *158 *159 *160 *163",
+}
+
+
+def test_cyp2d6_functions_and_activity_values_are_cpics():
+    table = {a: (f, v) for a, f, v in reference.allele_table("CYP2D6").select("allele", "function", "activity_value")
+             .iter_rows()}
+    wrong, checked = [], 0
+    for (function, value), names in _CYP2D6.items():
+        for name in names.split():
+            if name in table:
+                checked += 1
+                if table[name] != (function, value):
+                    wrong.append((name, table[name], (function, value)))
+    assert checked >= 150 and not wrong, wrong
+
+
+def test_cyp2d6_activity_score_bins_are_cpics():
+    # CPIC/DPWG CYP2D6 genotype-to-phenotype consensus (Caudle et al., Clin Transl Sci 2020;13:116,
+    # doi:10.1111/cts.12692): 0 poor; 0 < AS < 1.25 intermediate; 1.25-2.25 normal; > 2.25 ultrarapid
+    rules = gene_phenotypes("CYP2D6")
+    expected = {0.0: "Poor Metabolizer", 0.25: "Intermediate Metabolizer", 1.0: "Intermediate Metabolizer",
+                1.25: "Normal Metabolizer", 2.25: "Normal Metabolizer", 2.5: "Ultrarapid Metabolizer",
+                3.0: "Ultrarapid Metabolizer"}
+    assert {score: rules.phenotype_for_score(score) for score in expected} == expected

@@ -487,6 +487,9 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
         if fn is not None and gene not in PREVIOUS_WORDS and core in fn:
             function, value = fn[core]
             source = "CPIC" + (f" ({core})" if core != name else "")
+        elif fn is None and gene == "CYP2D6" and name in cpic_source.cyp2d6_2024():
+            function, value = cpic_source.cyp2d6_2024()[name]
+            source = cpic_source.CYP2D6_2024_SOURCE
         elif words.get(name, name) in prev["functions"]:
             function, value, _ = prev["functions"][words.get(name, name)]
             source = "previous build (PyPGx 0.27.0)"
@@ -529,7 +532,10 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
     info.append(["cpic_data_version", src["version"]])
     pv = cpic_source.phenotype_version(root, gene)
     note = (f"CPIC data version {src['version']} (definitions, {src['build']})"
-            + (f", {pv} (functions/phenotypes)" if pv else ", functions and phenotype rules from the previous build "
+            + (f", {pv} (functions/phenotypes)" if pv else
+               f", functions from {cpic_source.CYP2D6_2024_SOURCE} and activity-score bins from the previous build "
+               "(the pinned copy has no phenotype file for this gene; see alleles.tsv column source)" if gene == "CYP2D6"
+               else ", functions and phenotype rules from the previous build "
                "(the pinned copy has no phenotype file for this gene)"))
     return {"positions": positions, "definitions": definitions, "alleles": allele_rows, "phenotypes": rules,
             "kind": kind, "info": info, "note": note}

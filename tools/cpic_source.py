@@ -141,3 +141,28 @@ def diplotype_phenotypes(root: Path, gene: str) -> list[tuple[list[str], str, fl
 def phenotype_version(root: Path, gene: str) -> str | None:
     p = phenotype_file(root, gene)
     return None if p is None else p.get("version")
+
+
+# CYP2D6's phenotype file is over the 4 MiB a fetched snapshot keeps. CPIC's CYP2D6 functions
+# and activity values, transcribed by hand from the newest stored copy of PharmCAT's
+# phenotype/cpic/CYP2D6.json (commit 0c6123b692d07a362d34c7b61d6a9bab779f7ad6, CPIC data
+# version 2024-03-25-16-13; read through the code-search index): every single-copy allele.
+CYP2D6_2024_SOURCE = ("CPIC 2024-03-25 (PharmCAT phenotype/cpic/CYP2D6.json, commit "
+                      "0c6123b692d07a362d34c7b61d6a9bab779f7ad6)")
+CYP2D6_2024 = {
+    ("Normal function", 1.0): "*1 *2 *27 *33 *34 *35 *39 *45 *46 *48 *53",
+    ("Decreased function", 0.5): "*14 *17 *29 *49 *50 *54 *55 *59",
+    ("Decreased function", 0.25): "*9 *10 *32 *41 *52 *91 *109 *119 *132",
+    ("No function", 0.0): "*3 *4 *5 *6 *7 *8 *11 *12 *13 *15 *18 *19 *20 *21 *31 *36 *38 *40 *42 *44 *47 *51 *56 "
+                          "*60 *62 *68 *69 *81 *92 *96 *99 *100 *101 *114 *120 *124 *129 *143 *144 *156 *161",
+    ("Uncertain function", None): "*22 *23 *24 *25 *26 *28 *30 *37 *43 *61 *63 *64 *65 *70 *71 *72 *75 *83 *84 *87 *88 "
+                                  "*89 *90 *93 *94 *95 *97 *98 *106 *110 *111 *112 *113 *123 *128 *130 *131 *133 "
+                                  "*134 *135 *136 *137 *138 *141 *142 *145 *146 *147 *154 *162",
+    ("Unknown function", None): "*58 *73 *74 *82 *85 *86 *102 *103 *104 *105 *107 *108 *115 *116 *117 *118 *121 *122 "
+                                "*125 *126 *127 *139 *140 *148 *149 *152 *153 *155 *157 *158 *159 *160 *163",
+}
+
+
+def cyp2d6_2024() -> dict[str, tuple[str, float | None]]:
+    """Allele -> (function, activity value) of :data:`CYP2D6_2024`."""
+    return {name: key for key, names in CYP2D6_2024.items() for name in names.split()}
