@@ -221,6 +221,11 @@ def test_open_alleles_reach_the_html_report(tmp_path):
     html = (out / "S1.html").read_text()
     assert "Alleles not ruled out because positions that define them are missing:" in html
     assert "*2 (rs1799853" in html
+    # the genes table gives the count, not a wall of text; the list is in its own section
+    genes_table = html.split('<section id="genes">', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'not ruled out \((\d+), listed under "Not called or uncertain"\)', genes_table)
+    assert "*2 (rs1799853" not in genes_table
+    assert "*2 (rs1799853" in html.split('<section id="not-called">', 1)[1]
 
 
 def test_repeated_novel_record_is_a_duplicate_not_a_contradiction(tmp_path):

@@ -115,12 +115,28 @@ def _functions(gene: GeneResult) -> str:
     return _e(" / ".join(parts)) if parts else "&#8212;"
 
 
+_NOTE_WIDTH = 80  # a longer "code: detail" note shows its count here, in full under "Not called or uncertain"
+
+
+def _short_note(warning: str) -> str:
+    """A warning for the genes table: the code in words, with its detail when short, else how many
+    items the detail lists (the full text is in the "Not called or uncertain" section)."""
+    code, _, detail = warning.partition(": ")
+    words = _e(code.replace("_", " "))
+    if not detail:
+        return words
+    if len(detail) <= _NOTE_WIDTH:
+        return f"{words}: {_e(detail)}"
+    count = len([part for part in detail.split("; " if "; " in detail else ", ") if part])
+    return f"{words} ({count}, listed under \"Not called or uncertain\")"
+
+
 @lru_cache(maxsize=1 << 14)
 def _gene_row(g: GeneResult) -> str:
     # a cohort repeats gene results (shared objects): each row is rendered once
     diplotype = (_e(g.diplotype) if g.called
                  else '<span class="not-called">not called</span>')
-    notes = ", ".join(_e(w.replace("_", " ")) for w in g.warnings) or ""
+    notes = ", ".join(_short_note(w) for w in g.warnings) or ""
     return (f"<tr><td>{_e(g.gene)}</td><td>{diplotype}</td><td>{_or_dash(g.phenotype)}</td>"
             f'<td class="num">{_score(g.activity_score)}</td><td>{_functions(g)}</td><td>{notes}</td></tr>\n')
 
