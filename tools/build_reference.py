@@ -412,7 +412,6 @@ CPIC_GENES = [g for g in GENES if g != "MT-RNR1"]  # MT-RNR1 has no CPIC definit
 # Genes whose PharmCAT phenotype file is missing from the pinned copy (over the 4 MiB the snapshot
 # keeps: CYP2D6, G6PD, RYR1) or lists no diplotypes (IFNL3): functions and phenotype rules are
 # kept from the previous build (PyPGx 0.27.0 + PharmCAT 2025-03 corrections), marked per row.
-PREVIOUS_WORDS: dict[str, dict[str, str]] = {}
 # IFNL3: CPIC's phenotype file gives functions but no diplotypes; the previous build's rule rows
 # are kept with their function words renamed to CPIC's.
 RULE_WORDS = {"IFNL3": {"Favorable Response": "Favorable response allele",
@@ -450,7 +449,7 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
             hit = hit or lift.get((p["pos"], p["ref"], alt)) or lift.get((p["pos"], p["genome_ref"], alt))
         pos37, ref37 = hit if hit else ("", "")
         p37[k] = pos37
-        if hit and len(p["genome_ref"]) > 1 or hit and len(ref37) != len(p["genome_ref"]):
+        if hit and (len(p["genome_ref"]) > 1 or len(ref37) != len(p["genome_ref"])):
             ref37 = p["genome_ref"]  # indels: PyPGx's GRCh37 allele is not the anchored VCF REF
         positions.append([p["chrom"], p["pos"], pos37, p["ref"], ",".join(p["alts"]), p["rsid"],
                           _variant_type(p["ref"], p["alts"]), p["genome_ref"], ref37, p["cpic_pos"], p["hgvs"]])
@@ -473,25 +472,24 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
                                 "" if cpic is None else cpic, str(is_wobble).lower()])
     # functions: CPIC's phenotype file, or the previous build's where the copy lacks the file
     fn = cpic_source.functions(root, gene)
-    words = PREVIOUS_WORDS.get(gene, {})
     allele_rows = []
     names = list(src["order"])
     extra = [n for n in (fn or {}) if n not in names]
-    if fn is None or gene in PREVIOUS_WORDS:
+    if fn is None:
         extra += [n for n, v in prev["functions"].items() if v[2] and n not in names]  # structural, outside calls
     for name in names + extra:
         core = src["suballeles"].get(name, name)
-        structural = name in src["structural"] or (name not in names and
-                                                   (fn is None or gene in PREVIOUS_WORDS or True) and
-                                                   prev["functions"].get(name, (None, None, False))[2])
-        if fn is not None and gene not in PREVIOUS_WORDS and core in fn:
+        # not in CPIC's definitions: structural where the previous build says so (deletions, hybrids)
+        structural = name in src["structural"] or (
+            name not in names and prev["functions"].get(name, (None, None, False))[2])
+        if fn is not None and core in fn:
             function, value = fn[core]
             source = "CPIC" + (f" ({core})" if core != name else "")
         elif fn is None and gene == "CYP2D6" and name in cpic_source.cyp2d6_2024():
             function, value = cpic_source.cyp2d6_2024()[name]
             source = cpic_source.CYP2D6_2024_SOURCE
-        elif words.get(name, name) in prev["functions"]:
-            function, value, _ = prev["functions"][words.get(name, name)]
+        elif name in prev["functions"]:
+            function, value, _ = prev["functions"][name]
             source = "previous build (PyPGx 0.27.0)"
         else:
             function, value, source = "", None, "none: no function in the pinned source"
