@@ -52,3 +52,20 @@ def test_usage_error_exits_2():
     out = _run("summary")
     assert out.returncode == 2
     assert "required: VCF" in out.stderr
+
+
+def test_unknown_sample_is_named_and_unindexed_bcf_is_quiet(tmp_path):
+    """`--sample NOPE` names NOPE; an unindexed BCF prints no htslib index noise."""
+    import pysam
+
+    bcf = str(tmp_path / "example.bcf")
+    with pysam.VariantFile(pgx.example_vcf()) as inp, pysam.VariantFile(bcf, "wb", header=inp.header) as out:
+        for rec in inp:
+            out.write(rec)
+    bad = run_pgx("call", bcf, "--samples", "NOPE", "-o", str(tmp_path / "calls.tsv"))
+    assert bad.returncode == 2
+    assert "'NOPE' is not a sample of" in bad.stderr
+    assert "[E::" not in bad.stderr
+    good = run_pgx("call", bcf, "-o", str(tmp_path / "calls.tsv"))
+    assert good.returncode == 0, good.stderr
+    assert "[E::" not in good.stderr and "idx_find_and_load" not in good.stderr

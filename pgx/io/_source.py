@@ -291,10 +291,13 @@ def open_bcf(path: str, region: tuple[str, int | None, int | None] | None):
     """Return (header text, LineSource) for a BCF file, optionally restricted to a region."""
     import pysam
 
+    verbosity = pysam.set_verbosity(0)  # an unindexed BCF makes htslib print [E::idx_find_and_load]
     try:
         handle = pysam.VariantFile(path)
     except (OSError, ValueError) as exc:
         raise VcfFormatError(f"cannot be read as BCF: {exc}", path=path) from None
+    finally:
+        pysam.set_verbosity(verbosity)
     header = str(handle.header)
     if region is None:
         records = handle.fetch() if handle.index is not None else iter(handle)

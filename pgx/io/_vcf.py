@@ -279,7 +279,7 @@ class _Reader:
                 column = index[sample]
             else:
                 raise ValueError(
-                    f"samples[{out}] is not a sample of {self.path} ({len(names)} samples); "
+                    f"samples[{out}] = {sample!r} is not a sample of {self.path} ({len(names)} samples); "
                     "give sample names as in the #CHROM line or 0-based indexes"
                 )
             if mapping[column] >= 0:
