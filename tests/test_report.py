@@ -254,6 +254,23 @@ def test_fhir_bundle_follows_the_genomics_reporting_ig(frames, meta):
     assert _codes(phenotype(by_drug["codeine"])[0]) == {(loinc, "LA9657-3")}  # effective: poor
     assert phenotype(by_drug["codeine"])[0]["text"] == "CYP2D6: Poor Metabolizer"
     assert _codes(phenotype(by_drug["simvastatin"])[0]) == {(loinc, "LA25394-0")}  # poor function
+    # the phenotype again in the predicted-phenotype component (LOINC 53040-2)
+    predicted = [c["valueCodeableConcept"] for c in by_drug["codeine"]["component"]
+                 if _codes(c["code"]) == {(loinc, "53040-2")}]
+    assert [p["text"] for p in predicted] == ["CYP2D6: Poor Metabolizer"]
+    assert _codes(predicted[0]) == {(loinc, "LA9657-3")}
+    # drugs coded with RxNorm, genes with HGNC (ids as CPIC's drug and gene tables list them:
+    # codeine RxNorm 2670, clopidogrel 32968; CYP2D6 HGNC:2625, CYP2C19 HGNC:2621, TPMT HGNC:12014)
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    drug_codes = {d: next(_codes(c["valueCodeableConcept"]) for c in i["component"]
+                          if _codes(c["code"]) == {(loinc, "51963-7")}) for d, i in by_drug.items()}
+    assert drug_codes["codeine"] == {(rxnorm, "2670")} and drug_codes["clopidogrel"] == {(rxnorm, "32968")}
+    hgnc = "http://www.genenames.org/geneId"
+    gene_codes = {g["valueCodeableConcept"]["text"].split()[0]:
+                  next(_codes(c["valueCodeableConcept"]) for c in g["component"]
+                       if _codes(c["code"]) == {(loinc, "48018-6")}) for g in genotypes}
+    assert gene_codes == {"CYP2C19": {(hgnc, "HGNC:2621")}, "CYP2D6": {(hgnc, "HGNC:2625")},
+                          "SLCO1B1": {(hgnc, "HGNC:10959")}, "TPMT": {(hgnc, "HGNC:12014")}}
     # tasks: avoid / consider_alternative coded LA26421-0, others uncoded
     task_codes = {t["description"].split(":")[0]: _codes(t.get("code", {})) for t in tasks}
     assert task_codes["codeine"] == task_codes["clopidogrel"] == {(loinc, "LA26421-0")}
@@ -289,6 +306,13 @@ def test_fhir_bundle_is_deterministic_and_references_resolve(frames, meta):
     (lambda b: b["entry"][-1]["resource"].update(status="draft"), "expected status 'requested'"),
     (lambda b: b["entry"][-1]["resource"]["code"]["coding"][0].update(code="LA0000-0"), "not from LL4049-4"),
     (lambda b: b["entry"][1].update(fullUrl="urn:uuid:not-a-uuid"), "is not urn:uuid"),
+    (lambda b: [c["valueCodeableConcept"]["coding"][0].update(code="CYP2D6") for e in b["entry"]
+                for c in e["resource"].get("component", []) if c["code"]["coding"][0]["code"] == "48018-6"],
+     "must be an HGNC id"),
+    (lambda b: [e["resource"].update(component=[c for c in e["resource"]["component"]
+                                                if c["code"]["coding"][0]["code"] != "53040-2"])
+                for e in b["entry"] if "therapeutic-implication" in e["resource"].get("meta", {}).get("profile", [""])[0]],
+     "predicted-phenotype"),
 ])
 def test_check_fhir_bundle_catches_broken_rules(breakage, message, frames, meta):
     calls, recs = frames

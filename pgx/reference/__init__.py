@@ -3,7 +3,7 @@
 This package is the only reader of the reference folder.
 """
 
-from pgx.reference._genome import contig_lengths, normalize_contig
+from pgx.reference._genome import contig_lengths, gene_ids, normalize_contig
 from pgx.reference._manifest import reference_version, verify_manifest
 from pgx.reference._paths import reference_dir
 from pgx.reference._tables import (
@@ -21,6 +21,7 @@ __all__ = [
     "allele_definitions",
     "allele_table",
     "contig_lengths",
+    "gene_ids",
     "gene_info",
     "genes",
     "normalize_contig",

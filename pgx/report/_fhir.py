@@ -22,6 +22,8 @@ from importlib import resources
 from typing import Any, Iterator
 
 from pgx.exceptions import PgxError
+from pgx.recommend import guidelines
+from pgx.reference import gene_ids
 from pgx.report._base import DrugResult, Format, GeneResult, ReportError, SampleReport, format_score
 
 __all__ = ["FhirFormat", "MissingDependencyError", "check_fhir_bundle", "fhir_bundle", "fhir_terminology"]
@@ -30,6 +32,7 @@ __all__ = ["FhirFormat", "MissingDependencyError", "check_fhir_bundle", "fhir_bu
 AUDIT_CHAIN_HEAD_SYSTEM = "urn:pgx:audit-chain-head"
 _NAMESPACE = uuid.UUID("6f1c8f0e-4a4b-5c7e-9a51-0c1f2d3e4b5a")
 _UUID_URL = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_HGNC = re.compile(r"^HGNC:[0-9]+$")
 
 
 class MissingDependencyError(PgxError, ImportError):
@@ -117,10 +120,35 @@ def _observation(resource_id: str, profile: str, code_key: str, report: SampleRe
     }
 
 
+@lru_cache(maxsize=64)
+def _gene_concept(gene: str) -> dict[str, Any]:
+    """The gene-studied value: the HGNC id where the reference data has one, and the symbol."""
+    try:
+        hgnc = gene_ids(gene)["hgnc_id"]
+    except PgxError:
+        return {"text": gene}
+    return {"coding": [{"system": _terms()["systems"]["hgnc"], "code": hgnc, "display": gene}], "text": gene}
+
+
+@lru_cache(maxsize=1)
+def _rxnorm_codes() -> dict[str, str]:
+    """Drug name -> RxNorm concept id, from the guideline tables (every source's rows)."""
+    table = guidelines()
+    return {d: r for d, r in zip(table["drug"].to_list(), table["rxnorm"].to_list()) if r}
+
+
+def _medication_concept(drug: str) -> dict[str, Any]:
+    """The medication-assessed value: the RxNorm concept where the guideline tables have one."""
+    rxnorm = _rxnorm_codes().get(drug)
+    if rxnorm is None:
+        return {"text": drug}
+    return {"coding": [{"system": _terms()["systems"]["rxnorm"], "code": rxnorm, "display": drug}], "text": drug}
+
+
 def _gene_components(gene: str, build: str) -> list[dict[str, Any]]:
     code, display = _terms()["genome_builds"][build]
     return [
-        {"code": _concept("gene_studied"), "valueCodeableConcept": {"text": gene}},
+        {"code": _concept("gene_studied"), "valueCodeableConcept": _gene_concept(gene)},
         {"code": _concept("reference_assembly"),
          "valueCodeableConcept": {"coding": [{"system": _terms()["systems"]["loinc"], "code": code,
                                               "display": display}]}},
@@ -254,7 +282,9 @@ def fhir_bundle(report: SampleReport) -> dict[str, Any]:
         obs["derivedFrom"] = derived
         components = [{"code": _concept("therapeutic_implication"), "valueCodeableConcept": _phenotype_concept(p)}
                       for p in drug.effective_phenotypes]
-        components.append({"code": _concept("medication_assessed"), "valueCodeableConcept": {"text": drug.drug}})
+        components += [{"code": _concept("predicted_phenotype"), "valueCodeableConcept": _phenotype_concept(p)}
+                       for p in drug.effective_phenotypes]
+        components.append({"code": _concept("medication_assessed"), "valueCodeableConcept": _medication_concept(drug.drug)})
         components.append(_conclusion(_drug_note(drug)))
         obs["component"] = components
         resources_.append(obs)
@@ -378,10 +408,11 @@ def check_fhir_bundle(bundle: dict[str, Any]) -> None:
     Checks: every entry's ``fullUrl`` is ``urn:uuid:<id>`` and unique; every reference
     resolves inside the bundle; Observations carry the *laboratory* and *GE* categories
     once each, the profile's code (genotype 84413-4, haplotype 84414-2,
-    therapeutic-implication from tbd-codes-cs) and a gene-studied component (48018-6);
-    implications have no value, derive from genotypes or haplotypes and name the
-    medication assessed (51963-7), and their coded phenotypes come from
-    genetic-therapeutic-implications-vs; Tasks are ``requested``/``proposal`` with an
+    therapeutic-implication from tbd-codes-cs) and a gene-studied component (48018-6,
+    coded with an HGNC id where coded); implications have no value, derive from genotypes
+    or haplotypes, name the medication assessed (51963-7, coded with an RxNorm concept id
+    where coded), carry each phenotype in a predicted-phenotype component (53040-2), and
+    their coded phenotypes come from genetic-therapeutic-implications-vs; Tasks are ``requested``/``proposal`` with an
     LL4049-4 code if any and a reason that is an implication; molecular-biomarker
     Observations (tumour section) are TMB (94076-7, valueQuantity in 1/1000000{Base}) or
     MSI (81695-9, a LOINC MSI answer) with the biomarker-category category; the single
@@ -476,11 +507,20 @@ def check_fhir_bundle(bundle: dict[str, Any]) -> None:
                     problems.append(f"{where}: derivedFrom must list genotype or haplotype Observations")
                 if "51963-7" not in component_codes:
                     problems.append(f"{where}: no medication-assessed (51963-7) component")
+                if component_codes.count("53040-2") != component_codes.count("therapeutic-implication"):
+                    problems.append(f"{where}: each phenotype needs a predicted-phenotype (53040-2) component")
                 for component in components:
-                    if _has_coding(component.get("code"), tbd, "therapeutic-implication"):
+                    value = component.get("valueCodeableConcept") or {}
+                    if _has_coding(component.get("code"), loinc, "51963-7"):
+                        if any(c.get("system") != systems["rxnorm"] or not str(c.get("code", "")).isdigit()
+                               for c in value.get("coding", [])):
+                            problems.append(f"{where}: medication-assessed coding must be an RxNorm concept id")
+                for component in components:
+                    if (_has_coding(component.get("code"), tbd, "therapeutic-implication")
+                            or _has_coding(component.get("code"), loinc, "53040-2")):
                         value = component.get("valueCodeableConcept")
                         if not value:
-                            problems.append(f"{where}: therapeutic-implication component without a value")
+                            problems.append(f"{where}: phenotype component without a value")
                         for coding in (value or {}).get("coding", []):
                             if coding.get("system") != loinc or coding.get("code") not in allowed_phenotypes:
                                 problems.append(f"{where}: phenotype code {coding.get('code')!r} is not in "
@@ -490,6 +530,12 @@ def check_fhir_bundle(bundle: dict[str, Any]) -> None:
                     problems.append(f"{where}: a genotype or haplotype needs valueCodeableConcept")
                 if "48018-6" not in component_codes:
                     problems.append(f"{where}: no gene-studied (48018-6) component")
+                for component in components:
+                    if _has_coding(component.get("code"), loinc, "48018-6"):
+                        codings = (component.get("valueCodeableConcept") or {}).get("coding", [])
+                        if any(c.get("system") != systems["hgnc"] or not _HGNC.match(str(c.get("code", "")))
+                               for c in codings):
+                            problems.append(f"{where}: gene-studied coding must be an HGNC id (HGNC:<n>)")
                 for r in resource.get("derivedFrom", []):
                     if profile_of(resolved(r)) != profiles["haplotype"]:
                         problems.append(f"{where}: derivedFrom {r.get('reference')!r} is not a haplotype")
