@@ -472,6 +472,7 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
                                 "" if cpic is None else cpic, str(is_wobble).lower()])
     # functions: CPIC's phenotype file, or the previous build's where the copy lacks the file
     fn = cpic_source.functions(root, gene)
+    supplement = cpic_source.supplement_functions(gene) if fn is None else None
     allele_rows = []
     names = list(src["order"])
     extra = [n for n in (fn or {}) if n not in names]
@@ -488,6 +489,9 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
         elif fn is None and gene == "CYP2D6" and name in cpic_source.cyp2d6_2024():
             function, value = cpic_source.cyp2d6_2024()[name]
             source = cpic_source.CYP2D6_2024_SOURCE
+        elif supplement is not None and name in supplement:
+            function, value = supplement[name]
+            source = cpic_source.SUPPLEMENT_SOURCE.format(gene=gene)
         elif name in prev["functions"]:
             function, value, _ = prev["functions"][name]
             source = "previous build (PyPGx 0.27.0)"
@@ -533,6 +537,9 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
             + (f", {pv} (functions/phenotypes)" if pv else
                f", functions from {cpic_source.CYP2D6_2024_SOURCE} and activity-score bins from the previous build "
                "(the pinned copy has no phenotype file for this gene; see alleles.tsv column source)" if gene == "CYP2D6"
+               else f", functions from {cpic_source.SUPPLEMENT_SOURCE.format(gene=gene)} and phenotype rules "
+               "from the previous build (the pinned copy has no phenotype file for this gene)"
+               if gene in cpic_source.SUPPLEMENT_GENES
                else ", functions and phenotype rules from the previous build "
                "(the pinned copy has no phenotype file for this gene)"))
     return {"positions": positions, "definitions": definitions, "alleles": allele_rows, "phenotypes": rules,

@@ -138,6 +138,24 @@ def diplotype_phenotypes(root: Path, gene: str) -> list[tuple[list[str], str, fl
     return out
 
 
+# G6PD's and RYR1's phenotype files are also over 4 MiB. Their allele -> function maps (the files'
+# "haplotypes" objects) were copied from the newest copy the code-search index holds, CPIC data
+# 2026-05-05-00-25 in a fork of PharmCAT, into SUPPLEMENT_DIR/<GENE>.json (not committed; see the
+# README there). Newer than the 2025-11-05 definitions: alleles the definitions lack are ignored.
+SUPPLEMENT_DIR = Path("/work/pinned/cpic-phenotype-2026-05-05")
+SUPPLEMENT_SOURCE = ("CPIC 2026-05-05 (PharmCAT phenotype/{gene}.json, fork madhavajay/PharmCAT commit "
+                     "162d746c3366438e72885eaa8ad68f6a550b8741)")
+SUPPLEMENT_GENES = ("G6PD", "RYR1")
+
+
+def supplement_functions(gene: str, folder: Path = SUPPLEMENT_DIR) -> dict[str, tuple[str, None]] | None:
+    """Allele -> (function, None) from the supplementary 2026-05-05 extract, or None for other genes."""
+    if gene not in SUPPLEMENT_GENES:
+        return None
+    data = load_json(folder / f"{gene}.json")
+    return {name: (function, None) for name, function in data["haplotypes"].items()}
+
+
 def phenotype_version(root: Path, gene: str) -> str | None:
     p = phenotype_file(root, gene)
     return None if p is None else p.get("version")

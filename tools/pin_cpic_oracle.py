@@ -30,7 +30,7 @@ from pathlib import Path
 COMMIT = "5431bf1187e50383df7e7db18ef67b36fc8b562e"
 
 
-def extract(root: Path) -> dict:
+def extract(root: Path, supplement: Path | None = None) -> dict:
     alleles_dir = root / "definition" / "alleles"
     exemptions = json.loads((alleles_dir / "exemptions.json").read_text(encoding="utf-8"))
     out = {"source": "PharmCAT (github.com/PharmGKB/PharmCAT) CPIC data", "commit": COMMIT, "genes": {}}
@@ -64,6 +64,12 @@ def extract(root: Path) -> dict:
             gene_out["functions"] = {a["name"]: [a["functionValue"], a.get("activityValue")] for a in p["namedAlleles"]}
             gene_out["diplotypes"] = [[sorted(k for k, n in d["diplotypekey"].items() for _ in range(n)),
                                        d["generesult"]] for d in p["diplotypes"]]
+        elif supplement is not None and (supplement / f"{gene}.json").is_file():
+            # phenotype file absent from the pinned copy (over 4 MiB): the allele -> function map of
+            # CPIC's 2026-05-05 file, copied into the supplement folder (see its README)
+            p = json.loads((supplement / f"{gene}.json").read_text(encoding="utf-8"))
+            gene_out["phenotype_version"] = p["version"]
+            gene_out["functions"] = {name: [function, None] for name, function in p["haplotypes"].items()}
         out["genes"][gene] = gene_out
     return out
 
@@ -72,9 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     here = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pharmcat", type=Path, default=Path(f"/work/pinned/pharmcat-{COMMIT}"))
+    parser.add_argument("--supplement", type=Path, default=Path("/work/pinned/cpic-phenotype-2026-05-05"),
+                        help="allele -> function maps of phenotype files the pinned copy lacks (G6PD, RYR1)")
     parser.add_argument("--out", type=Path, default=here / "tests" / "data" / "cpic_oracle.json.gz")
     args = parser.parse_args(argv)
-    data = json.dumps(extract(args.pharmcat), sort_keys=True, separators=(",", ":")).encode()
+    data = json.dumps(extract(args.pharmcat, args.supplement), sort_keys=True, separators=(",", ":")).encode()
     fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
         handle.write(data)
