@@ -80,7 +80,8 @@ def somatic_section(path: str | os.PathLike[str], *, tumor_type: str, target_mb:
     path : str or os.PathLike
         VEP- or SnpEff-annotated somatic VCF.
     tumor_type : str
-        A code of :func:`pgx.oncology.tumor_types`.
+        An OncoTree code, name or synonym (see :func:`pgx.oncology.tumor_type_code`); the section
+        carries the code.
     target_mb : float, optional
         The assay's target size; when given, TMB is computed (default filters) and matched.
     fusions, cna, msi
@@ -105,9 +106,10 @@ def somatic_section(path: str | os.PathLike[str], *, tumor_type: str, target_mb:
     >>> section["tmb"], section["matches"].height > 0, section["germline_toxicity"].height
     (6.0, True, 0)
     """
-    from pgx.oncology._knowledge import germline_toxicity
+    from pgx.oncology._knowledge import germline_toxicity, tumor_type_code
     from pgx.oncology._match import match, tmb
 
+    tumor_type = tumor_type_code(tumor_type)
     calls = read_somatic(path, tumor_sample=tumor_sample)
     burden = tmb(calls, target_mb=target_mb) if target_mb is not None else None
     return {
