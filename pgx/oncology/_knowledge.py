@@ -84,8 +84,8 @@ _FOLD = (("tumour", "tumor"), ("oesophag", "esophag"), ("leukaemia", "leukemia")
 
 
 def fold_name(text: str) -> str:
-    """A tumour-type code, name or synonym as compared: case, spacing, quotes and spelling folded."""
-    folded = " ".join(text.replace("\u2019", "'").replace("\u2018", "'").strip().lower().split())
+    """A tumour-type code, name or synonym as compared: case, spacing, hyphens, quotes and spelling folded."""
+    folded = " ".join(text.replace("\u2019", "'").replace("\u2018", "'").replace("-", " ").lower().split())
     for british, american in _FOLD:
         folded = folded.replace(british, american)
     return folded
