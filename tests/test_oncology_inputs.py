@@ -176,7 +176,7 @@ def test_subtype_rows_yield_to_evidence_for_the_type_itself():
 
 def _copy_reference(tmp_path):
     folder = tmp_path / "reference"
-    shutil.copytree(REFERENCE, folder)
+    shutil.copytree(REFERENCE / "oncology", folder / "oncology")
     return folder
 
 
