@@ -126,3 +126,10 @@ def test_report_modules_only_look_down(path):
         if parts[:2] == ["pgx", "report"] and len(parts) > 2:
             assert REPORT_ORDER[parts[2]] < REPORT_ORDER[own], (
                 f"{path}:{line}: {own} imports pgx.report.{parts[2]}, which is not below it in REPORT_ORDER")
+
+
+def test_only_oncology_read_module_uses_io():
+    # pgx.oncology takes VCF paths (match, tmb) but reads them through one module, which calls pgx.io
+    users = sorted(path.name for path in (SOURCE / "oncology").glob("*.py")
+                   if any(name == "pgx.io" or name.startswith("pgx.io.") for name, _ in _imports(path)))
+    assert users == ["_read.py"], f"pgx/oncology modules importing pgx.io: {users}"

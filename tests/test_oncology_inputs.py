@@ -132,7 +132,9 @@ def test_a_name_shared_by_several_types_asks_for_a_code():
     with pytest.raises(UnknownTumorTypeError, match="names several OncoTree types") as info:
         tumor_type_code("Yolk Sac Tumor")
     assert info.value.ambiguous
-    assert {s.split("(")[-1].rstrip(")") for s in info.value.suggestions} == {"OYST", "VYST", "BYST", "TYST"}
+    assert sorted(info.value.suggestions) == [
+        "Yolk Sac Tumor (BYST, CNS/Brain)", "Yolk Sac Tumor (OYST, Ovary/Fallopian Tube)",
+        "Yolk Sac Tumor (TYST, Testis)", "Yolk Sac Tumor (VYST, Vulva/Vagina)"]
 
 
 # --- broad types ---------------------------------------------------------------------------------------

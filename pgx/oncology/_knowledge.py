@@ -140,7 +140,9 @@ class TumorTree:
             labels = list(dict.fromkeys(self.label(code) for key in close for code in self._index[key]))
             raise UnknownTumorTypeError(text, labels[:5])
         if len(found) > 1:
-            raise UnknownTumorTypeError(text, [self.label(code) for code in found], ambiguous=True)
+            tissues = {code: next((self.names[c] for c in self.lineage(code) if self.kinds.get(c) == "OncoTree tissue"),
+                                  "-") for code in found}
+            raise UnknownTumorTypeError(text, [f"{self.names[c]} ({c}, {tissues[c]})" for c in found], ambiguous=True)
         return found[0]
 
     def lineage(self, code: str) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Read an annotated somatic VCF into :class:`SomaticCalls`.
 
-This module imports :mod:`pgx.io` (layer 2 reads files); the rest of :mod:`pgx.oncology` takes calls,
-never a path. It is meant to live with the orchestration (``pgx.pipeline``).
+The one module of :mod:`pgx.oncology` that imports :mod:`pgx.io` (which alone opens genomic files);
+:func:`pgx.oncology.match` and :func:`pgx.oncology.tmb` come here when given a path, or a CallSet
+that must be read again from its source. tests/test_architecture.py holds that rule.
 """
 
 from __future__ import annotations
