@@ -93,6 +93,9 @@ def test_output_schema(vep):
 def test_exact_match_egfr_l858r(vep):
     out = match(vep, tumor_type="LUAD")
     hits = _hits(out, gene="EGFR", alteration="L858R")
+    # datopotamab deruxtecan's row is gene level (any EGFR mutation); the TKIs' rows name L858R
+    assert _hits(hits, therapy="datopotamab deruxtecan")["match_type"].to_list() == ["gene"]
+    hits = hits.filter(pl.col("therapy") != "datopotamab deruxtecan")
     assert set(hits["match_type"]) == {"exact"}
     assert {"osimertinib", "erlotinib", "gefitinib", "afatinib", "dacomitinib"} <= set(hits["therapy"])
     assert hits["locus"].to_list()[0] == "chr7:55191822 T>G"
@@ -101,6 +104,7 @@ def test_exact_match_egfr_l858r(vep):
 
 def test_exon_rule_egfr_exon19_deletion(vep):
     hits = _hits(match(vep, tumor_type="LUAD"), gene="EGFR", alteration="E746_A750del")
+    hits = hits.filter(pl.col("therapy") != "datopotamab deruxtecan")  # gene level, see above
     assert set(hits["match_type"]) == {"exon"}
     assert "osimertinib" in set(hits["therapy"])
     assert set(hits["biomarker"]) == {"EGFR 19:inframe_deletion"}
@@ -279,7 +283,8 @@ def test_ancestor_code_lists_descendant_evidence_as_subtype():
 def test_egfr_t790m_resistance(vep):
     out = _hits(match(vep, tumor_type="LUAD"), gene="EGFR", alteration="T790M")
     assert _therapies(out, resistance=True) == {"erlotinib", "gefitinib", "afatinib", "dacomitinib"}
-    assert _therapies(out, resistance=False) == {"osimertinib"}
+    # datopotamab deruxtecan: any EGFR mutation after EGFR-directed therapy (gene level)
+    assert _therapies(out, resistance=False) == {"osimertinib", "datopotamab deruxtecan"}
 
 
 def test_kras_nras_colorectal_anti_egfr_resistance(snpeff, vep):
