@@ -320,7 +320,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.from_calls and args.vcf:
         raise ValueError("give either a VCF or --from-calls, not both")
     if args.somatic and not args.tumor_type:
-        raise ValueError("--somatic needs --tumor-type (an OncoTree code such as LUAD or MEL)")
+        raise ValueError("--somatic needs --tumor-type (an OncoTree code, name or synonym such as LUAD, MEL or 'breast cancer')")
     for option, given in (("--fusions", args.fusions), ("--cna", args.cna)):
         if given and not args.somatic:
             raise ValueError(f"{option} needs --somatic SOMATIC.vcf and --tumor-type (the tumour's fusions and copy "
@@ -607,7 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--force", action="store_true", help="rewrite complete reports")
     report_cmd.add_argument("--somatic", metavar="SOMATIC.vcf",
                             help="a VEP- or SnpEff-annotated tumour VCF: targeted-therapy matches and TMB")
-    report_cmd.add_argument("--tumor-type", metavar="ONCOTREE", help="tumour type (OncoTree code), with --somatic")
+    report_cmd.add_argument("--tumor-type", metavar="TYPE",
+                            help="tumour type, with --somatic: an OncoTree code, name or synonym, any case "
+                                 "(LUAD, 'lung adenocarcinoma', NSCLC, CRC, 'breast cancer')")
     report_cmd.add_argument("--target-mb", type=float, help="assay target size in Mb, for TMB")
     report_cmd.add_argument("--msi", help="MSI status (MSI-H, dMMR, MSI-L, MSS, pMMR), with --somatic")
     report_cmd.add_argument("--fusions", metavar="TSV",

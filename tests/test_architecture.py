@@ -109,3 +109,27 @@ def test_every_subpackage_is_packaged():
     found = {"pgx." + ".".join(p.parent.relative_to(SOURCE).parts) if p.parent != SOURCE else "pgx"
              for p in SOURCE.rglob("__init__.py")}
     assert found <= listed, f"packages missing from pyproject.toml: {sorted(found - listed)}"
+
+
+# inside pgx/report each module looks only down this order (the tumour section sits below the shared
+# per-sample view that holds it; the formats render that view; _write drives the formats)
+REPORT_ORDER = {"_errors": 0, "_tumor": 1, "_base": 2, "_json": 3, "_html": 3, "_tsv": 3, "_fhir": 3, "_write": 4,
+                "__init__": 5}
+
+
+@pytest.mark.parametrize("path", sorted((SOURCE / "report").glob("*.py")), ids=lambda p: p.name)
+def test_report_modules_only_look_down(path):
+    own = path.stem
+    assert own in REPORT_ORDER, f"{path}: pgx/report module {own!r} is not in REPORT_ORDER; add it on purpose"
+    for name, line in _imports(path):
+        parts = name.split(".")
+        if parts[:2] == ["pgx", "report"] and len(parts) > 2:
+            assert REPORT_ORDER[parts[2]] < REPORT_ORDER[own], (
+                f"{path}:{line}: {own} imports pgx.report.{parts[2]}, which is not below it in REPORT_ORDER")
+
+
+def test_only_oncology_read_module_uses_io():
+    # pgx.oncology takes VCF paths (match, tmb) but reads them through one module, which calls pgx.io
+    users = sorted(path.name for path in (SOURCE / "oncology").glob("*.py")
+                   if any(name == "pgx.io" or name.startswith("pgx.io.") for name, _ in _imports(path)))
+    assert users == ["_read.py"], f"pgx/oncology modules importing pgx.io: {users}"

@@ -157,3 +157,43 @@ def test_help_describes_fusion_and_cna_files():
     text = " ".join(run_pgx("report", "--help").stdout.split())
     assert "--fusions TSV" in text and "GENE1::GENE2" in text
     assert "--cna TSV" in text and "'gene' and 'call'" in text and "amplification" in text
+
+
+def test_report_and_api_give_the_same_rows_grouped_by_alteration(tmp_path):
+    """`pgx report --somatic` with a tumour *name* lists exactly the rows of pgx.oncology.match on the same
+    file, and the HTML groups them by alteration, each therapy with its tier and source."""
+    import polars as pl
+
+    from pgx.oncology import match, tmb
+
+    vcf = pgx.example_vcf("somatic_vep.vcf")
+    out = tmp_path / "r"
+    done = run_pgx("report", pgx.example_vcf(), "--sample", "SAMPLE_B", "-o", str(out), "--format", "html,json",
+                   "--somatic", vcf, "--tumor-type", "breast cancer", "--target-mb", "1.5", "--quiet")
+    assert done.returncode == 0, done.stderr
+    tumor = json.loads((out / "SAMPLE_B.json").read_text())["tumor"]
+    assert tumor["tumor_type"] == "BREAST"
+    api = match(vcf, tumor_type="breast cancer", tmb=tmb(vcf, target_mb=1.5))
+    fields = ["gene", "alteration", "therapy", "tumor_type", "tier", "evidence_level", "source", "match_type",
+              "resistance", "scope", "source_date", "locus"]
+    reported = [tuple(m[f] for f in fields) for m in tumor["therapy_matches"]]
+    assert len(reported) == api.height > 5 and sorted(reported, key=str) == sorted(api.select(fields).rows(), key=str)
+    assert {"subtype"} <= {m["scope"] for m in tumor["therapy_matches"]}  # BREAST's evidence is its subtypes'
+    # HTML: one row group per alteration, naming the gene and alteration once; every therapy row has tier and source
+    page = (out / "SAMPLE_B.html").read_text()
+    section = page[page.index('<section id="tumour">'):]
+    section = section[:section.index("</section>")]
+    groups = re.findall(r'<tbody class="alteration">\n(.*?)</tbody>', section, flags=re.S)
+    expected = api.select("resistance", "gene", "alteration").unique()
+    assert len(groups) == expected.height
+    for group in groups:
+        rows = re.findall(r"<tr>(.*?)</tr>", group)
+        assert rows[0].count('scope="rowgroup"') == 1 and all("rowgroup" not in row for row in rows[1:])
+        for row in rows:
+            tier = re.findall(r"<td>(.*?)</td>", row)[-4]  # therapy, tier, evidence, tumour type, matched by
+            assert re.fullmatch(r"I-A|I-B|II-C|II-D", tier), row
+            source = re.findall(r'<div class="muted">([^<]+)</div></td>', row)[-1]
+            assert "FDA label" in source or "CIViC" in source or "NCCN" in source, row
+    gene_cells = re.findall(r'scope="rowgroup">([^<]+)</th>', section)
+    assert sorted(gene_cells) == sorted(expected["gene"].to_list())
+    assert pl.DataFrame(tumor["therapy_matches"])["alteration"].n_unique() >= 2

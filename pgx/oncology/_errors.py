@@ -46,16 +46,31 @@ class AnnotationError(OncologyError):
 
 
 class UnknownTumorTypeError(OncologyError):
-    """A tumour type is not in pgx's controlled vocabulary (``reference/oncology/tumor_types.tsv``).
+    """A tumour type is not in pgx's vocabulary (OncoTree codes, names and pgx's synonyms), or is ambiguous.
+
+    Parameters
+    ----------
+    name : str
+        The tumour type as given.
+    suggestions : list of str
+        The closest types, as ``"Name (CODE)"``; for an ambiguous name, every type it names.
+    ambiguous : bool, default False
+        The name is shared by several types (OncoTree reuses names such as ``"Yolk Sac Tumor"``).
 
     Examples
     --------
-    >>> str(UnknownTumorTypeError("LUNGX", ["LUAD", "LUSC"]))
-    "unknown tumour type 'LUNGX'; did you mean: LUAD, LUSC? (OncoTree-style codes, see pgx.oncology.tumor_types())"
+    >>> str(UnknownTumorTypeError("lung adenocarcinom", ["Lung Adenocarcinoma (LUAD)"]))
+    "unknown tumour type 'lung adenocarcinom'; closest: Lung Adenocarcinoma (LUAD) (give an OncoTree code, name or synonym; see pgx.oncology.tumor_types())"
     """
 
-    def __init__(self, code: str, suggestions: list[str]) -> None:
-        self.code = code
+    def __init__(self, name: str, suggestions: list[str], *, ambiguous: bool = False) -> None:
+        self.code = name
         self.suggestions = list(suggestions)
-        hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else "; no similar code is known"
-        super().__init__(f"unknown tumour type {code!r}{hint} (OncoTree-style codes, see pgx.oncology.tumor_types())")
+        self.ambiguous = ambiguous
+        if ambiguous:
+            head = f"tumour type {name!r} names several OncoTree types; give one of their codes: "
+            text = head + ", ".join(suggestions)
+        else:
+            hint = f"; closest: {', '.join(suggestions)}" if suggestions else "; no similar name is known"
+            text = f"unknown tumour type {name!r}{hint}"
+        super().__init__(f"{text} (give an OncoTree code, name or synonym; see pgx.oncology.tumor_types())")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -20,7 +20,8 @@ from pgx.reference._paths import reference_dir as _reference_dir
 
 __all__ = [
     "ALTERATION_TYPES", "DIRECTIONS", "EVIDENCE_LEVELS", "EXON_CLASSES", "GENE_CLASSES", "TIERS",
-    "Rule", "TumorTree", "biomarkers", "germline_toxicity", "load_rules", "load_tree", "tumor_types",
+    "Rule", "TumorTree", "biomarkers", "fold_name", "germline_toxicity", "load_rules", "load_tree",
+    "tumor_type_code", "tumor_types",
 ]
 
 #: The match types, in matching order (most specific first).
@@ -34,7 +35,8 @@ COPY_NUMBER_CLASSES = ("amplification", "deletion")
 
 _BIOMARKER_COLUMNS = ("gene", "alteration_type", "alteration", "tumor_types", "therapy", "direction", "tier",
                       "evidence_level", "source", "source_date", "note", "verified")
-_TUMOR_COLUMNS = ("code", "name", "parent", "kind")
+_TUMOR_COLUMNS = ("code", "name", "main_type", "parent", "kind")
+_SYNONYM_COLUMNS = ("synonym", "code", "source")
 _TOX_COLUMNS = ("tumor_types", "regimen", "drug", "genes", "toxicity")
 _GENE = re.compile(r"[A-Z0-9][A-Z0-9-]*")
 _PROTEIN = re.compile(r"[A-Z*][0-9]+(_[A-Z*][0-9]+)?([A-Z*]|del|ins[A-Z*]+|dup|delins[A-Z*]+|fs\*?[0-9]*|=)")
@@ -77,24 +79,71 @@ def _bad(path: Path, row: int, column: str, expected: str, found: str) -> Refere
     return ReferenceDataError(f"{path}, row {row}, column {column}: expected {expected}, found {found!r}")
 
 
+#: spellings folded before a tumour-type name is looked up (British -> OncoTree's US spelling)
+_FOLD = (("tumour", "tumor"), ("oesophag", "esophag"), ("leukaemia", "leukemia"), ("haem", "hem"))
+
+
+def fold_name(text: str) -> str:
+    """A tumour-type code, name or synonym as compared: case, spacing, hyphens, quotes and spelling folded."""
+    folded = " ".join(text.replace("\u2019", "'").replace("\u2018", "'").replace("-", " ").lower().split())
+    for british, american in _FOLD:
+        folded = folded.replace(british, american)
+    return folded
+
+
 @dataclass(frozen=True)
 class TumorTree:
-    """The tumour-type vocabulary: codes, names and each code's parent."""
+    """The tumour-type vocabulary: OncoTree codes, names, each code's parent, and synonyms."""
 
     names: dict[str, str]
     parents: dict[str, str | None]
+    kinds: dict[str, str] = field(default_factory=dict)
+    synonyms: dict[str, str] = field(default_factory=dict)
 
-    def check(self, code: str) -> str:
-        """Return ``code`` upper-cased, or raise :class:`UnknownTumorTypeError` with close codes."""
-        if not isinstance(code, str):
-            raise UnknownTumorTypeError(repr(code), [])
-        wanted = code.strip().upper()
-        if wanted not in self.names:
+    @cached_property
+    def _index(self) -> dict[str, tuple[str, ...]]:
+        """Folded code, name or synonym -> the codes it names (several for a shared name)."""
+        index: dict[str, list[str]] = {}
+        for code, name in self.names.items():
+            for key in (fold_name(code), fold_name(name)):
+                if code not in index.setdefault(key, []):
+                    index[key].append(code)
+        for synonym, code in self.synonyms.items():
+            index.setdefault(fold_name(synonym), [code])
+        return {key: tuple(codes) for key, codes in index.items()}
+
+    @cached_property
+    def _children(self) -> dict[str, tuple[str, ...]]:
+        children: dict[str, list[str]] = {}
+        for code, parent in self.parents.items():
+            if parent is not None:
+                children.setdefault(parent, []).append(code)
+        return {code: tuple(found) for code, found in children.items()}
+
+    def label(self, code: str) -> str:
+        """``"Name (CODE)"``."""
+        return f"{self.names[code]} ({code})"
+
+    def check(self, text: str) -> str:
+        """The code a tumour-type code, name or synonym names (case-insensitive).
+
+        Raises :class:`UnknownTumorTypeError` with the closest names when nothing matches, and
+        when a name is shared by several types (``"Yolk Sac Tumor"``), with those types.
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise UnknownTumorTypeError(repr(text), [])
+        found = self._index.get(fold_name(text))
+        if found is None:
             import difflib
 
-            close = difflib.get_close_matches(wanted, list(self.names), n=3, cutoff=0.5)
-            raise UnknownTumorTypeError(code, close)
-        return wanted
+            close = difflib.get_close_matches(fold_name(text), list(self._index), n=5, cutoff=0.6)
+            labels = list(dict.fromkeys(self.label(code) for key in close for code in self._index[key]))
+            raise UnknownTumorTypeError(text, labels[:5])
+        if len(found) > 1:
+            tissues = {code: next((self.names[c] for c in self.lineage(code) if self.kinds.get(c) == "OncoTree tissue"),
+                                  "-") for code in found}
+            raise UnknownTumorTypeError(text, [f"{self.names[c]} ({c}, {tissues[c]})" for c in found], ambiguous=True)
+        return found[0]
 
     def lineage(self, code: str) -> tuple[str, ...]:
         """``code`` and its ancestors, nearest first."""
@@ -104,6 +153,17 @@ class TumorTree:
             out.append(current)
             current = self.parents[current]
         return tuple(out)
+
+    def descendants(self, code: str) -> frozenset[str]:
+        """Every code below ``code`` (not ``code`` itself)."""
+        out: set[str] = set()
+        stack = list(self._children.get(code, ()))
+        while stack:
+            current = stack.pop()
+            if current not in out:
+                out.add(current)
+                stack.extend(self._children.get(current, ()))
+        return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -189,16 +249,17 @@ def _tree(folder: str) -> TumorTree:
     path = Path(folder) / "oncology" / "tumor_types.tsv"
     names: dict[str, str] = {}
     parents: dict[str, str | None] = {}
+    kinds: dict[str, str] = {}
     for n, row in enumerate(_read_tsv(path, _TUMOR_COLUMNS), start=1):
         code = row["code"]
-        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", code) or code in names:
+        if not re.fullmatch(r"[A-Z][A-Z0-9_/-]*", code) or code in names:
             raise _bad(path, n, "code", "a new upper-case code", code)
         names[code] = row["name"]
         parents[code] = None if row["parent"] == "-" else row["parent"]
+        kinds[code] = row["kind"]
     for n, (code, parent) in enumerate(parents.items(), start=1):
         if parent is not None and parent not in names:
             raise _bad(path, n, "parent", "a code of this table or '-'", parent)
-    tree = TumorTree(names, parents)
     for code in names:  # no cycles
         seen: set[str] = set()
         current: str | None = code
@@ -207,7 +268,19 @@ def _tree(folder: str) -> TumorTree:
                 raise ReferenceDataError(f"{path}: the parent chain of {code} loops")
             seen.add(current)
             current = parents[current]
-    return tree
+    synonyms: dict[str, str] = {}
+    plain = TumorTree(names, parents, kinds)
+    spath = Path(folder) / "oncology" / "tumor_type_synonyms.tsv"
+    for n, row in enumerate(_read_tsv(spath, _SYNONYM_COLUMNS), start=1):
+        if row["code"] not in names:
+            raise _bad(spath, n, "code", "a code of tumor_types.tsv", row["code"])
+        clash = plain._index.get(fold_name(row["synonym"]))
+        if clash is not None and clash != (row["code"],):
+            raise _bad(spath, n, "synonym", f"a name no other type has (it names {', '.join(clash)})", row["synonym"])
+        if fold_name(row["synonym"]) in {fold_name(s) for s in synonyms}:
+            raise _bad(spath, n, "synonym", "a synonym listed once", row["synonym"])
+        synonyms[row["synonym"]] = row["code"]
+    return TumorTree(names, parents, kinds, synonyms)
 
 
 def _verification_sources(path: Path) -> dict[str, str]:
@@ -286,7 +359,11 @@ def load_rules(reference_dir: str | os.PathLike[str] | None = None) -> tuple[Rul
 
 
 def tumor_types(*, reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:
-    """Return the tumour-type vocabulary: OncoTree codes plus the pgx groupings SOLID and HEME.
+    """Return the tumour-type vocabulary: every OncoTree type plus pgx's grouping SOLID.
+
+    OncoTree release ``oncotree_2026_05_21`` (MSKCC, CC BY 4.0); ``reference/oncology/tumor_types.tsv``
+    names the release, and ``tumor_type_synonyms.tsv`` holds pgx's synonyms (NSCLC, CRC, breast
+    cancer, ...).
 
     Parameters
     ----------
@@ -296,28 +373,70 @@ def tumor_types(*, reference_dir: str | os.PathLike[str] | None = None) -> pl.Da
     Returns
     -------
     polars.DataFrame
-        Columns ``code``, ``name``, ``parent`` (null at a root) and ``lineage`` (the code and its
-        ancestors, nearest first).
+        Columns ``code``, ``name``, ``parent`` (null at the root), ``kind`` (``OncoTree``,
+        ``OncoTree tissue``, ``OncoTree root`` or ``pgx grouping``), ``lineage`` (the code and its
+        ancestors, nearest first) and ``synonyms`` (pgx's synonyms for the code).
 
     Raises
     ------
     ReferenceDataError
-        If ``oncology/tumor_types.tsv`` is missing or malformed.
+        If ``oncology/tumor_types.tsv`` or ``tumor_type_synonyms.tsv`` is missing or malformed.
 
     Examples
     --------
     >>> from pgx.oncology import tumor_types
     >>> codes = tumor_types()
     >>> codes.filter(codes["code"] == "LUAD")["lineage"].to_list()
-    [['LUAD', 'NSCLC', 'LUNG', 'SOLID']]
+    [['LUAD', 'NSCLC', 'LUNG', 'SOLID', 'TISSUE']]
+    >>> codes.filter(codes["code"] == "COADREAD")["synonyms"].to_list()
+    [['CRC', 'colorectal cancer', 'colorectal carcinoma']]
     """
     tree = load_tree(reference_dir)
+    synonyms: dict[str, list[str]] = {}
+    for synonym, code in tree.synonyms.items():
+        synonyms.setdefault(code, []).append(synonym)
     return pl.DataFrame({
         "code": list(tree.names),
         "name": list(tree.names.values()),
         "parent": [tree.parents[c] for c in tree.names],
+        "kind": [tree.kinds.get(c) for c in tree.names],
         "lineage": [list(tree.lineage(c)) for c in tree.names],
-    }, schema={"code": pl.String, "name": pl.String, "parent": pl.String, "lineage": pl.List(pl.String)})
+        "synonyms": [synonyms.get(c, []) for c in tree.names],
+    }, schema={"code": pl.String, "name": pl.String, "parent": pl.String, "kind": pl.String,
+               "lineage": pl.List(pl.String), "synonyms": pl.List(pl.String)})
+
+
+def tumor_type_code(name: str, *, reference_dir: str | os.PathLike[str] | None = None) -> str:
+    """Return the OncoTree code a tumour-type code, name or synonym stands for.
+
+    Case, spacing and British spellings (tumour, oesophageal, haematopoietic, leukaemia) do not
+    matter.
+
+    Parameters
+    ----------
+    name : str
+        A code (``"LUAD"``), an OncoTree name (``"lung adenocarcinoma"``) or a synonym of
+        ``tumor_type_synonyms.tsv`` (``"NSCLC"``, ``"CRC"``, ``"breast cancer"``).
+    reference_dir : path, optional
+        Another reference folder laid out like the shipped one.
+
+    Returns
+    -------
+    str
+        The code.
+
+    Raises
+    ------
+    UnknownTumorTypeError
+        Nothing by that name (the closest names are listed), or a name several types share (they are listed).
+
+    Examples
+    --------
+    >>> from pgx.oncology import tumor_type_code
+    >>> tumor_type_code("Lung Adenocarcinoma"), tumor_type_code("crc"), tumor_type_code("breast cancer")
+    ('LUAD', 'COADREAD', 'BREAST')
+    """
+    return load_tree(reference_dir).check(name)
 
 
 def biomarkers(*, reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:
@@ -385,7 +504,8 @@ def germline_toxicity(tumor_type: str, *, reference_dir: str | os.PathLike[str] 
     Parameters
     ----------
     tumor_type : str
-        A code of :func:`tumor_types` (OncoTree), e.g. ``"COADREAD"``; rows for an ancestor apply.
+        An OncoTree code, name or synonym (see :func:`tumor_type_code`), e.g. ``"COADREAD"`` or
+        ``"colorectal cancer"``; rows for an ancestor apply, and for a broad type those of its subtypes.
     reference_dir : path, optional
         Another reference folder laid out like the shipped one.
 
@@ -407,8 +527,9 @@ def germline_toxicity(tumor_type: str, *, reference_dir: str | os.PathLike[str] 
     """
     folder = _folder(reference_dir)
     tree = _tree(folder)
-    lineage = tree.lineage(tree.check(tumor_type))
+    code = tree.check(tumor_type)
+    covered = set(tree.lineage(code)) | tree.descendants(code)
     rows = [(drug, list(genes), regimen, toxicity) for include, regimen, drug, genes, toxicity in _toxicity(folder)
-            if include.intersection(lineage)]
+            if include.intersection(covered)]
     return pl.DataFrame(rows, schema={"drug": pl.String, "genes": pl.List(pl.String), "regimen": pl.String,
                                       "toxicity": pl.String}, orient="row")

@@ -11,11 +11,12 @@ import polars as pl
 
 from pgx.callset import CallSet
 from pgx.oncology._annotation import GAIN_OF_FUNCTION, LOSS_OF_FUNCTION, SomaticCalls, somatic_variants
-from pgx.oncology._errors import OncologyError
+from pgx.oncology._errors import AnnotationError, OncologyError
 from pgx.oncology._knowledge import ALTERATION_TYPES, Rule, load_rules, load_tree
+from pgx.oncology._read import read_somatic
 from pgx.oncology._tables import COPY_NUMBER_CALLS, FUSION_PATTERN, read_copy_numbers, read_fusions
 
-__all__ = ["MATCH_COLUMNS", "MATCH_TYPES", "NONSYNONYMOUS", "match", "tmb"]
+__all__ = ["MATCH_COLUMNS", "MATCH_TYPES", "NONSYNONYMOUS", "SCOPES", "Somatic", "match", "tmb"]
 
 #: How a hit matched, in matching order (most specific first).
 MATCH_TYPES = ALTERATION_TYPES
@@ -24,8 +25,14 @@ MATCH_COLUMNS = {
     "gene": pl.String, "alteration": pl.String, "therapy": pl.String, "tumor_type": pl.String,
     "tier": pl.String, "evidence_level": pl.String, "source": pl.String, "match_type": pl.String,
     "resistance": pl.Boolean, "biomarker": pl.String, "locus": pl.String, "source_date": pl.String,
-    "note": pl.String,
+    "note": pl.String, "scope": pl.String,
 }
+#: What a match's ``scope`` says, in the order rows are listed: the evidence covers the tumour type
+#: asked for; it holds for a subtype of it (the ``tumor_type`` column names which); it is from another
+#: tumour type (``off_label=True`` only).
+SCOPES = ("tumor_type", "subtype", "off_label")
+#: What :func:`match` and :func:`tmb` take as tumour calls.
+Somatic = SomaticCalls | CallSet | str | os.PathLike
 #: Consequences :func:`tmb` counts by default: coding, non-synonymous.
 NONSYNONYMOUS = frozenset({"missense_variant", "stop_gained", "stop_lost", "start_lost", "frameshift_variant",
                            "inframe_insertion", "inframe_deletion", "protein_altering_variant"})
@@ -33,17 +40,38 @@ _MSI = {"MSI-H": True, "DMMR": True, "MSI-L": False, "MSS": False, "PMMR": False
 _SPLICE = frozenset({"splice_acceptor_variant", "splice_donor_variant", "exon_loss_variant"})
 
 
-def _as_somatic(somatic: SomaticCalls | CallSet) -> SomaticCalls:
+def _as_somatic(somatic: Somatic) -> tuple[SomaticCalls, pl.DataFrame | None]:
+    """The calls with their annotation, and the loci to keep when a CallSet had to be read again."""
     if isinstance(somatic, SomaticCalls):
-        return somatic
-    if isinstance(somatic, CallSet):
-        return SomaticCalls.from_callset(somatic)
-    raise OncologyError(f"somatic must be a SomaticCalls or a CallSet, found {type(somatic).__name__}; "
-                        "read a path with pgx.oncology.read_somatic")
+        return somatic, None
+    if isinstance(somatic, (str, os.PathLike)):
+        return read_somatic(somatic), None
+    if not isinstance(somatic, CallSet):
+        raise OncologyError(f"somatic must be a VCF path, a SomaticCalls or a CallSet, found {type(somatic).__name__}")
+    try:
+        return SomaticCalls.from_callset(somatic), None
+    except AnnotationError as error:
+        source = somatic.source
+        if source is None or not os.path.isfile(source):
+            where = "its source file is not known" if source is None else f"its source file {source!r} is gone"
+            raise AnnotationError(
+                f"this CallSet does not carry what matching needs ({error.reason}), and {where} to read it "
+                "again: pass the VCF path itself (pgx.oncology.match('tumour.vcf', tumor_type=...)), or read it "
+                "with pgx.oncology.read_somatic(path), or with pgx.read_vcf(path, fields=['ANN']) for SnpEff "
+                "(VEP's CSQ needs its header layout: use read_somatic)", path=source, field=error.field) from None
+    calls = read_somatic(source)
+    given = somatic.variants.select(pl.col("chrom").cast(pl.String), pl.col("pos").cast(pl.Int64),
+                                    pl.col("ref").cast(pl.String))
+    if calls.callset.variants.select(given.columns).cast(dict(given.schema)).equals(given):
+        return calls, None
+    return calls, given.unique()  # the CallSet was a region or a subset: keep its loci only
 
 
-def _filtered(somatic: SomaticCalls, *, pass_only: bool, min_vaf: float, min_depth: int) -> pl.DataFrame:
+def _filtered(somatic: SomaticCalls, *, pass_only: bool, min_vaf: float, min_depth: int,
+              keep: pl.DataFrame | None = None) -> pl.DataFrame:
     table = somatic_variants(somatic).filter(pl.col("in_tumor"))
+    if keep is not None:
+        table = table.join(keep, on=["chrom", "pos", "ref"], how="semi")
     if pass_only:
         table = table.filter(pl.col("passed"))
     if min_vaf > 0:
@@ -59,7 +87,7 @@ def _filtered(somatic: SomaticCalls, *, pass_only: bool, min_vaf: float, min_dep
     return table
 
 
-def tmb(somatic: SomaticCalls | CallSet, *, target_mb: float, min_vaf: float = 0.05, min_depth: int = 20,
+def tmb(somatic: Somatic, *, target_mb: float, min_vaf: float = 0.05, min_depth: int = 20,
         pass_only: bool = True, consequences: Iterable[str] = NONSYNONYMOUS) -> float:
     """Tumour mutational burden: coding non-synonymous somatic mutations per megabase of target.
 
@@ -67,8 +95,10 @@ def tmb(somatic: SomaticCalls | CallSet, *, target_mb: float, min_vaf: float = 0
 
     Parameters
     ----------
-    somatic : SomaticCalls or CallSet
-        Annotated tumour calls (see :func:`read_somatic`).
+    somatic : str, os.PathLike, SomaticCalls or CallSet
+        The tumour's VEP- (``CSQ``) or SnpEff- (``ANN``) annotated VCF: its path (the annotation is
+        found in its header), calls from :func:`read_somatic`, or a CallSet (one read without the
+        annotation field is read again from its source file).
     target_mb : float
         The assay's target size in megabases (coding territory sequenced).
     min_vaf : float, default 0.05
@@ -111,7 +141,8 @@ def tmb(somatic: SomaticCalls | CallSet, *, target_mb: float, min_vaf: float = 0
     if not isinstance(target_mb, (int, float)) or not target_mb > 0 or math.isinf(target_mb):
         raise OncologyError(f"target_mb must be a positive number of megabases, found {target_mb!r}")
     wanted = frozenset(consequences)
-    table = _filtered(_as_somatic(somatic), pass_only=pass_only, min_vaf=min_vaf, min_depth=min_depth)
+    calls, keep = _as_somatic(somatic)
+    table = _filtered(calls, pass_only=pass_only, min_vaf=min_vaf, min_depth=min_depth, keep=keep)
     counted = table.filter(pl.col("consequence").map_elements(
         lambda c: bool(wanted.intersection(c)), return_dtype=pl.Boolean))
     n = counted.select("variant_index", "alt").unique().height
@@ -197,7 +228,7 @@ def _copy_numbers(cna: Mapping[str, str] | pl.DataFrame | str | os.PathLike[str]
     return out
 
 
-def match(somatic: SomaticCalls | CallSet | None = None, *, tumor_type: str,
+def match(somatic: Somatic | None = None, *, tumor_type: str,
           fusions: Sequence[str] | pl.DataFrame | str | os.PathLike[str] | None = None,
           cna: Mapping[str, str] | pl.DataFrame | str | os.PathLike[str] | None = None, msi: str | None = None,
           tmb: float | None = None,
@@ -211,12 +242,16 @@ def match(somatic: SomaticCalls | CallSet | None = None, *, tumor_type: str,
 
     Parameters
     ----------
-    somatic : SomaticCalls or CallSet, optional
-        Annotated tumour calls (VEP ``CSQ`` or SnpEff ``ANN``; see :func:`read_somatic`). None to match
-        fusions, copy numbers and signatures alone.
+    somatic : str, os.PathLike, SomaticCalls or CallSet, optional
+        The tumour's VEP- (``CSQ``) or SnpEff- (``ANN``) annotated VCF: its path (the annotation is found
+        in its header), calls from :func:`read_somatic`, or a CallSet (one read without the annotation
+        field is read again from its source file, keeping the CallSet's loci). None to match fusions,
+        copy numbers and signatures alone.
     tumor_type : str
-        A code of :func:`tumor_types` (OncoTree, e.g. ``"LUAD"``, ``"SKCM"``, ``"COADREAD"``). Evidence for
-        the code or any ancestor applies (an ``NSCLC`` row covers ``LUAD``).
+        An OncoTree code, name or synonym, any case (``"LUAD"``, ``"lung adenocarcinoma"``, ``"NSCLC"``,
+        ``"CRC"``, ``"breast cancer"``; see :func:`tumor_types`). Evidence for the type or any ancestor
+        applies (an ``NSCLC`` row covers ``LUAD``); evidence for a subtype of a broad type (a tissue such
+        as ``BREAST``, an umbrella such as ``NSCLC``) is listed too, its ``scope`` saying ``subtype``.
     fusions : list of str, polars.DataFrame or path, optional
         ``"GENE1::GENE2"`` strings (5' partner first; ``--`` accepted), a frame with a ``fusion`` column,
         or a TSV path (see :func:`read_fusions`).
@@ -244,12 +279,14 @@ def match(somatic: SomaticCalls | CallSet | None = None, *, tumor_type: str,
         ``"EML4::ALK"``, ``"amplification"``, ``"TMB 12.0 mut/Mb"``), ``therapy``, ``tumor_type`` (the
         evidence's tumour types), ``tier``, ``evidence_level``, ``source``, ``match_type``,
         ``resistance``, ``biomarker`` (the rule matched), ``locus`` (``"chr7:140753336 A>T"``, 1-based;
-        null for non-variant hits), ``source_date`` and ``note``. Sorted by match order, gene, alteration.
+        null for non-variant hits), ``source_date``, ``note`` and ``scope`` (:data:`SCOPES`: ``tumor_type``
+        when the evidence covers the type asked for, ``subtype`` when it holds for the subtype that
+        ``tumor_type`` names, ``off_label``). Sorted by match order, gene, alteration, scope.
 
     Raises
     ------
     UnknownTumorTypeError
-        ``tumor_type`` is not in the vocabulary.
+        ``tumor_type`` is not in the vocabulary (the closest names are listed) or names several types.
     AnnotationError
         The calls lack VEP/SnpEff annotation, or it is malformed.
     OncologyError
@@ -265,24 +302,31 @@ def match(somatic: SomaticCalls | CallSet | None = None, *, tumor_type: str,
     [('TMB 12.0 mut/Mb', 'pembrolizumab')]
     """
     tree = load_tree(reference_dir)
-    lineage = tree.lineage(tree.check(tumor_type))
+    code = tree.check(tumor_type)
+    lineage, below = tree.lineage(code), tree.descendants(code)
     rules = load_rules(reference_dir)
     rank = {kind: n for n, kind in enumerate(MATCH_TYPES)}
-    # (key identifying the alteration, therapy, resistance) -> best (off_label, rank, row order, record)
+    # (key identifying the alteration, therapy, resistance[, evidence's tumour types for subtypes])
+    #   -> best (scope, rank, row order, record)
     best: dict[tuple, tuple] = {}
 
     def offer(rule: Rule, key: str, gene: str, alteration: str, locus: str | None) -> None:
-        on_label = rule.applies_to(lineage)
-        if not on_label and (not off_label or rule.resistance):
+        if rule.applies_to(lineage):
+            scope = 0
+        elif rule.include & below and not rule.exclude.intersection(lineage):
+            scope = 1
+        elif off_label and not rule.resistance:
+            scope = 2
+        else:
             return
         record = {
             "gene": gene, "alteration": alteration, "therapy": rule.therapy, "tumor_type": rule.tumor_types,
-            "tier": rule.tier if on_label else "II-C", "evidence_level": rule.evidence_level,
+            "tier": rule.tier if scope < 2 else "II-C", "evidence_level": rule.evidence_level,
             "source": rule.source, "match_type": rule.alteration_type, "resistance": rule.resistance,
             "biomarker": f"{rule.gene} {rule.alteration}", "locus": locus, "source_date": rule.source_date,
-            "note": rule.note or None}
-        score = (not on_label, rank[rule.alteration_type], rule.row)
-        slot = (key, rule.therapy, rule.resistance)
+            "note": rule.note or None, "scope": SCOPES[scope]}
+        score = (scope, rank[rule.alteration_type], rule.row)
+        slot = (key, rule.therapy, rule.resistance, rule.tumor_types if scope == 1 else None)
         if slot not in best or score < best[slot][0]:
             best[slot] = (score, record)
 
@@ -291,7 +335,8 @@ def match(somatic: SomaticCalls | CallSet | None = None, *, tumor_type: str,
         by_gene.setdefault(rule.gene, []).append(rule)
 
     if somatic is not None:
-        table = _filtered(_as_somatic(somatic), pass_only=pass_only, min_vaf=min_vaf, min_depth=min_depth)
+        calls, keep = _as_somatic(somatic)
+        table = _filtered(calls, pass_only=pass_only, min_vaf=min_vaf, min_depth=min_depth, keep=keep)
         for row in table.iter_rows(named=True):
             candidates = [r for r in by_gene.get(row["gene"], ()) if r.alteration_type in ("exact", "codon", "exon", "gene")]
             if not candidates:
@@ -324,6 +369,11 @@ def match(somatic: SomaticCalls | CallSet | None = None, *, tumor_type: str,
             if tmb >= rule.threshold:
                 offer(rule, "tmb", "TMB", f"TMB {float(tmb):.1f} mut/Mb", None)
 
-    ordered = sorted(best.values(), key=lambda item: (item[0][1], item[1]["gene"], item[1]["alteration"],
-                                                      item[0][0], item[0][2]))
+    covered = {slot[:3]: score[0] for slot, (score, _) in best.items() if score[0] != 1}
+    subtyped = {slot[:3] for slot, (score, _) in best.items() if score[0] == 1}
+    kept = [(score, record) for slot, (score, record) in best.items()
+            if (score[0] == 0) or (score[0] == 1 and covered.get(slot[:3]) != 0)
+            or (score[0] == 2 and slot[:3] not in subtyped)]
+    ordered = sorted(kept, key=lambda item: (item[0][1], item[1]["gene"], item[1]["alteration"], item[0][0],
+                                             item[1]["tumor_type"], item[0][2]))
     return pl.DataFrame([record for _, record in ordered], schema=MATCH_COLUMNS, orient="row")

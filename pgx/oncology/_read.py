@@ -1,7 +1,8 @@
 """Read an annotated somatic VCF into :class:`SomaticCalls`.
 
-This module imports :mod:`pgx.io` (layer 2 reads files); the rest of :mod:`pgx.oncology` takes calls,
-never a path. It is meant to live with the orchestration (``pgx.pipeline``).
+The one module of :mod:`pgx.oncology` that imports :mod:`pgx.io` (which alone opens genomic files);
+:func:`pgx.oncology.match` and :func:`pgx.oncology.tmb` come here when given a path, or a CallSet
+that must be read again from its source. tests/test_architecture.py holds that rule.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def somatic_section(path: str | os.PathLike[str], *, tumor_type: str, target_mb:
     path : str or os.PathLike
         VEP- or SnpEff-annotated somatic VCF.
     tumor_type : str
-        A code of :func:`pgx.oncology.tumor_types`.
+        An OncoTree code, name or synonym (see :func:`pgx.oncology.tumor_type_code`); the section
+        carries the code.
     target_mb : float, optional
         The assay's target size; when given, TMB is computed (default filters) and matched.
     fusions, cna, msi
@@ -105,9 +107,10 @@ def somatic_section(path: str | os.PathLike[str], *, tumor_type: str, target_mb:
     >>> section["tmb"], section["matches"].height > 0, section["germline_toxicity"].height
     (6.0, True, 0)
     """
-    from pgx.oncology._knowledge import germline_toxicity
+    from pgx.oncology._knowledge import germline_toxicity, tumor_type_code
     from pgx.oncology._match import match, tmb
 
+    tumor_type = tumor_type_code(tumor_type)
     calls = read_somatic(path, tumor_sample=tumor_sample)
     burden = tmb(calls, target_mb=target_mb) if target_mb is not None else None
     return {

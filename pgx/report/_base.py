@@ -9,15 +9,13 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import polars as pl
 
 from pgx._version import __version__ as _PGX_VERSION
-from pgx.exceptions import PgxError
-
-if TYPE_CHECKING:  # the tumour section's module imports this one
-    from pgx.report._tumor import TumorSection
+from pgx.report._errors import ReportError
+from pgx.report._tumor import TumorSection
 
 __all__ = [
     "ReportError",
@@ -62,19 +60,6 @@ RECOMMENDATION_COLUMNS: dict[str, tuple[bool, str]] = {
     "classification": (True, "str"), "action": (True, "str"), "ambiguous": (False, "bool"),
     "reasons": (False, "list"),
 }
-
-
-class ReportError(PgxError, ValueError):
-    """Report inputs are malformed, or a report cannot be rendered or checked.
-
-    Examples
-    --------
-    >>> err = ReportError("calls: missing column 'gene'")
-    >>> isinstance(err, ValueError)
-    True
-    """
-
-    __module__ = "pgx.report"
 
 
 _HASH = re.compile(r"[0-9a-f]{64}")

@@ -220,6 +220,34 @@ def _model_section(report: SampleReport) -> str:
         "it does not replace the guideline recommendations above.</p>\n</section>\n")
 
 
+def _by_alteration(matches: list) -> list[list]:
+    """Consecutive matches of one alteration (gene and alteration), in order."""
+    groups: list[list] = []
+    for m in matches:
+        if groups and (groups[-1][0].gene, groups[-1][0].alteration) == (m.gene, m.alteration):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return groups
+
+
+def _alteration_group(group: list) -> str:
+    """One alteration's therapies: a tbody whose first row names the gene and alteration for all."""
+    first = group[0]
+    span = f' rowspan="{len(group)}"' if len(group) > 1 else ""
+    locus = f'<div class="muted">{_e(first.locus)}</div>' if first.locus else ""
+    rows = []
+    for n, m in enumerate(group):
+        head = (f"<th{span} scope=\"rowgroup\">{_e(m.gene)}</th><td{span}>{_e(m.alteration)}{locus}</td>"
+                if n == 0 else "")
+        dated = f" &#183; {_e(m.source_date)}" if m.source_date else ""
+        scope = {"subtype": " (a subtype)", "off_label": " (another tumour type)"}.get(m.scope, "")
+        rows.append(f"<tr>{head}<td>{_e(m.therapy)}</td><td>{_or_dash(m.tier)}</td>"
+                    f"<td>{_or_dash(m.evidence_level)}<div class=\"muted\">{_or_dash(m.source)}{dated}</div></td>"
+                    f"<td>{_e(m.tumor_type)}{scope}</td><td>{_e(m.match_type)}</td></tr>\n")
+    return '<tbody class="alteration">\n' + "".join(rows) + "</tbody>\n"
+
+
 def _tumor_section(report: SampleReport) -> str:
     """Therapy matches of the tumour, TMB and MSI, and the germline guidance of the
     chemotherapy the tumour type commonly uses."""
@@ -242,14 +270,10 @@ def _tumor_section(report: SampleReport) -> str:
             parts.append('<p class="muted">No biomarker in the tumour matched a therapy for this tumour type.</p>\n')
             continue
         parts.append(
-            f'<table id="{table_id}"><thead><tr><th>Gene</th><th>Alteration</th><th>Therapy</th><th>Evidence</th>'
-            "<th>Matched by</th></tr></thead><tbody>\n"
-            + "".join(
-                f"<tr><td>{_e(m.gene)}</td><td>{_e(m.alteration)}</td><td>{_e(m.therapy)}</td>"
-                f"<td>{_or_dash(m.tier)} ({_or_dash(m.evidence_level)})"
-                f'<div class="muted">{_or_dash(m.source)}</div></td><td>{_e(m.match_type)}</td></tr>\n'
-                for m in rows)
-            + "</tbody></table>\n")
+            f'<table id="{table_id}"><thead><tr><th>Gene</th><th>Alteration</th><th>Therapy</th><th>Tier</th>'
+            "<th>Evidence</th><th>For tumour type</th><th>Matched by</th></tr></thead>\n"
+            + "".join(_alteration_group(group) for group in _by_alteration(rows))
+            + "</table>\n")
     if tumor.toxicity:
         rows = []
         for link in tumor.toxicity:

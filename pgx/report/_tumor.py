@@ -9,13 +9,17 @@ from typing import Any
 
 import polars as pl
 
-from pgx.report._base import ReportError
+from pgx.report._errors import ReportError
 
 __all__ = ["TherapyMatch", "ToxicityLink", "TumorSection", "tumor_section"]
 
 #: columns a therapy-match frame must have (as :func:`pgx.oncology.match` returns)
 MATCH_COLUMNS = ("gene", "alteration", "therapy", "tumor_type", "tier", "evidence_level", "source", "match_type",
                  "resistance")
+#: columns used when present: the evidence's date, the variant's locus, and whether the evidence is for the
+#: tumour type itself, one of its subtypes, or another tumour type
+OPTIONAL_COLUMNS = ("source_date", "locus", "scope")
+_SCOPE_ORDER = {"tumor_type": 0, "subtype": 1, "off_label": 2}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +35,9 @@ class TherapyMatch:
     source: str | None
     match_type: str
     resistance: bool
+    scope: str = "tumor_type"
+    source_date: str | None = None
+    locus: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +63,8 @@ class TumorSection:
     msi : str or None
         MSI/MMR status as given (``MSI-H``, ``MSI-L``, ``MSS``, ``dMMR``, ``pMMR``).
     matches : tuple of TherapyMatch
-        Sensitivity matches first (by tier), then resistance markers.
+        Sensitivity matches first, then resistance markers; within each, grouped by alteration (gene,
+        alteration), the evidence for the tumour type itself before that for a subtype, then by tier.
     toxicity : tuple of ToxicityLink
         Chemotherapy of the tumour type whose germline guidance the report links.
     """
@@ -120,13 +128,19 @@ def tumor_section(*, tumor_type: str, matches: pl.DataFrame | None = None, toxic
         missing = [c for c in MATCH_COLUMNS if c not in matches.columns]
         if missing:
             raise ReportError(f"matches: missing column(s) {missing}; found {matches.columns}")
-        for r in matches.select(MATCH_COLUMNS).iter_rows(named=True):
+        present = [c for c in OPTIONAL_COLUMNS if c in matches.columns]
+        for r in matches.select(*MATCH_COLUMNS, *present).iter_rows(named=True):
+            scope = str(r.get("scope") or "tumor_type")
+            if scope not in _SCOPE_ORDER:
+                raise ReportError(f"matches: column 'scope' should be one of {list(_SCOPE_ORDER)}, found {scope!r}")
             rows.append(TherapyMatch(
                 gene=str(r["gene"]), alteration=str(r["alteration"]), therapy=str(r["therapy"]),
                 tumor_type=str(r["tumor_type"]), tier=_text(r["tier"]), evidence_level=_text(r["evidence_level"]),
-                source=_text(r["source"]), match_type=str(r["match_type"]), resistance=bool(r["resistance"])))
-    # sensitivity before resistance, then by tier (I-A first), keeping the matcher's order within
-    rows.sort(key=lambda m: (m.resistance, m.tier or "~"))
+                source=_text(r["source"]), match_type=str(r["match_type"]), resistance=bool(r["resistance"]),
+                scope=scope, source_date=_text(r.get("source_date")), locus=_text(r.get("locus"))))
+    # sensitivity before resistance; grouped by alteration; the type's own evidence, then subtypes; by
+    # tier (I-A first), keeping the matcher's order within
+    rows.sort(key=lambda m: (m.resistance, m.gene, m.alteration, _SCOPE_ORDER[m.scope], m.tier or "~"))
     links: list[ToxicityLink] = []
     if toxicity is not None:
         missing = [c for c in ("drug", "genes", "regimen", "toxicity") if c not in toxicity.columns]
