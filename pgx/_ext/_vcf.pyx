@@ -31,7 +31,11 @@ Genotypes are written as int8 or int16 (``gt``'s dtype, one fused kernel): allel
 warning; the wrapper records where they are and turns them into ``-1``). A call with
 more alleles than ``gt`` has slots stops with ``E_PLOIDY`` and an index above the
 dtype's range with ``E_ALLELE_LIMIT``: the wrapper widens the array and parses the line
-again. POS 0 (a telomere, VCF 4.3) is read as 0.
+again.
+A call of unstated ploidy (a lone ``.``, or a cell without GT) reads as ``./.``: ``-1``
+in the first two slots (one in a haploid array), ``-2`` in any further ones, so it does
+not depend on how wide the array was when the line was read. POS 0 (a telomere,
+VCF 4.3) is read as 0.
 """
 
 from libc.stdint cimport int8_t, int16_t, uint8_t, int32_t, int64_t
@@ -56,6 +60,8 @@ cdef enum:
 
 cdef enum:
     UNDEFINED = -3
+    # a call of unstated ploidy (a lone '.', no GT) is missing in this many slots, -2 after
+    MISSING_SLOTS = 2
 
 cdef enum:
     ST_NEED_DATA = 0
@@ -413,9 +419,9 @@ cdef inline const uint8_t* parse_gt(const uint8_t* p, const uint8_t* le, gt_t* o
         return p
     n_undef[0] += undefined
     if k == 1 and out[0] == -1:
-        # a lone '.': the whole call is missing, whatever the ploidy
+        # a lone '.': a missing call of unstated ploidy, read as './.' (whatever the width)
         while k < ploidy:
-            out[k] = -1
+            out[k] = -1 if k < MISSING_SLOTS else -2
             k += 1
         phased[0] = 0
         return p
@@ -487,7 +493,7 @@ cdef const uint8_t* parse_cell(const uint8_t* p, const uint8_t* le, int64_t cell
         k = 1
     else:
         for j in range(ploidy):
-            g[j] = -1
+            g[j] = -1 if j < MISSING_SLOTS else -2
         o.phased[cell] = 0
     a = p
     while True:

@@ -18,6 +18,7 @@ ST_NEED_DATA, ST_FULL, ST_SITES_FULL, ST_ERROR = range(4)
  E_COLUMNS_MANY, E_ALLELE_LIMIT, E_END, E_HEADER_IN_BODY) = range(1, 13)
 
 UNDEFINED = -3  # an allele index past the record's ALT alleles
+MISSING_SLOTS = 2  # slots a call of unstated ploidy is missing in
 _BASES = frozenset(b"ACGTNacgtn")
 _INT32_MAX = 2147483647
 
@@ -95,10 +96,15 @@ def _parse_gt(text: bytes, ploidy: int, n_alleles: int, limit: int) -> tuple[lis
     if i != len(text):
         raise _GtError(E_GT_SYNTAX)
     if alleles == [-1]:
-        return [-1] * ploidy, 0
+        return _missing_call(ploidy), 0
     if len(alleles) == 1:
         phased = 1
     return alleles + [-2] * (ploidy - len(alleles)), phased
+
+
+def _missing_call(ploidy: int) -> list[int]:
+    """A call of unstated ploidy (a lone '.', no GT): read as './.', -2 in further slots."""
+    return [-1] * min(ploidy, MISSING_SLOTS) + [-2] * max(0, ploidy - MISSING_SLOTS)
 
 
 class _GtError(Exception):
@@ -190,7 +196,7 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
         out = sample_map[s]
         if out < 0:
             continue
-        gt[v, out, :] = -1
+        gt[v, out, :] = _missing_call(ploidy)
         phased[v, out] = 0
         if want_dp:
             dp[v, out] = -1

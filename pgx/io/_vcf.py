@@ -122,6 +122,9 @@ class _Arrays:
         small_pages([gt])
         gt[:rows, :, old.shape[2]:] = NON_ALLELE
         gt[:rows, :, : old.shape[2]] = old[:rows]
+        if old.shape[2] == 1 and ploidy > 1:
+            # a lone '.' read in a haploid array is './.' once the array is wider (as the kernel reads it)
+            gt[:rows, :, 1][old[:rows, :, 0] == -1] = -1
         self.gt = gt
 
 
@@ -813,7 +816,7 @@ def read_vcf(
 ) -> CallSet:
     """Read a VCF or BCF file into a :class:`~pgx.CallSet`.
 
-    Plain text, gzip and BGZF-compressed VCF 4.1-4.4 are parsed by pgx's Cython kernel
+    Plain text, gzip and BGZF-compressed VCF 4.1-4.5 are parsed by pgx's Cython kernel
     (gzip inflated by zlib-ng on a second thread); BCF is read through pysam.
 
     Parameters
@@ -840,7 +843,9 @@ def read_vcf(
         definition positions when they clearly favour one build (else None); the
         CallSet's ``genome_build_source`` says which.
     ploidy : int, default 2
-        Allele slots per call; haploid calls fill the rest with -2.
+        The least number of allele slots per call (1 to
+        :data:`~pgx.callset.MAX_PLOIDY`): the genotype array widens to the largest call
+        of the file (a triploid ``0/0/1``); shorter calls fill the rest with -2.
     ad_width : int, default 4
         Alleles kept per call in AD (REF and the first ``ad_width - 1`` ALT alleles).
     pure_python : bool, optional
@@ -853,6 +858,8 @@ def read_vcf(
     Returns
     -------
     CallSet
+        Genotypes are int8, or int16 when a record uses an allele index above 127.
+        POS 0 (a telomere) reads as 0; other positions are 1-based.
 
     Raises
     ------
@@ -865,7 +872,7 @@ def read_vcf(
 
     Warns
     -----
-    DuplicateRecordWarning, UnsortedInputWarning
+    DuplicateRecordWarning, UnsortedInputWarning, UndefinedAlleleWarning
 
     Examples
     --------
@@ -897,7 +904,8 @@ def iter_vcf(
     """Stream a VCF/BCF file as :class:`~pgx.CallSet` chunks of at most ``chunk_size`` variants.
 
     Memory stays bounded by one chunk whatever the file's size. Options are those of
-    :func:`read_vcf`. A build inferred from REF bases (a header naming none) is set from
+    :func:`read_vcf`. A chunk's genotypes are as wide (ploidy, int8 or int16) as the
+    widest call read so far: a chunk is never narrower than the one before it. A build inferred from REF bases (a header naming none) is set from
     the chunk where the evidence becomes clear on; earlier chunks have ``genome_build`` None.
 
     Parameters
