@@ -262,10 +262,12 @@ CYP2C19_ROWS = ["chr10 94761900 . C T . PASS . GT {star17}", "chr10 94781859 . G
 STAR2_LABEL = "chr10:94781859 (rs4244285)"
 
 
-def _cyp2c19(write_vcf, name: str, *samples: dict) -> pl.DataFrame:
-    rows = ["\t".join([*row.format(**samples[0]).split()[:-1]] + [row.format(**s).split()[-1] for s in samples])
+def _cyp2c19(write_vcf, name: str, *samples: dict, extra: list[str] = ()) -> pl.DataFrame:
+    """pgx.call of CYP2C19 on a VCF of ``CYP2C19_ROWS`` with one sample per dict of GTs,
+    and the ``extra`` rows."""
+    rows = [" ".join(row.format(**samples[0]).split()[:-1] + [row.format(**s).split()[-1] for s in samples])
             for row in CYP2C19_ROWS]
-    path = write_vcf(_text(len(samples), rows), name)
+    path = write_vcf(_text(len(samples), rows + list(extra)), name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedAlleleWarning)
         return pgx.call(path, genes=["CYP2C19"])
@@ -298,3 +300,15 @@ def test_a_gt_naming_a_missing_alt_reaches_the_call_warnings(write_vcf):
     assert calls[0]["diplotype"] == "*2/*38"  # rs3758581 0/1 rules out *2/*2
     assert _notes(calls[1], "undefined_allele") == STAR2_LABEL
     assert STAR2_LABEL in calls[1]["missing_positions"]  # ./0 says nothing certain about *2
+
+
+def test_int16_genotypes_are_called_as_int8_ones(write_vcf):
+    """A record with hundreds of ALTs elsewhere makes the whole array int16: the calls at
+    the pharmacogene come out exactly as from the int8 file."""
+    samples = ({"star17": "0/1", "star2": "0/1", "rs3758581": "1/1"},
+               {"star17": "0/0", "star2": "1/1", "rs3758581": "1/1"})
+    narrow = _cyp2c19(write_vcf, "narrow.vcf", *samples)
+    many = f"chr1 100 . A {_many_alts(200)} . PASS . GT 0/199 150/1"
+    wide = _cyp2c19(write_vcf, "wide.vcf", *samples, extra=[many])
+    assert pgx.read_vcf(write_vcf(_text(2, [many]), "many.vcf")).genotypes.dtype == np.int16
+    assert wide.equals(narrow) and wide["diplotype"].is_not_null().all()

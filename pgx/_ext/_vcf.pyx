@@ -875,6 +875,8 @@ def parse_records(
     cdef uint8_t* site_ptr = &sites[0] if site_cap > 0 else NULL
     if site_columns != 7 and site_columns != 8:
         raise ValueError(f"site_columns must be 7 or 8, found {site_columns}")
+    if state.shape[0] <= N_UNDEF:
+        raise ValueError(f"state must have {N_UNDEF + 1} entries, found {state.shape[0]}")
     if max_variants > pos.shape[0]:
         max_variants = pos.shape[0]
     if base == NULL or start >= stop:

@@ -240,6 +240,8 @@ def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, p
     """Pure-Python twin of :func:`pgx._ext._vcf.parse_records` (same contract)."""
     if site_columns not in (7, 8):
         raise ValueError(f"site_columns must be 7 or 8, found {site_columns}")
+    if state.shape[0] <= N_UNDEF:
+        raise ValueError(f"state must have {N_UNDEF + 1} entries, found {state.shape[0]}")
     data = bytes(np.asarray(buf)[:stop])
     v = int(state[N_VAR])
     line_no = int(state[LINE])
