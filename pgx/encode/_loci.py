@@ -10,10 +10,11 @@ caller's choice of representation does not change the result.
 Records that disagree are not resolved silently: an identical record seen twice counts
 once (``duplicate``), records giving one position different genotypes, or more ALT
 copies than the ploidy, make the position ``contradictory``; a half call (``./1``) gives
-one or two copies (``dosage`` and ``dosage_max``); ``./0`` is read as not called. A call with more than two alleles (a triploid ``0/0/1``)
-cannot be given a diplotype: its position is treated as not called (``polyploid``). A GT
-that named an ALT its record lacks (:attr:`~pgx.CallSet.undefined_alleles`, read as a
-missing allele) is flagged at the position (``undefined_allele``). With
+one or two copies (``dosage`` and ``dosage_max``); ``./0`` is read as not called. A call
+with more than two alleles (a triploid ``0/0/1``) cannot be given a diplotype: its
+position is treated as not called (``polyploid``). A GT that named an ALT its record
+lacks (:attr:`~pgx.CallSet.undefined_alleles`, read as a missing allele) is flagged at the
+position (``undefined_allele``). With
 ``assume_reference`` a gene with no record anywhere in its region is left not called
 (``no_data_in_region``), since the input then says nothing about it.
 """

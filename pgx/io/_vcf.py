@@ -18,9 +18,9 @@ from pgx._utils import Prefaulter, small_pages
 from pgx.callset import MAX_PLOIDY, NON_ALLELE, CallSet
 from pgx.exceptions import (
     DuplicateRecordWarning,
-    UndefinedAlleleWarning,
     PgxError,
     RegionError,
+    UndefinedAlleleWarning,
     UnsortedInputWarning,
     VcfFormatError,
 )
