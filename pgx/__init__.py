@@ -15,6 +15,7 @@ from pgx.exceptions import (
     PgxWarning,
     ReferenceDataError,
     RegionError,
+    UndefinedAlleleWarning,
     UnsortedInputWarning,
     VariantOnlyInputWarning,
     VcfFormatError,
@@ -42,6 +43,7 @@ __all__ = [
     "PgxWarning",
     "DuplicateRecordWarning",
     "UnsortedInputWarning",
+    "UndefinedAlleleWarning",
     "OutsideCallWarning",
     "VariantOnlyInputWarning",
 ]

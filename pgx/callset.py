@@ -11,12 +11,16 @@ import polars as pl
 
 from pgx.schema import VARIANT_COLUMNS, SchemaError, validate_frame
 
-__all__ = ["CallSet", "MISSING_ALLELE", "NON_ALLELE"]
+__all__ = ["CallSet", "MISSING_ALLELE", "NON_ALLELE", "MAX_PLOIDY", "GENOTYPE_DTYPES"]
 
 #: genotype code of an allele that was not called (``.`` in GT)
 MISSING_ALLELE = -1
 #: genotype code filling the ploidy slots a call does not have (a haploid call in a diploid array)
 NON_ALLELE = -2
+#: the most allele slots per call pgx reads (``read_vcf`` widens its arrays up to this)
+MAX_PLOIDY = 64
+#: genotype array dtypes: int8 unless a record uses an allele index above 127
+GENOTYPE_DTYPES = (np.dtype(np.int8), np.dtype(np.int16))
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -25,10 +29,13 @@ class CallSet:
 
     Attributes
     ----------
-    genotypes : numpy.ndarray of int8, shape (variants, samples, ploidy)
+    genotypes : numpy.ndarray of int8 (or int16), shape (variants, samples, ploidy)
         Allele indexes: 0 the REF allele, 1.. the ALT alleles in order,
         ``-1`` an allele not called (``.``), ``-2`` a ploidy slot the call does not
-        have (the second slot of a haploid chrY/chrM call in a diploid array).
+        have (the second slot of a haploid chrY/chrM call in a diploid array, the
+        third slot of a diploid call in a file with triploid calls). int8 unless a
+        record of the file uses an allele index above 127, then int16
+        (:data:`GENOTYPE_DTYPES`); ``genotypes.dtype`` says which.
     phased : numpy.ndarray of bool, shape (variants, samples)
         True where the call was written with ``|`` separators (haploid calls count
         as phased; a fully missing call as unphased).
@@ -54,6 +61,11 @@ class CallSet:
         How ``genome_build`` was found: ``"given by the caller"``, the header lines that
         name it (``"##contig lengths (8 contigs)"``, ``"##contig assembly=GRCh38.p14 (13
         contigs)"``, ``"##reference=..."``) or the REF-base counts it was inferred from.
+    undefined_alleles : numpy.ndarray of int64, shape (n, 2)
+        The (variant, sample) row and column of each call whose GT named an allele index
+        past the record's ALT alleles (``0/2`` with one ALT); that allele reads as ``-1``.
+        Empty when there is none. :func:`pgx.call` names such positions in its warnings
+        (``undefined_allele``).
 
     Examples
     --------
@@ -76,11 +88,12 @@ class CallSet:
     source: str | None = None
     regions: tuple[tuple[str, int, int], ...] | None = None
     genome_build_source: str | None = None
+    undefined_alleles: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
     def __post_init__(self) -> None:
         gt = self.genotypes
-        if not isinstance(gt, np.ndarray) or gt.dtype != np.int8 or gt.ndim != 3:
-            raise SchemaError("CallSet.genotypes must be an int8 array of shape (variants, samples, ploidy)")
+        if not isinstance(gt, np.ndarray) or gt.dtype not in GENOTYPE_DTYPES or gt.ndim != 3:
+            raise SchemaError("CallSet.genotypes must be an int8 (or int16) array of shape (variants, samples, ploidy)")
         n_var, n_samp = gt.shape[:2]
         if self.phased.shape != (n_var, n_samp) or self.phased.dtype != np.bool_:
             raise SchemaError(
@@ -99,6 +112,10 @@ class CallSet:
             if array.shape[:2] != (n_var, n_samp):
                 raise SchemaError(f"CallSet.calldata[{key!r}] has shape {array.shape}, expected {(n_var, n_samp)}, ...")
         object.__setattr__(self, "calldata", MappingProxyType(dict(self.calldata)))
+        undefined = np.asarray(self.undefined_alleles, dtype=np.int64).reshape(-1, 2)
+        if undefined.size and ((undefined < 0).any() or (undefined >= (n_var, n_samp)).any()):
+            raise SchemaError(f"CallSet.undefined_alleles must hold (variant, sample) indexes within {(n_var, n_samp)}")
+        object.__setattr__(self, "undefined_alleles", undefined)
 
     @classmethod
     def from_arrays(
@@ -118,7 +135,8 @@ class CallSet:
         Parameters
         ----------
         genotypes : array-like of int, shape (variants, samples, ploidy)
-            Allele indexes, -1 missing, -2 no such ploidy slot.
+            Allele indexes, -1 missing, -2 no such ploidy slot; stored as int16 when
+            given as int16 or when an index is above 127, else int8.
         chrom, pos, ref, alt : lists
             The variant columns; ``pos`` 1-based.
         sample_ids : list of str
@@ -139,7 +157,9 @@ class CallSet:
         >>> cs.genotypes.tolist(), cs.phased.tolist()
         ([[[1, -2]]], [[True]])
         """
-        gt = np.ascontiguousarray(genotypes, dtype=np.int8)
+        gt = np.asarray(genotypes)
+        wide = gt.dtype == np.int16 or (gt.size > 0 and int(gt.max()) > np.iinfo(np.int8).max)
+        gt = np.ascontiguousarray(gt, dtype=np.int16 if wide else np.int8)
         n = len(pos)
         variants = pl.DataFrame(
             {

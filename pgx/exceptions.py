@@ -18,6 +18,7 @@ __all__ = [
     "PgxWarning",
     "DuplicateRecordWarning",
     "UnsortedInputWarning",
+    "UndefinedAlleleWarning",
     "PurePythonKernelWarning",
     "OutsideCallWarning",
     "VariantOnlyInputWarning",
@@ -108,6 +109,15 @@ class DuplicateRecordWarning(PgxWarning):
 
 class UnsortedInputWarning(PgxWarning):
     """Records are not sorted by position within a contig."""
+
+
+class UndefinedAlleleWarning(PgxWarning):
+    """A GT names an allele index past the record's ALT alleles (``0/2`` with one ALT).
+
+    The allele is read as not called (``-1``), as htslib reads it (with a warning); the
+    calls are listed in :attr:`pgx.CallSet.undefined_alleles`, and a call made from such
+    a record says so in its warnings (``undefined_allele: <position>``).
+    """
 
 
 class PurePythonKernelWarning(PgxWarning):

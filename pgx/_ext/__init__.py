@@ -18,7 +18,7 @@ from pgx.exceptions import ExtensionNotBuiltError, PurePythonKernelWarning
 __all__ = ["vcf_kernels", "encode_kernels", "pure_python_requested", "STATUS", "ERRORS", "STATE_SIZE"]
 
 #: length of the parser state array; see :mod:`pgx._ext._vcf`
-STATE_SIZE = 10
+STATE_SIZE = 11
 #: parser return codes
 STATUS = {"need_data": 0, "full": 1, "sites_full": 2, "error": 3}
 #: parser error codes -> short names (the Python wrapper turns them into messages)
@@ -28,7 +28,7 @@ ERRORS = {
     3: "ref",
     4: "alt",
     5: "gt_syntax",
-    6: "gt_allele",
+    6: "gt_allele",  # reserved: no longer raised (read as a missing allele, with a warning)
     7: "ploidy",
     8: "int",
     9: "columns_many",

@@ -7,19 +7,24 @@ allocates nor raises. The wrappers in :mod:`pgx.encode` do all of that. The
 pure-Python twin ``pgx._ext._encode_py`` has the same functions, signatures and
 results; it is the oracle the tests hold these kernels to.
 
-A genotype slot holds an allele index (0 REF, 1.. ALT), ``-2`` for a ploidy slot the
+A genotype slot holds an allele index (0 REF, 1.. ALT; int8, or int16 for files with
+allele indexes above 127: one fused kernel each), ``-2`` for a ploidy slot the
 call does not have (the second slot of a haploid call) and any other negative value
 for an allele not called. A call is *missing* when any of its slots is missing, or
 when it has no slot at all (every slot ``-2``).
 """
 
 from libc.math cimport NAN
-from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
 
 ctypedef fused dosage_t:
     int8_t
     float
+
+ctypedef fused gt_t:
+    int8_t
+    int16_t
 
 cdef enum:
     NON_ALLELE = -2
@@ -32,7 +37,7 @@ cdef extern from *:
     int __builtin_ctzll(unsigned long long) nogil  # gcc and clang
 
 
-cdef inline int8_t _diploid(int8_t a, int8_t b) noexcept nogil:
+cdef inline int8_t _diploid(gt_t a, gt_t b) noexcept nogil:
     """Dosage of one diploid call, -1 when missing (branch-free, so loops vectorise)."""
     cdef int8_t d = (a > 0) + (b > 0)
     cdef int8_t miss = ((a < 0) & (a != NON_ALLELE)) | ((b < 0) & (b != NON_ALLELE)) | (
@@ -40,10 +45,11 @@ cdef inline int8_t _diploid(int8_t a, int8_t b) noexcept nogil:
     return -1 if miss else d
 
 
-cdef inline int8_t _call(const int8_t* slot, Py_ssize_t ploidy) noexcept nogil:
+cdef inline int8_t _call(const gt_t* slot, Py_ssize_t ploidy) noexcept nogil:
     """Dosage of one call of any ploidy, -1 when missing."""
     cdef Py_ssize_t k
-    cdef int8_t d = 0, a
+    cdef int8_t d = 0
+    cdef gt_t a
     cdef bint present = False
     for k in range(ploidy):
         a = slot[k]
@@ -55,7 +61,7 @@ cdef inline int8_t _call(const int8_t* slot, Py_ssize_t ploidy) noexcept nogil:
     return d if present else -1
 
 
-cdef inline void _dosage_row(const int8_t* row, Py_ssize_t n, Py_ssize_t ploidy,
+cdef inline void _dosage_row(const gt_t* row, Py_ssize_t n, Py_ssize_t ploidy,
                              dosage_t* dst) noexcept nogil:
     cdef Py_ssize_t s
     cdef int8_t d
@@ -82,7 +88,7 @@ cdef inline void _dosage_row(const int8_t* row, Py_ssize_t n, Py_ssize_t ploidy,
                 dst[s] = d
 
 
-def dosage(const int8_t[:, :, ::1] gt, dosage_t[:, ::1] out):
+def dosage(const gt_t[:, :, ::1] gt, dosage_t[:, ::1] out):
     """ALT allele count per call; missing calls get -1 (int8 output) or NaN (float32).
 
     ``gt`` is (variants, samples, ploidy); ``out`` is (variants, samples).
@@ -95,7 +101,7 @@ def dosage(const int8_t[:, :, ::1] gt, dosage_t[:, ::1] out):
             _dosage_row(&gt[v, 0, 0], n_samp, ploidy, &out[v, 0])
 
 
-cdef inline void _one_hot_row(const int8_t* row, Py_ssize_t n, Py_ssize_t ploidy, uint8_t* dst,
+cdef inline void _one_hot_row(const gt_t* row, Py_ssize_t n, Py_ssize_t ploidy, uint8_t* dst,
                               Py_ssize_t levels, bint missing_column) noexcept nogil:
     """Level ``k`` of the call of sample ``s`` goes to ``dst[k * n + s]`` (sample axis last,
     so every store is contiguous and the loops vectorise)."""
@@ -119,7 +125,7 @@ cdef inline void _one_hot_row(const int8_t* row, Py_ssize_t n, Py_ssize_t ploidy
                 dst[levels * n + s] = d < 0
 
 
-def one_hot(const int8_t[:, :, ::1] gt, uint8_t[:, :, ::1] out, bint missing_column):
+def one_hot(const gt_t[:, :, ::1] gt, uint8_t[:, :, ::1] out, bint missing_column):
     """Indicator of each dosage level 0..ploidy; a missing call is 0 at every level (and 1
     in the extra last level when ``missing_column``). ``out`` is (variants, levels, samples)."""
     cdef Py_ssize_t n_var = gt.shape[0], n_samp = gt.shape[1], ploidy = gt.shape[2], v
@@ -131,7 +137,7 @@ def one_hot(const int8_t[:, :, ::1] gt, uint8_t[:, :, ::1] out, bint missing_col
             _one_hot_row(&gt[v, 0, 0], n_samp, ploidy, &out[v, 0, 0], levels, missing_column)
 
 
-def allele_dosage(const int8_t[:, :, ::1] gt, const int64_t[::1] offsets, int8_t[:, ::1] out):
+def allele_dosage(const gt_t[:, :, ::1] gt, const int64_t[::1] offsets, int8_t[:, ::1] out):
     """Copies of each ALT allele: row ``offsets[v] + a - 1`` of ``out`` counts ALT ``a``
     of variant ``v``; every row of a missing call is -1.
 
@@ -144,13 +150,13 @@ def allele_dosage(const int8_t[:, :, ::1] gt, const int64_t[::1] offsets, int8_t
     return bad
 
 
-cdef int64_t _allele_dosage(const int8_t[:, :, ::1] gt, const int64_t[::1] offsets,
+cdef int64_t _allele_dosage(const gt_t[:, :, ::1] gt, const int64_t[::1] offsets,
                             int8_t[:, ::1] out) noexcept nogil:
     cdef Py_ssize_t n_var = gt.shape[0], n_samp = gt.shape[1], ploidy = gt.shape[2]
     cdef Py_ssize_t v, s, k
     cdef int64_t first, n_alt
-    cdef int8_t a
-    cdef const int8_t* slot
+    cdef gt_t a
+    cdef const gt_t* slot
     for v in range(n_var):
         first = offsets[v]
         n_alt = offsets[v + 1] - first
@@ -234,7 +240,7 @@ def allele_copies(const int8_t[:, ::1] dosage, const int64_t[::1] indptr, const 
                 out[i, j] = -1 if unknown and copies > 0 else copies
 
 
-def csr_count(const int8_t[:, :, ::1] gt, int64_t[::1] nonzero, int64_t[::1] missing, int8_t[::1] scratch):
+def csr_count(const gt_t[:, :, ::1] gt, int64_t[::1] nonzero, int64_t[::1] missing, int8_t[::1] scratch):
     """Per variant, the number of calls with a non-zero dosage and of missing calls.
     ``scratch`` holds one row of dosages (``samples`` elements)."""
     cdef Py_ssize_t n_var = gt.shape[0], n_samp = gt.shape[1], ploidy = gt.shape[2], v, s
@@ -287,7 +293,7 @@ cdef inline void _fill_row(const int8_t* row, Py_ssize_t n, int8_t* data, int32_
             miss_at += 1
 
 
-def csr_fill(const int8_t[:, :, ::1] gt, const int64_t[::1] indptr, int8_t[::1] data, int32_t[::1] indices,
+def csr_fill(const gt_t[:, :, ::1] gt, const int64_t[::1] indptr, int8_t[::1] data, int32_t[::1] indices,
              const int64_t[::1] missing_indptr, int32_t[::1] missing_indices, int8_t[::1] scratch):
     """Write the CSR arrays of dosage (non-zero calls) and of the missing calls, whose row
     pointers :func:`csr_count` gave; ``scratch`` as for :func:`csr_count`."""

@@ -9,7 +9,7 @@ def parse_records(
     state: NDArray[np.int64],
     sample_map: NDArray[np.int32],
     has_format: bool,
-    gt: NDArray[np.int8],
+    gt: NDArray[np.int8] | NDArray[np.int16],
     phased: NDArray[np.uint8],
     dp: NDArray[np.int32],
     gq: NDArray[np.int32],

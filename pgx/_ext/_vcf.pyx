@@ -22,10 +22,27 @@ index       meaning
 7 ERR_START offset in ``buf`` of the offending token
 8 ERR_STOP  offset in ``buf`` just past the offending token
 9 LINE_START offset in ``buf`` of the offending line
+10 N_UNDEF  calls written so far (in this batch of rows) that hold ``UNDEFINED``
 ==========  ==================================================================
+
+Genotypes are written as int8 or int16 (``gt``'s dtype, one fused kernel): allele indexes,
+``-1`` an allele not called, ``-2`` a ploidy slot the call does not have, and ``-3``
+(``UNDEFINED``) an index past the record's ALT alleles (htslib reads these with a
+warning; the wrapper records where they are and turns them into ``-1``). A call with
+more alleles than ``gt`` has slots stops with ``E_PLOIDY`` and an index above the
+dtype's range with ``E_ALLELE_LIMIT``: the wrapper widens the array and parses the line
+again.
+A call of unstated ploidy (a lone ``.``, or a cell without GT) reads as ``./.``: ``-1``
+in the first two slots (one in a haploid array), ``-2`` in any further ones, so it does
+not depend on how wide the array was when the line was read. POS 0 (a telomere,
+VCF 4.3) is read as 0.
 """
 
-from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t
+from libc.stdint cimport int8_t, int16_t, uint8_t, int32_t, int64_t
+
+ctypedef fused gt_t:
+    int8_t
+    int16_t
 from libc.string cimport memchr, memcpy, memcmp, memset
 
 cdef enum:
@@ -39,6 +56,12 @@ cdef enum:
     ERR_START = 7
     ERR_STOP = 8
     LINE_START = 9
+    N_UNDEF = 10
+
+cdef enum:
+    UNDEFINED = -3
+    # a call of unstated ploidy (a lone '.', no GT) is missing in this many slots, -2 after
+    MISSING_SLOTS = 2
 
 cdef enum:
     ST_NEED_DATA = 0
@@ -52,7 +75,7 @@ cdef enum:
     E_REF = 3
     E_ALT = 4
     E_GT_SYNTAX = 5
-    E_GT_ALLELE = 6
+    E_GT_ALLELE = 6  # no longer raised: an index past the ALT alleles is read as UNDEFINED
     E_PLOIDY = 7
     E_INT = 8
     E_COLUMNS_MANY = 9
@@ -195,7 +218,6 @@ cdef enum:
     MAX_FORMAT_LEN = 512
 
 cdef struct Outputs:
-    int8_t* gt
     uint8_t* phased
     int32_t* dp
     int32_t* gq
@@ -209,6 +231,7 @@ cdef struct Outputs:
     bint want_ps
     bint want_ad
     bint identity
+    int64_t n_undef
 
 
 cdef struct Fmt:
@@ -343,10 +366,12 @@ cdef inline const uint8_t* parse_int(const uint8_t* p, const uint8_t* le, int32_
     return p
 
 
-cdef inline const uint8_t* parse_gt(const uint8_t* p, const uint8_t* le, int8_t* out, int ploidy,
-                                    int n_alleles, uint8_t* phased, int* err) noexcept nogil:
+cdef inline const uint8_t* parse_gt(const uint8_t* p, const uint8_t* le, gt_t* out, int ploidy,
+                                    int n_alleles, uint8_t* phased, int64_t* n_undef, int* err) noexcept nogil:
     cdef int k = 0
     cdef int allele
+    cdef int limit = 127 if gt_t is int8_t else 32767
+    cdef bint undefined = False
     cdef uint8_t ph = 1
     cdef uint8_t c
     if p < le and (p[0] == b'|' or p[0] == b'/'):
@@ -365,13 +390,15 @@ cdef inline const uint8_t* parse_gt(const uint8_t* p, const uint8_t* le, int8_t*
         elif b'0' <= c <= b'9':
             allele = 0
             while p < le and b'0' <= p[0] <= b'9':
-                allele = allele * 10 + (p[0] - 48)
-                if allele > 127:
-                    err[0] = E_ALLELE_LIMIT
-                    return p
+                if allele <= 100000000:  # stops growing long before an int overflows
+                    allele = allele * 10 + (p[0] - 48)
                 p += 1
             if allele >= n_alleles:
-                err[0] = E_GT_ALLELE
+                # an ALT the record does not have (htslib reads it, with a warning)
+                allele = UNDEFINED
+                undefined = True
+            elif allele > limit:
+                err[0] = E_ALLELE_LIMIT
                 return p
         else:
             err[0] = E_GT_SYNTAX
@@ -379,7 +406,7 @@ cdef inline const uint8_t* parse_gt(const uint8_t* p, const uint8_t* le, int8_t*
         if k >= ploidy:
             err[0] = E_PLOIDY
             return p
-        out[k] = <int8_t> allele
+        out[k] = <gt_t> allele
         k += 1
         if p < le and (p[0] == b'/' or p[0] == b'|'):
             if p[0] == b'/':
@@ -390,10 +417,11 @@ cdef inline const uint8_t* parse_gt(const uint8_t* p, const uint8_t* le, int8_t*
     if p < le and p[0] != b':' and p[0] != b'\t':
         err[0] = E_GT_SYNTAX
         return p
+    n_undef[0] += undefined
     if k == 1 and out[0] == -1:
-        # a lone '.': the whole call is missing, whatever the ploidy
+        # a lone '.': a missing call of unstated ploidy, read as './.' (whatever the width)
         while k < ploidy:
-            out[k] = -1
+            out[k] = -1 if k < MISSING_SLOTS else -2
             k += 1
         phased[0] = 0
         return p
@@ -425,14 +453,14 @@ cdef inline int fail_cell(int64_t* state, int col, int key, const uint8_t* start
     return code
 
 
-cdef const uint8_t* parse_cell(const uint8_t* p, const uint8_t* le, int64_t cell, Outputs* o,
+cdef const uint8_t* parse_cell(const uint8_t* p, const uint8_t* le, int64_t cell, gt_t* gt, Outputs* o,
                                Fmt* fmt, int n_alleles, int* err, int* err_key,
                                const uint8_t** err_at) noexcept nogil:
     """One sample column from ``p`` (just after its tab) into output ``cell``: returns the
     column's end (its closing tab or ``le``); on an error sets ``err``, the subfield index
     ``err_key`` and its start ``err_at``."""
     cdef int ploidy = o.ploidy
-    cdef int8_t* g = o.gt + cell * ploidy
+    cdef gt_t* g = gt + cell * ploidy
     cdef int k = 0
     cdef int j
     cdef int32_t ival = -1
@@ -453,8 +481,8 @@ cdef const uint8_t* parse_cell(const uint8_t* p, const uint8_t* le, int64_t cell
             and c0 <= b'9' and (p[1] == b'|' or p[1] == b'/')
             and b'0' <= p[2] < 48 + n_alleles and p[2] <= b'9'
             and (le - p == 3 or p[3] == b'\t' or p[3] == b':')):
-        g[0] = <int8_t> (c0 - 48)
-        g[1] = <int8_t> (p[2] - 48)
+        g[0] = <gt_t> (c0 - 48)
+        g[1] = <gt_t> (p[2] - 48)
         o.phased[cell] = p[1] == b'|'
         p += 3
         if p == le or p[0] == b'\t':
@@ -465,12 +493,12 @@ cdef const uint8_t* parse_cell(const uint8_t* p, const uint8_t* le, int64_t cell
         k = 1
     else:
         for j in range(ploidy):
-            g[j] = -1
+            g[j] = -1 if j < MISSING_SLOTS else -2
         o.phased[cell] = 0
     a = p
     while True:
         if k == fmt.gt:
-            p = parse_gt(p, le, g, ploidy, n_alleles, o.phased + cell, err)
+            p = parse_gt(p, le, g, ploidy, n_alleles, o.phased + cell, &o.n_undef, err)
         elif k == fmt.dp and o.want_dp:
             p = parse_int(p, le, &ival, False, err)
             o.dp[cell] = ival
@@ -509,7 +537,7 @@ cdef const uint8_t* parse_cell(const uint8_t* p, const uint8_t* le, int64_t cell
         return p
 
 
-cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o, Fmt* fmt,
+cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, gt_t* gt, Outputs* o, Fmt* fmt,
                     const int32_t* sample_map, int n_cols, bint has_format,
                     int64_t* pos_out, int64_t* end_out, int64_t* state,
                     const uint8_t* base, int site_columns, const uint8_t** site_end) noexcept nogil:
@@ -526,7 +554,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     cdef int err = 0
     cdef int s, k, out_s, j, ploidy = o.ploidy
     cdef int32_t ival = -1
-    cdef int8_t* g
+    cdef gt_t* g
     cdef uint8_t* ph
     cdef uint8_t c0
     cdef unsigned int na, na0
@@ -555,7 +583,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
         if pos < POS_CAP:
             pos = pos * 10 + (a[0] - 48)
         a += 1
-    if a != q or q == p or pos <= 0:
+    if a != q or q == p:  # POS 0 is a telomere (VCF 4.3)
         return fail(state, 1, p, q, base, E_POS)
     pos_out[v] = pos
     if q == le:
@@ -654,21 +682,22 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
     s0 = 0
     if fmt.gt == 0 and fmt.length == 2 and ploidy == 2 and o.identity and not (o.want_dp or o.want_gq or o.want_ad or o.want_ps):
         # tight loop for FORMAT "GT" with diploid single-digit calls in every column
-        g = o.gt + v * o.n_out * 2
+        g = gt + v * o.n_out * 2
         ph = o.phased + v * o.n_out
         na = n_alleles if n_alleles < 10 else 10
         # four calls ("\t0|1\t1/1\t0|0\t0|0") per 16-byte vector, then a tab
-        while s0 + 4 <= n_cols and p + 16 < le and p[16] == b'\t' and gt4_simd(p, na, g + 2 * s0, ph + s0):
-            p += 16
-            s0 += 4
+        if gt_t is int8_t:
+            while s0 + 4 <= n_cols and p + 16 < le and p[16] == b'\t' and gt4_simd(p, na, g + 2 * s0, ph + s0):
+                p += 16
+                s0 += 4
         while s0 < n_cols and p + 4 <= le:
             c0 = <uint8_t> (p[1] - 48)
             c2 = <unsigned int> (p[3] - 48)
             if (p[0] != b'\t' or c0 >= na or c2 >= na or (p[2] != b'|' and p[2] != b'/')
                     or (p + 4 < le and p[4] != b'\t')):
                 break
-            g[2 * s0] = <int8_t> c0
-            g[2 * s0 + 1] = <int8_t> c2
+            g[2 * s0] = <gt_t> c0
+            g[2 * s0 + 1] = <gt_t> c2
             ph[s0] = p[2] == b'|'
             p += 4
             s0 += 1
@@ -729,8 +758,8 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
                 if k != -1:
                     break
                 cell = v * o.n_out + s0
-                o.gt[2 * cell] = <int8_t> c0
-                o.gt[2 * cell + 1] = <int8_t> c2
+                gt[2 * cell] = <gt_t> c0
+                gt[2 * cell + 1] = <gt_t> c2
                 o.phased[cell] = p[2] == b'|'
                 if o.want_dp:
                     o.dp[cell] = fast_dp
@@ -744,7 +773,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
                 break
             # p is at the tab before a column the loop above does not take (a missing call, a
             # '.' or a long number...): the general code reads that one, then the loop resumes
-            p = parse_cell(p + 1, le, v * o.n_out + s0, o, fmt, n_alleles, &err, &k, &a)
+            p = parse_cell(p + 1, le, v * o.n_out + s0, gt, o, fmt, n_alleles, &err, &k, &a)
             if err:
                 return fail_cell(state, 9 + s0, k, a, le, base, err)
             s0 += 1
@@ -756,7 +785,7 @@ cdef int parse_line(const uint8_t* ls, const uint8_t* le, int64_t v, Outputs* o,
         if out_s < 0:
             p = skip_to(p, le, b'\t')
             continue
-        p = parse_cell(p, le, v * o.n_out + out_s, o, fmt, n_alleles, &err, &k, &a)
+        p = parse_cell(p, le, v * o.n_out + out_s, gt, o, fmt, n_alleles, &err, &k, &a)
         if err:
             return fail_cell(state, 9 + s, k, a, le, base, err)
     if p != le:
@@ -772,7 +801,7 @@ def parse_records(
     int64_t[::1] state,
     const int32_t[::1] sample_map,
     bint has_format,
-    int8_t[:, :, ::1] gt,
+    gt_t[:, :, ::1] gt,
     uint8_t[:, ::1] phased,
     int32_t[:, ::1] dp,
     int32_t[:, ::1] gq,
@@ -801,11 +830,14 @@ def parse_records(
         For each sample column of the file, its output column or -1 to skip it.
     has_format : bool
         Whether the header declares a FORMAT column.
-    gt, phased, dp, gq, ps, ad : arrays
+    gt : int8 or int16 array (variants, samples, ploidy)
+        Genotype output (see the module docstring for the codes).
+    phased, dp, gq, ps, ad : arrays
         Outputs, rows indexed by variant; ``dp``/``gq``/``ps``/``ad`` may have zero
         columns when not requested.
     pos, end, lines : int64 arrays
-        1-based POS, INFO END (-1 when absent) and the 1-based line number, per variant.
+        POS (1-based; 0 for a telomere), INFO END (-1 when absent) and the 1-based line
+        number, per variant.
     sites : uint8 array
         Receives the first ``site_columns`` columns of every line, newline-terminated.
     max_variants : int
@@ -843,12 +875,14 @@ def parse_records(
     cdef uint8_t* site_ptr = &sites[0] if site_cap > 0 else NULL
     if site_columns != 7 and site_columns != 8:
         raise ValueError(f"site_columns must be 7 or 8, found {site_columns}")
+    if state.shape[0] <= N_UNDEF:
+        raise ValueError(f"state must have {N_UNDEF + 1} entries, found {state.shape[0]}")
     if max_variants > pos.shape[0]:
         max_variants = pos.shape[0]
     if base == NULL or start >= stop:
         state[OFFSET] = start
         return ST_NEED_DATA
-    o.gt = &gt[0, 0, 0] if gt.shape[0] > 0 and gt.shape[1] > 0 else NULL
+    cdef gt_t* gt_ptr = &gt[0, 0, 0] if gt.shape[0] > 0 and gt.shape[1] > 0 else NULL
     o.phased = &phased[0, 0] if phased.shape[0] > 0 and phased.shape[1] > 0 else NULL
     o.ploidy = <int> gt.shape[2]
     o.n_out = <int> gt.shape[1]
@@ -862,6 +896,7 @@ def parse_records(
     o.ad = &ad[0, 0, 0] if o.want_ad else NULL
     o.ad_width = <int> ad.shape[2]
     o.identity = n_cols == o.n_out
+    o.n_undef = state[N_UNDEF]
     for i in range(n_cols):
         if sample_map[i] != i:
             o.identity = False
@@ -899,7 +934,7 @@ def parse_records(
                 state[ERR_STOP] = le - base
             else:
                 # the first seven or eight columns go to `sites` as they are
-                err = parse_line(p, le, v, &o, &fmt, smap, n_cols, has_format,
+                err = parse_line(p, le, v, gt_ptr, &o, &fmt, smap, n_cols, has_format,
                                  pos_ptr, end_ptr, &state[0], base, site_columns, &site_end)
                 if not err:
                     n_site = site_end - p
@@ -927,6 +962,7 @@ def parse_records(
     state[SITE_LEN] = site_len
     state[OFFSET] = p - base
     state[ERR_CODE] = err
+    state[N_UNDEF] = o.n_undef
     return status
 
 

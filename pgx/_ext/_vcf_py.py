@@ -12,11 +12,13 @@ from fractions import Fraction
 
 import numpy as np
 
-N_VAR, LINE, SITE_LEN, OFFSET, ERR_CODE, ERR_COL, ERR_KEY, ERR_START, ERR_STOP, LINE_START = range(10)
+N_VAR, LINE, SITE_LEN, OFFSET, ERR_CODE, ERR_COL, ERR_KEY, ERR_START, ERR_STOP, LINE_START, N_UNDEF = range(11)
 ST_NEED_DATA, ST_FULL, ST_SITES_FULL, ST_ERROR = range(4)
-(E_COLUMNS_FEW, E_POS, E_REF, E_ALT, E_GT_SYNTAX, E_GT_ALLELE, E_PLOIDY, E_INT,
+(E_COLUMNS_FEW, E_POS, E_REF, E_ALT, E_GT_SYNTAX, _E_GT_ALLELE, E_PLOIDY, E_INT,
  E_COLUMNS_MANY, E_ALLELE_LIMIT, E_END, E_HEADER_IN_BODY) = range(1, 13)
 
+UNDEFINED = -3  # an allele index past the record's ALT alleles
+MISSING_SLOTS = 2  # slots a call of unstated ploidy is missing in
 _BASES = frozenset(b"ACGTNacgtn")
 _INT32_MAX = 2147483647
 
@@ -52,8 +54,9 @@ def _parse_int(text: bytes) -> int:
     return -value if text[:1] == b"-" else value
 
 
-def _parse_gt(text: bytes, ploidy: int, n_alleles: int) -> tuple[list[int], int]:
-    """Return (alleles padded to ploidy, phased) or raise _GtError(code)."""
+def _parse_gt(text: bytes, ploidy: int, n_alleles: int, limit: int) -> tuple[list[int], int]:
+    """Return (alleles padded to ploidy, phased) or raise _GtError(code); an index past the
+    ALT alleles is ``UNDEFINED``, one above ``limit`` (the dtype's largest) an error."""
     phased = 1
     if text[:1] in (b"|", b"/"):
         phased = 0 if text[:1] == b"/" else 1
@@ -73,12 +76,12 @@ def _parse_gt(text: bytes, ploidy: int, n_alleles: int) -> tuple[list[int], int]
             j = i
             while j < len(text) and text[j:j + 1].isdigit():
                 j += 1
-                if int(text[i:j]) > 127:
-                    raise _GtError(E_ALLELE_LIMIT)
             allele = int(text[i:j])
             i = j
             if allele >= n_alleles:
-                raise _GtError(E_GT_ALLELE)
+                allele = UNDEFINED
+            elif allele > limit:
+                raise _GtError(E_ALLELE_LIMIT)
         else:
             raise _GtError(E_GT_SYNTAX)
         if len(alleles) >= ploidy:
@@ -93,10 +96,15 @@ def _parse_gt(text: bytes, ploidy: int, n_alleles: int) -> tuple[list[int], int]
     if i != len(text):
         raise _GtError(E_GT_SYNTAX)
     if alleles == [-1]:
-        return [-1] * ploidy, 0
+        return _missing_call(ploidy), 0
     if len(alleles) == 1:
         phased = 1
     return alleles + [-2] * (ploidy - len(alleles)), phased
+
+
+def _missing_call(ploidy: int) -> list[int]:
+    """A call of unstated ploidy (a lone '.', no GT): read as './.', -2 in further slots."""
+    return [-1] * min(ploidy, MISSING_SLOTS) + [-2] * max(0, ploidy - MISSING_SLOTS)
 
 
 class _GtError(Exception):
@@ -134,7 +142,7 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
     if len(cols) < 2:
         fail(E_COLUMNS_FEW, 0)
     pos_text = cols[1]
-    if not pos_text.isdigit() or int(pos_text) <= 0:
+    if not pos_text.isdigit():  # POS 0 is a telomere (VCF 4.3)
         fail(E_POS, 1)
     arrays["pos"][v] = min(int(pos_text), 100000000000 * 10)
     if len(cols) < 3:
@@ -179,6 +187,7 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
     want_dp, want_gq, want_ad = dp.shape[1] > 0, gq.shape[1] > 0, ad.shape[1] > 0
     want_ps = ps.shape[1] > 0
     ploidy = gt.shape[2]
+    limit = int(np.iinfo(gt.dtype).max)
     for s in range(n_cols):
         col = 9 + s
         if len(cols) <= col:
@@ -187,7 +196,7 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
         out = sample_map[s]
         if out < 0:
             continue
-        gt[v, out, :] = -1
+        gt[v, out, :] = _missing_call(ploidy)
         phased[v, out] = 0
         if want_dp:
             dp[v, out] = -1
@@ -201,9 +210,10 @@ def _parse_line(line: bytes, ls: int, v: int, arrays: dict, sample_map, has_form
         for k, sub in enumerate(cols[col].split(b":")):
             try:
                 if k == gt_i:
-                    alleles, ph = _parse_gt(sub, ploidy, n_alleles)
+                    alleles, ph = _parse_gt(sub, ploidy, n_alleles, limit)
                     gt[v, out, :] = alleles
                     phased[v, out] = ph
+                    arrays["n_undef"] += UNDEFINED in alleles
                 elif k == dp_i and want_dp:
                     dp[v, out] = _parse_int(sub)
                 elif k == gq_i and want_gq:
@@ -230,12 +240,15 @@ def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, p
     """Pure-Python twin of :func:`pgx._ext._vcf.parse_records` (same contract)."""
     if site_columns not in (7, 8):
         raise ValueError(f"site_columns must be 7 or 8, found {site_columns}")
+    if state.shape[0] <= N_UNDEF:
+        raise ValueError(f"state must have {N_UNDEF + 1} entries, found {state.shape[0]}")
     data = bytes(np.asarray(buf)[:stop])
     v = int(state[N_VAR])
     line_no = int(state[LINE])
     site_len = int(state[SITE_LEN])
     max_variants = min(max_variants, pos.shape[0])
-    arrays = {"gt": gt, "phased": phased, "dp": dp, "gq": gq, "ps": ps, "ad": ad, "pos": pos, "end": end}
+    arrays = {"gt": gt, "phased": phased, "dp": dp, "gq": gq, "ps": ps, "ad": ad, "pos": pos, "end": end,
+              "n_undef": int(state[N_UNDEF])}
     status = ST_NEED_DATA
     err = 0
     p = start
@@ -281,6 +294,7 @@ def parse_records(buf, start, stop, at_eof, state, sample_map, has_format, gt, p
         p = nl + 1
     p = min(p, stop)
     state[N_VAR], state[LINE], state[SITE_LEN], state[OFFSET], state[ERR_CODE] = v, line_no, site_len, p, err
+    state[N_UNDEF] = arrays["n_undef"]
     return status
 
 

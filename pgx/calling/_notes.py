@@ -28,8 +28,13 @@ def sample_notes(enc: GeneGenotypes, s: int, labels: list[str]) -> tuple[tuple[s
     if enc.novel_with_defined[s].any():
         notes.append("novel_and_defined_allele: " + where(labels, enc.novel_with_defined[s]))
         blocked = True
+    if enc.polyploid[s].any():
+        notes.append("polyploid_call: " + where(labels, enc.polyploid[s]))
+        blocked = True
     if enc.duplicate[s].any():
         notes.append("duplicate_record: " + where(labels, enc.duplicate[s]))
     if enc.half_call[s].any():
         notes.append("half_call: " + where(labels, enc.half_call[s]))
+    if enc.undefined_allele[s].any():
+        notes.append("undefined_allele: " + where(labels, enc.undefined_allele[s]))
     return tuple(notes), blocked

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from pgx._ext import encode_kernels
-from pgx.callset import CallSet
+from pgx.callset import GENOTYPE_DTYPES, CallSet
 from pgx.encode._loci import encode_gene
 from pgx.exceptions import GenomeBuildError
 from pgx.schema import SchemaError
@@ -35,17 +35,17 @@ if TYPE_CHECKING:  # pgx.calling imports pgx.encode, so it is imported lazily be
 __all__ = ["dosage", "one_hot", "allele_dosage", "dosage_csr", "haplotype_indicators", "diplotype_indicators"]
 
 def _genotypes(data: CallSet | np.ndarray, *, name: str = "genotypes") -> np.ndarray:
-    """The C-contiguous int8 (variants, samples, ploidy) array of ``data``, or a SchemaError."""
+    """The C-contiguous int8 or int16 (variants, samples, ploidy) array of ``data``, or a SchemaError."""
     if isinstance(data, CallSet):
         return np.ascontiguousarray(data.genotypes)
     if not isinstance(data, np.ndarray):
         raise SchemaError(
-            f"{name} must be a CallSet or an int8 numpy array of shape (variants, samples, ploidy); "
+            f"{name} must be a CallSet or an int8 (or int16) numpy array of shape (variants, samples, ploidy); "
             f"found {type(data).__name__}"
         )
-    if data.dtype != np.int8 or data.ndim != 3:
+    if data.dtype not in GENOTYPE_DTYPES or data.ndim != 3:
         raise SchemaError(
-            f"{name} must be an int8 array of shape (variants, samples, ploidy) "
+            f"{name} must be an int8 (or int16) array of shape (variants, samples, ploidy) "
             f"(allele indexes, -1 missing, -2 no such slot); found a {data.ndim}-d {data.dtype} array "
             f"of shape {data.shape}"
         )
@@ -58,8 +58,8 @@ def dosage(data: CallSet | np.ndarray, *, dtype: Literal["int8", "float32"] = "i
     Parameters
     ----------
     data : CallSet or numpy.ndarray
-        A CallSet, or its genotype array: int8 (variants, samples, ploidy), ``-1``
-        an allele not called, ``-2`` a ploidy slot the call does not have.
+        A CallSet, or its genotype array: int8 or int16 (variants, samples, ploidy),
+        ``-1`` an allele not called, ``-2`` a ploidy slot the call does not have.
     dtype : {"int8", "float32"}, default "int8"
         ``"int8"``: missing calls are ``-1``. ``"float32"``: missing calls are NaN
         (the native missing value of LightGBM and scikit-learn's histogram models).
@@ -74,8 +74,8 @@ def dosage(data: CallSet | np.ndarray, *, dtype: Literal["int8", "float32"] = "i
     Raises
     ------
     SchemaError
-        If ``data`` is not a CallSet or an int8 array with three dimensions, or
-        ``dtype`` is not one of the two choices.
+        If ``data`` is not a CallSet or an int8 or int16 array with three dimensions,
+        or ``dtype`` is not one of the two choices.
 
     Examples
     --------
@@ -117,7 +117,7 @@ def one_hot(data: CallSet | np.ndarray, *, missing_indicator: bool = False) -> n
     Raises
     ------
     SchemaError
-        If ``data`` is not a CallSet or an int8 array with three dimensions.
+        If ``data`` is not a CallSet or an int8 or int16 array with three dimensions.
 
     Examples
     --------
@@ -159,13 +159,13 @@ def allele_dosage(
         Rows go variant by variant, ALT by ALT; a variant without ALT alleles has none.
     variant : numpy.ndarray of int64
         The 0-based variant (row of the genotypes) of each row.
-    allele : numpy.ndarray of int8
+    allele : numpy.ndarray of int8 (int16 when a variant has more than 127 ALT alleles)
         The ALT number of each row (1 = the first ALT, as in GT).
 
     Raises
     ------
     SchemaError
-        If ``data`` is not a CallSet or an int8 array with three dimensions, if
+        If ``data`` is not a CallSet or an int8 or int16 array with three dimensions, if
         ``n_alt`` does not fit, or if a call names an allele past its variant's ALTs.
 
     Examples
@@ -196,9 +196,10 @@ def allele_dosage(
     else:
         counts = np.asarray(n_alt, dtype=np.int64)
         counts = np.full(n_var, counts) if counts.ndim == 0 else counts
-        if counts.shape != (n_var,) or (counts < 0).any() or (counts > 127).any():
+        top = int(np.iinfo(gt.dtype).max)
+        if counts.shape != (n_var,) or (counts < 0).any() or (counts > top).any():
             raise SchemaError(
-                f"n_alt must be one count from 0 to 127, or one per variant ({n_var}); found {np.asarray(n_alt)!r}"
+                f"n_alt must be one count from 0 to {top}, or one per variant ({n_var}); found {np.asarray(n_alt)!r}"
             )
     offsets = np.zeros(n_var + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
@@ -213,7 +214,8 @@ def allele_dosage(
             f"{where} has a call with allele {int(gt[bad].max())}, but only {int(counts[bad])} ALT allele(s)"
         )
     variant = np.repeat(np.arange(n_var, dtype=np.int64), counts)
-    allele = (np.arange(out.shape[0], dtype=np.int64) - offsets[variant] + 1).astype(np.int8)
+    wide = int(counts.max(initial=0)) > np.iinfo(np.int8).max
+    allele = (np.arange(out.shape[0], dtype=np.int64) - offsets[variant] + 1).astype(np.int16 if wide else np.int8)
     return out, variant, allele
 
 
@@ -236,7 +238,7 @@ def dosage_csr(data: CallSet | np.ndarray) -> tuple[scipy.sparse.csr_matrix, sci
     Raises
     ------
     SchemaError
-        If ``data`` is not a CallSet or an int8 array with three dimensions.
+        If ``data`` is not a CallSet or an int8 or int16 array with three dimensions.
 
     Notes
     -----

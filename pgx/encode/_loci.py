@@ -10,7 +10,11 @@ caller's choice of representation does not change the result.
 Records that disagree are not resolved silently: an identical record seen twice counts
 once (``duplicate``), records giving one position different genotypes, or more ALT
 copies than the ploidy, make the position ``contradictory``; a half call (``./1``) gives
-one or two copies (``dosage`` and ``dosage_max``); ``./0`` is read as not called. With
+one or two copies (``dosage`` and ``dosage_max``); ``./0`` is read as not called. A call
+with more than two alleles (a triploid ``0/0/1``) cannot be given a diplotype: its
+position is treated as not called (``polyploid``). A GT that named an ALT its record
+lacks (:attr:`~pgx.CallSet.undefined_alleles`, read as a missing allele) is flagged at the
+position (``undefined_allele``). With
 ``assume_reference`` a gene with no record anywhere in its region is left not called
 (``no_data_in_region``), since the input then says nothing about it.
 """
@@ -98,6 +102,13 @@ class GeneGenotypes:
         ploidy); the position is treated as not called and the sample should not be called.
     novel_with_defined : bool array (samples, positions)
         A novel ALT and a defined ALT were both called at the position.
+    polyploid : bool array (samples, positions)
+        A call with more than two alleles (triploid, tetraploid, ...) was read at the
+        position; pgx calls diplotypes, so the position is treated as not called and the
+        sample should not be called.
+    undefined_allele : bool array (samples, positions)
+        A GT at the position named an ALT its record does not have; that allele was read
+        as not called (see :attr:`pgx.CallSet.undefined_alleles`).
     no_data_in_region : bool
         ``assume_reference`` was asked but no record of the input reaches the gene's
         region (its definition positions' span, padded by :data:`PAD`), or the read was
@@ -119,6 +130,8 @@ class GeneGenotypes:
     duplicate: np.ndarray
     contradictory: np.ndarray
     novel_with_defined: np.ndarray
+    polyploid: np.ndarray
+    undefined_allele: np.ndarray
     no_data_in_region: bool = False
 
 
@@ -188,6 +201,8 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     half_call = np.zeros((n_samples, n_pos), dtype=bool)
     duplicate = np.zeros((n_samples, n_pos), dtype=bool)
     contradictory = np.zeros((n_samples, n_pos), dtype=bool)
+    polyploid = np.zeros((n_samples, n_pos), dtype=bool)
+    undefined = np.zeros((n_samples, n_pos), dtype=bool)
     # copies of each site counted from records that name its ALT (-1: none yet), and
     # ALT copies per position, to tell repeated records from contradicting ones
     explicit = np.full((n_samples, n_sites), -1, dtype=np.int8)
@@ -209,6 +224,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     seen_site = np.zeros((n_samples, n_sites), dtype=bool)
     gt_all = callset.genotypes
     phased_all = callset.phased
+    undefined_rows = _undefined_rows(callset, rows)
     for row, pos, ref, alts, end in rows.iter_rows():
         gt = gt_all[row]  # (samples, ploidy)
         ph = phased_all[row]
@@ -216,11 +232,20 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         # a diploid call with one allele missing (./1): at least one copy of the called allele
         half = ((gt[:, 0] == -1) & (gt[:, 1] >= 0)) | ((gt[:, 1] == -1) & (gt[:, 0] >= 0)) \
             if gt.shape[1] > 1 else np.zeros(n_samples, dtype=bool)
+        # a call of more than two alleles (0/0/1) has no diplotype: used for nothing, flagged
+        poly = (gt[:, 2:] != -2).any(axis=1) & (gt >= 0).any(axis=1) if gt.shape[1] > 2 else None
+        if poly is not None:
+            fully_called &= ~poly
+            half &= ~poly
+        flags = [(mask, flagged) for mask, flagged in ((poly, polyploid), (undefined_rows.get(row), undefined))
+                 if mask is not None]
         symbolic = [a for a in alts if a.startswith("<") or a == "*"]
         if len(symbolic) == len(alts) and (end > pos or not alts or all(a in ("<NON_REF>", "<*>") for a in alts)):
             # a gVCF reference block (or a record with no real ALT): reference where GT is 0
             is_ref = fully_called & np.all((gt == 0) | (gt == -2), axis=1)
             for p_i in np.flatnonzero((pos_values >= pos) & (pos_values <= end)):
+                for mask, flagged in flags:
+                    flagged[mask, p_i] = True
                 if alts:
                     gvcf_ref[is_ref, p_i] = True
                 called[is_ref, p_i] = True
@@ -269,6 +294,9 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
                 novel_at[k] = pos_index[key[0]]
         if not covered:
             continue
+        for mask, flagged in flags:
+            for p_i in covered:
+                flagged[mask, p_i] = True
         ploidy2 = gt[:, 1] != -2 if gt.shape[1] > 1 else np.zeros(n_samples, bool)
         diploid_seen |= fully_called & ploidy2
         haploid_seen |= fully_called & ~ploidy2
@@ -367,7 +395,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     novel_with_defined = novel & carried & called
     dosage_max = np.where(dosage_max >= 0, dosage_max, dosage).astype(np.int8)
     # positions not called, with a novel ALT, or contradicted, are dropped from matching
-    drop = ~called | novel | contradictory
+    drop = ~called | novel | contradictory | polyploid
     for p_i in range(n_pos):
         for s in sites_at[p_i]:
             dosage[drop[:, p_i], s] = -1
@@ -377,7 +405,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         sites=sites,
         dosage=dosage,
         haplotypes=haps,
-        called=called & ~novel & ~contradictory,
+        called=called & ~novel & ~contradictory & ~polyploid,
         novel=novel,
         haploid=haploid,
         phased=~unphased_het & phased_het & ~split_sets,
@@ -388,5 +416,19 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         duplicate=duplicate,
         contradictory=contradictory,
         novel_with_defined=novel_with_defined,
+        polyploid=polyploid,
+        undefined_allele=undefined,
         no_data_in_region=no_data,
     )
+
+
+def _undefined_rows(callset: CallSet, rows: pl.DataFrame) -> dict[int, np.ndarray]:
+    """Per variant row of ``rows``, the samples whose GT there named an ALT the record lacks."""
+    found = callset.undefined_alleles
+    if not found.shape[0]:
+        return {}
+    found = found[np.isin(found[:, 0], rows["_row"].to_numpy())]
+    out: dict[int, np.ndarray] = {}
+    for row, sample in found.tolist():
+        out.setdefault(row, np.zeros(callset.n_samples, dtype=bool))[sample] = True
+    return out

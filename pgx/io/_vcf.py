@@ -15,11 +15,12 @@ import polars as pl
 from pgx._ext import ERRORS, STATE_SIZE, STATUS, vcf_kernels
 from pgx._typing import PathLike
 from pgx._utils import Prefaulter, small_pages
-from pgx.callset import CallSet
+from pgx.callset import MAX_PLOIDY, NON_ALLELE, CallSet
 from pgx.exceptions import (
     DuplicateRecordWarning,
     PgxError,
     RegionError,
+    UndefinedAlleleWarning,
     UnsortedInputWarning,
     VcfFormatError,
 )
@@ -31,7 +32,10 @@ from pgx.reference import normalize_contig
 
 __all__ = ["read_vcf", "iter_vcf", "read_header"]
 
-_N_VAR, _LINE, _SITE_LEN, _OFFSET, _ERR_CODE, _ERR_COL, _ERR_KEY, _ERR_START, _ERR_STOP, _LINE_START = range(10)
+(_N_VAR, _LINE, _SITE_LEN, _OFFSET, _ERR_CODE, _ERR_COL, _ERR_KEY, _ERR_START, _ERR_STOP, _LINE_START,
+ _N_UNDEF) = range(11)
+#: the kernel's code for a GT allele index past the record's ALT alleles (read as -1)
+_UNDEFINED = -3
 _COLUMN_NAMES = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")
 _CALLDATA = ("DP", "GQ", "AD", "PS")
 _BUFFER = 8 << 20
@@ -82,8 +86,9 @@ def _resolve_contig(name: str, available: Sequence[str], *, path: str) -> str:
 class _Arrays:
     """Output arrays for one batch of variants, grown in place when reading eagerly."""
 
-    def __init__(self, capacity: int, n_out: int, ploidy: int, want: dict[str, bool], ad_width: int) -> None:
-        self.gt = np.empty((capacity, n_out, ploidy), dtype=np.int8)
+    def __init__(self, capacity: int, n_out: int, ploidy: int, want: dict[str, bool], ad_width: int,
+                 gt_dtype: type = np.int8) -> None:
+        self.gt = np.empty((capacity, n_out, ploidy), dtype=gt_dtype)
         self.phased = np.empty((capacity, n_out), dtype=np.uint8)
         self.dp = np.empty((capacity, n_out) if want["DP"] else (0, 0), dtype=np.int32)
         self.gq = np.empty((capacity, n_out) if want["GQ"] else (0, 0), dtype=np.int32)
@@ -109,6 +114,19 @@ class _Arrays:
         for name in ("pos", "end", "lines"):
             getattr(self, name).resize(rows, refcheck=False)
 
+    def reshape_genotypes(self, rows: int, ploidy: int, dtype: type) -> None:
+        """Copy the first ``rows`` rows of genotypes into a wider array (more ploidy
+        slots, the new ones ``-2``, or int16 allele indexes); the rest is left to parse."""
+        old = self.gt
+        gt = np.empty((old.shape[0], old.shape[1], ploidy), dtype=dtype)
+        small_pages([gt])
+        gt[:rows, :, old.shape[2]:] = NON_ALLELE
+        gt[:rows, :, : old.shape[2]] = old[:rows]
+        if old.shape[2] == 1 and ploidy > 1:
+            # a lone '.' read in a haploid array is './.' once the array is wider (as the kernel reads it)
+            gt[:rows, :, 1][old[:rows, :, 0] == -1] = -1
+        self.gt = gt
+
 
 class _Reader:
     """Drive the kernel over one file (or one region of it)."""
@@ -131,9 +149,11 @@ class _Reader:
         if self.index_path is not None and region is None:
             raise ValueError("index= is used only with region=")
         self.kernel = vcf_kernels(pure_python=pure_python)
-        if not isinstance(ploidy, int) or not 1 <= ploidy <= 8:
-            raise ValueError(f"ploidy must be a whole number from 1 to 8, found {ploidy!r}")
+        if not isinstance(ploidy, int) or isinstance(ploidy, bool) or not 1 <= ploidy <= MAX_PLOIDY:
+            raise ValueError(f"ploidy must be a whole number from 1 to {MAX_PLOIDY}, found {ploidy!r}")
         self.ploidy = ploidy
+        # genotypes widen (ploidy slots, int16 indexes) when a record needs it, and stay so
+        self.gt_dtype: type = np.int8
         self.ad_width = ad_width
         self.buf = np.empty(_BUFFER, dtype=np.uint8)
         self.filled = 0
@@ -364,7 +384,10 @@ class _Reader:
             )
             self.offset = int(self.state[_OFFSET])
             if status == STATUS["error"]:
-                raise self._error()
+                if not self._widen(arrays, prefaulter):
+                    raise self._error()
+                prefaulter = None
+                continue
             if status == STATUS["sites_full"]:
                 arrays.sites.resize(arrays.sites.shape[0] * 2, refcheck=False)
                 continue
@@ -379,6 +402,29 @@ class _Reader:
                 return True
             self._hand_off_sites(arrays)
             self._fill()
+
+    def _widen(self, arrays: _Arrays, prefaulter: Prefaulter | None) -> bool:
+        """After a call with more alleles than the genotype array has slots, or an allele
+        index past int8, widen the array so the line can be parsed again; False when the
+        error is another one (or past what pgx reads: :data:`~pgx.callset.MAX_PLOIDY`
+        alleles, indexes up to 32767)."""
+        code = ERRORS[int(self.state[_ERR_CODE])]
+        ploidy, dtype = self.ploidy, self.gt_dtype
+        if code == "ploidy":
+            token = bytes(self.buf[int(self.state[_ERR_START]) : int(self.state[_ERR_STOP])])
+            ploidy = max(self.ploidy + 1, len(re.split(rb"[/|]", token.lstrip(b"/|"))))
+            if ploidy > MAX_PLOIDY:
+                return False
+        elif code == "allele_limit" and dtype == np.int8:
+            dtype = np.int16
+        else:
+            return False
+        if prefaulter is not None:
+            prefaulter.stop()  # it may be writing to the array about to be replaced
+        arrays.reshape_genotypes(int(self.state[_N_VAR]), ploidy, dtype)
+        self.ploidy, self.gt_dtype = ploidy, dtype
+        self.state[_LINE] -= 1  # the failed line is parsed again
+        return True
 
     def _initial_capacity(self) -> int:
         """Estimate the record count from the text size and the first buffer's line length.
@@ -420,9 +466,10 @@ class _Reader:
     def _new_arrays(self, capacity: int) -> _Arrays:
         self.state[_N_VAR] = 0
         self.state[_SITE_LEN] = 0
+        self.state[_N_UNDEF] = 0
         self._sites_handed = self._rows_handed = 0
         self._site_parts = []
-        return _Arrays(capacity, len(self.sample_ids), self.ploidy, self.want, self.ad_width)
+        return _Arrays(capacity, len(self.sample_ids), self.ploidy, self.want, self.ad_width, self.gt_dtype)
 
     def close(self) -> None:
         self.source.close()
@@ -436,6 +483,7 @@ class _Reader:
         if arrays.capacity != n:
             arrays.resize(n)
         variants = self._variants(arrays, n)
+        undefined = self._undefined_alleles(arrays, n, variants)
         self._check_order(variants, arrays.lines[:n], arrays.pos[:n])
         if self.genome_build is None and n:
             self._build_from_records(variants)
@@ -450,7 +498,29 @@ class _Reader:
             source=self.path,
             regions=self.regions,
             genome_build_source=self.genome_build_source,
+            undefined_alleles=undefined,
         )
+
+    def _undefined_alleles(self, arrays: _Arrays, n: int, variants: pl.DataFrame) -> np.ndarray:
+        """The (variant, sample) of every call whose GT named an ALT the record lacks: read
+        as a missing allele (-1), reported with an :class:`~pgx.UndefinedAlleleWarning`."""
+        if not self.state[_N_UNDEF]:
+            return np.zeros((0, 2), dtype=np.int64)
+        gt = arrays.gt[:n]
+        bad = gt == _UNDEFINED
+        found = np.argwhere(bad.any(axis=2)).astype(np.int64)
+        gt[bad] = -1
+        if found.shape[0]:
+            variant, sample = (int(x) for x in found[0])
+            n_alt = len(variants["alt"][variant])
+            warnings.warn(
+                f"{self.path}, line {int(arrays.lines[variant])}, field FORMAT/GT of sample {sample}: the genotype "
+                f"refers to an ALT allele the record does not have (REF and {n_alt} ALT allele(s) allow indexes "
+                f"0 to {n_alt}); that allele is read as missing (-1). {found.shape[0]} call(s) in "
+                f"{np.unique(found[:, 0]).size} record(s) do so; CallSet.undefined_alleles lists them",
+                UndefinedAlleleWarning, stacklevel=4,
+            )
+        return found
 
     def _build_from_records(self, variants: pl.DataFrame) -> None:
         """The header named no build: decide it from the REF bases at definition positions
@@ -685,7 +755,8 @@ class _Reader:
                 field=column_name(col + 1) if code == "columns_few" else "sample columns",
             )
         if code == "pos":
-            return VcfFormatError(f"expected a positive whole number, found {token!r}",
+            return VcfFormatError(f"expected a whole number (0 for a telomere, else the 1-based position), "
+                                  f"found {token!r}",
                                   path=self.path, line=line, field="POS")
         if code == "ref":
             return VcfFormatError(f"expected bases A, C, G, T or N, found {token!r}",
@@ -704,22 +775,17 @@ class _Reader:
         keys = columns[8].split(":") if len(columns) > 8 else []
         key = keys[key_index] if 0 <= key_index < len(keys) else "GT"
         where = f"FORMAT/{key} of sample {col - 9}"
-        if code == "gt_allele":
-            n_alt = 0 if len(columns) < 5 or columns[4] == "." else columns[4].count(",") + 1
-            return VcfFormatError(
-                f"genotype {token!r} refers to an allele that does not exist: REF and {n_alt} ALT "
-                f"allele(s) allow indexes 0 to {n_alt}", path=self.path, line=line, field=where)
         if code == "gt_syntax":
             return VcfFormatError(
                 f"expected a genotype such as 0/1, 0|1, ./. or 1, found {token!r}",
                 path=self.path, line=line, field=where)
         if code == "ploidy":
             return VcfFormatError(
-                f"genotype {token!r} has more alleles than ploidy={self.ploidy}; pass a larger "
-                "ploidy= to read it", path=self.path, line=line, field=where)
+                f"genotype {token!r} has more than {MAX_PLOIDY} alleles, more than pgx reads in one call",
+                path=self.path, line=line, field=where)
         if code == "allele_limit":
             return VcfFormatError(
-                f"genotype {token!r} uses an allele index above 127, more than pgx's int8 "
+                f"genotype {token!r} uses an allele index above 32767, more than pgx's int16 "
                 "genotypes hold; split multi-allelic records first (bcftools norm -m-)",
                 path=self.path, line=line, field=where)
         return VcfFormatError(f"expected a whole number or '.', found {token!r}",
@@ -750,7 +816,7 @@ def read_vcf(
 ) -> CallSet:
     """Read a VCF or BCF file into a :class:`~pgx.CallSet`.
 
-    Plain text, gzip and BGZF-compressed VCF 4.1-4.4 are parsed by pgx's Cython kernel
+    Plain text, gzip and BGZF-compressed VCF 4.1-4.5 are parsed by pgx's Cython kernel
     (gzip inflated by zlib-ng on a second thread); BCF is read through pysam.
 
     Parameters
@@ -777,7 +843,9 @@ def read_vcf(
         definition positions when they clearly favour one build (else None); the
         CallSet's ``genome_build_source`` says which.
     ploidy : int, default 2
-        Allele slots per call; haploid calls fill the rest with -2.
+        The least number of allele slots per call (1 to
+        :data:`~pgx.callset.MAX_PLOIDY`): the genotype array widens to the largest call
+        of the file (a triploid ``0/0/1``); shorter calls fill the rest with -2.
     ad_width : int, default 4
         Alleles kept per call in AD (REF and the first ``ad_width - 1`` ALT alleles).
     pure_python : bool, optional
@@ -790,6 +858,8 @@ def read_vcf(
     Returns
     -------
     CallSet
+        Genotypes are int8, or int16 when a record uses an allele index above 127.
+        POS 0 (a telomere) reads as 0; other positions are 1-based.
 
     Raises
     ------
@@ -802,7 +872,7 @@ def read_vcf(
 
     Warns
     -----
-    DuplicateRecordWarning, UnsortedInputWarning
+    DuplicateRecordWarning, UnsortedInputWarning, UndefinedAlleleWarning
 
     Examples
     --------
@@ -834,7 +904,8 @@ def iter_vcf(
     """Stream a VCF/BCF file as :class:`~pgx.CallSet` chunks of at most ``chunk_size`` variants.
 
     Memory stays bounded by one chunk whatever the file's size. Options are those of
-    :func:`read_vcf`. A build inferred from REF bases (a header naming none) is set from
+    :func:`read_vcf`. A chunk's genotypes are as wide (ploidy, int8 or int16) as the
+    widest call read so far: a chunk is never narrower than the one before it. A build inferred from REF bases (a header naming none) is set from
     the chunk where the evidence becomes clear on; earlier chunks have ``genome_build`` None.
 
     Parameters

@@ -36,6 +36,10 @@ WARNING_TEXT = {
                  "diplotype either allows is listed. At:",
     "novel_and_defined_allele": "A variant that belongs to no known allele was called together with an allele's "
                                 "variant at the same position, so the gene was not called. At:",
+    "polyploid_call": "A genotype with more than two alleles (triploid or more) has no diplotype, so the gene "
+                      "was not called. At:",
+    "undefined_allele": "A genotype named an alternate allele its record does not have; that allele was read as "
+                        "not called. At:",
     "not_ruled_out": "Alleles not ruled out because positions that define them are missing:",
     "structural_alleles_not_assessed": "A VCF cannot show gene deletions, duplications or hybrids, so these "
                                        "structural alleles were not assessed (an outside call from copy-number "
