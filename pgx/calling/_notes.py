@@ -32,4 +32,7 @@ def sample_notes(enc: GeneGenotypes, s: int, labels: list[str]) -> tuple[tuple[s
         notes.append("duplicate_record: " + where(labels, enc.duplicate[s]))
     if enc.half_call[s].any():
         notes.append("half_call: " + where(labels, enc.half_call[s]))
+    if enc.unplaced[s].any():
+        # an indel that may be the definition's, written where the shipped bases cannot tell
+        notes.append("indel_not_placed: " + where(labels, enc.unplaced[s]))
     return tuple(notes), blocked

@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from pgx.callset import CallSet
-from pgx.encode._normalize import KnownBases, same_change, trim
+from pgx.encode._normalize import KnownBases, indel_relation, trim
 from pgx.reference import normalize_contig
 
 __all__ = ["GeneSites", "GeneGenotypes", "encode_gene", "region_rows", "PAD"]
@@ -47,6 +47,10 @@ class GeneSites:
         (position index, REF, ALT) per defined ALT allele, VCF style.
     rsids : list of str or None
         One per position.
+    context : list of (int, str)
+        Further reference bases (1-based start, bases): the repeats the definitions' indels
+        can slide along (``ref_context`` of ``positions.tsv``), so an indel written at another
+        place in its repeat is recognised.
     """
 
     gene: str
@@ -54,6 +58,7 @@ class GeneSites:
     positions: tuple[tuple[int, str], ...]
     sites: tuple[tuple[int, str, str], ...]
     rsids: tuple[str | None, ...]
+    context: tuple[tuple[int, str], ...] = ()
 
     def position_label(self, index: int) -> str:
         """``chrom:pos`` (and the rsID when known) of position ``index``."""
@@ -98,6 +103,10 @@ class GeneGenotypes:
         ploidy); the position is treated as not called and the sample should not be called.
     novel_with_defined : bool array (samples, positions)
         A novel ALT and a defined ALT were both called at the position.
+    unplaced : bool array (samples, positions)
+        The sample carries an indel that may be the position's defined indel written at
+        another place in a repeat, but the reference bases between the two are not known, so
+        it can be neither matched nor ruled out; the position is treated as not called.
     no_data_in_region : bool
         ``assume_reference`` was asked but no record of the input reaches the gene's
         region (its definition positions' span, padded by :data:`PAD`), or the read was
@@ -119,6 +128,7 @@ class GeneGenotypes:
     duplicate: np.ndarray
     contradictory: np.ndarray
     novel_with_defined: np.ndarray
+    unplaced: np.ndarray
     no_data_in_region: bool = False
 
 
@@ -188,6 +198,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     half_call = np.zeros((n_samples, n_pos), dtype=bool)
     duplicate = np.zeros((n_samples, n_pos), dtype=bool)
     contradictory = np.zeros((n_samples, n_pos), dtype=bool)
+    unplaced = np.zeros((n_samples, n_pos), dtype=bool)
     # copies of each site counted from records that name its ALT (-1: none yet), and
     # ALT copies per position, to tell repeated records from contradicting ones
     explicit = np.full((n_samples, n_sites), -1, dtype=np.int8)
@@ -198,6 +209,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     rows = rows_in_region if rows_in_region is not None else region_rows(callset.variants, sites.chrom, lo, hi)
     known = KnownBases()
     known.add_all(sites.positions)
+    known.add_all(sites.context)
     for _, pos, ref, alts, _end in rows.iter_rows():
         known.add(pos, ref)
     site_keys = [trim(sites.positions[pi][0], r, a) for pi, r, a in sites.sites]
@@ -234,6 +246,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         covered: set[int] = set()
         allele_site: dict[int, int] = {}
         novel_at: dict[int, int] = {}
+        unplaced_at: dict[int, int] = {}  # allele -> the position whose indel it may be
         snv_here = pos in pos_index and len(ref) == 1 and len(sites.positions[pos_index[pos]][1]) == 1
         for k, allele in enumerate([ref, *alts]):
             if allele in symbolic:
@@ -256,17 +269,28 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
                 continue
             key = trim(pos, ref, allele)
             site = key_index.get(key)
+            maybe = None
             if site is None and len(key[1]) != len(key[2]):
                 for s_i, skey in enumerate(site_keys):
-                    if abs(skey[0] - key[0]) <= PAD and same_change(skey, key, known):
+                    if abs(skey[0] - key[0]) > PAD:
+                        continue
+                    same = indel_relation(skey, key, known)
+                    if same:
                         site = s_i
                         break
+                    if same is None and maybe is None:
+                        maybe = sites.sites[s_i][0]
+            if site is None and maybe is not None:
+                unplaced_at[k] = maybe
+                continue
             if site is not None:
                 allele_site[k] = site
                 covered.add(sites.sites[site][0])
             elif key[0] in pos_index:
                 covered.add(pos_index[key[0]])
                 novel_at[k] = pos_index[key[0]]
+        for k, p_i in unplaced_at.items():
+            unplaced[np.any(gt == k, axis=1), p_i] = True
         if not covered:
             continue
         ploidy2 = gt[:, 1] != -2 if gt.shape[1] > 1 else np.zeros(n_samples, bool)
@@ -367,7 +391,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     novel_with_defined = novel & carried & called
     dosage_max = np.where(dosage_max >= 0, dosage_max, dosage).astype(np.int8)
     # positions not called, with a novel ALT, or contradicted, are dropped from matching
-    drop = ~called | novel | contradictory
+    drop = ~called | novel | contradictory | unplaced
     for p_i in range(n_pos):
         for s in sites_at[p_i]:
             dosage[drop[:, p_i], s] = -1
@@ -377,7 +401,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         sites=sites,
         dosage=dosage,
         haplotypes=haps,
-        called=called & ~novel & ~contradictory,
+        called=called & ~novel & ~contradictory & ~unplaced,
         novel=novel,
         haploid=haploid,
         phased=~unphased_het & phased_het & ~split_sets,
@@ -388,5 +412,6 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         duplicate=duplicate,
         contradictory=contradictory,
         novel_with_defined=novel_with_defined,
+        unplaced=unplaced,
         no_data_in_region=no_data,
     )
