@@ -176,9 +176,12 @@ def test_every_indel_allele_is_covered(results):
         for _, _, forms in sites:
             for form in n:
                 n[form] += form in forms or form in ("nochr", "gvcf_nonref", "gvcf_star")
-    # 49 indel alleles in 13 genes; every one written each way its repeat and the shipped bases allow
-    assert n["left"] == n["multi_first"] == n["split"] == n["gvcf_star"] >= 49, n
-    assert n["right"] >= 35 and n["pad_left"] >= 35 and n["pad_right"] >= 35, n
+    # 54 indel alleles in 12 genes (CYP2C9 *25, G6PD Brighton and 8 other G6PD deletions, CYP2D6
+    # *3 and *6, UGT1A1 TA5/TA7/TA8, NUDT15, DPYD, CFTR, ...), each written every way its repeat
+    # and the shipped bases allow; 42 can slide (12 sit outside any repeat: nothing to shift, and
+    # no shipped base next to them to pad with)
+    assert n["left"] == n["multi_first"] == n["split"] == n["gvcf_star"] >= 54, n
+    assert n["right"] == n["pad_left"] == n["pad_right"] >= 42, n
 
 
 def test_the_left_aligned_indel_is_seen(results):
