@@ -16,8 +16,12 @@ other form must give each sample the same diplotype, alternatives and missing po
 
 The shifts and paddings are computed here from the reference bases ``positions.tsv`` ships
 (``ref`` and ``ref_context``), by this file's own repeat logic, not by pgx's normaliser. The
-right-shifted form must land where CPIC's HGVS (3' rule) places the indel (``cpic_position``),
-an independent check of the shipped bases.
+right-shifted form must reach at least where CPIC's HGVS (3' rule) places the indel
+(``cpic_position``), an independent check of the shipped bases.
+
+The last tests take what cannot be normalised with certainty: an indel placed beyond the
+shipped bases (``indel_not_placed``) and a record whose REF contradicts them
+(``ref_mismatch``) each reach the call's warnings, neither matched nor dropped unseen.
 """
 
 from __future__ import annotations
@@ -206,11 +210,11 @@ def test_same_call_whichever_way_the_indel_is_written(results, form):
 CYP3A4_STAR20 = "chr7:99758183 (rs67666821)"  # CPIC: T duplicated in the T run chr7:99758184-99758188
 
 
-def _one_sample(path: Path, records: list[tuple[int, str, str, str]]) -> str:
-    lines = ["##fileformat=VCFv4.2", f"##contig=<ID=chr7,length={CONTIG_LENGTHS['chr7']}>",
+def _one_sample(path: Path, records: list[tuple[int, str, str, str]], chrom: str = "chr7") -> str:
+    lines = ["##fileformat=VCFv4.2", f"##contig=<ID={chrom},length={CONTIG_LENGTHS[chrom]}>",
              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1"]
-    lines += [f"chr7\t{p}\t.\t{r}\t{a}\t.\tPASS\t.\tGT\t{gt}" for p, r, a, gt in sorted(records)]
+    lines += [f"{chrom}\t{p}\t.\t{r}\t{a}\t.\tPASS\t.\tGT\t{gt}" for p, r, a, gt in sorted(records)]
     path.write_text("\n".join(lines) + "\n")
     return str(path)
 
@@ -242,3 +246,18 @@ def test_a_different_indel_nearby_is_not_flagged(tmp_path):
         row = pgx.call(_one_sample(tmp_path / "other.vcf", records), genes=["CYP3A4"]).row(0, named=True)
         assert not any(w.startswith("indel_not_placed") for w in row["warnings"]), (alt_record, row)
         assert row["diplotype"] == "*1/*1", (alt_record, row)
+
+
+def test_a_record_whose_ref_disagrees_with_the_shipped_bases_is_reported(tmp_path):
+    # CYP2C9 *25 (a 10-base deletion, rs1304490498) written right-aligned at chr10:94942212:
+    # with the repeat's REF it is *25; with one REF base that the shipped repeat contradicts
+    # (chr10:94942221 is A) it was read against another reference: not *25, not dropped unseen
+    label = "chr10:94942205 (rs1304490498)"
+    for ref, expected in [("AAGAAATGGAA", "*1/*25"), ("AAGAAATGGTA", None)]:
+        records = _background("CYP2C9", 94942205) + [(94942212, ref, "A", "0/1")]
+        row = pgx.call(_one_sample(tmp_path / "c9.vcf", records, "chr10"), genes=["CYP2C9"]).row(0, named=True)
+        if expected:
+            assert row["diplotype"] == expected and not row["warnings"], row
+        else:
+            assert f"ref_mismatch: {label}" in row["warnings"] and label in row["missing_positions"], row
+            assert any(w.startswith("not_ruled_out: *25") for w in row["warnings"]), row

@@ -107,6 +107,10 @@ class GeneGenotypes:
         The sample carries an indel that may be the position's defined indel written at
         another place in a repeat, but the reference bases between the two are not known, so
         it can be neither matched nor ruled out; the position is treated as not called.
+    ref_mismatch : bool array (samples, positions)
+        A record called for the sample has a REF that disagrees with the reference bases the
+        definitions ship for the position (an indel's REF or its repeat): it was read against
+        another reference, so it is not used and the position is treated as not called.
     no_data_in_region : bool
         ``assume_reference`` was asked but no record of the input reaches the gene's
         region (its definition positions' span, padded by :data:`PAD`), or the read was
@@ -129,6 +133,7 @@ class GeneGenotypes:
     contradictory: np.ndarray
     novel_with_defined: np.ndarray
     unplaced: np.ndarray
+    ref_mismatch: np.ndarray
     no_data_in_region: bool = False
 
 
@@ -199,6 +204,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     duplicate = np.zeros((n_samples, n_pos), dtype=bool)
     contradictory = np.zeros((n_samples, n_pos), dtype=bool)
     unplaced = np.zeros((n_samples, n_pos), dtype=bool)
+    ref_mismatch = np.zeros((n_samples, n_pos), dtype=bool)
     # copies of each site counted from records that name its ALT (-1: none yet), and
     # ALT copies per position, to tell repeated records from contradicting ones
     explicit = np.full((n_samples, n_sites), -1, dtype=np.int8)
@@ -210,12 +216,18 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     known = KnownBases()
     known.add_all(sites.positions)
     known.add_all(sites.context)
+    # genome bases the definitions ship (indel REFs and their repeats), each with the position
+    # it belongs to: a record whose REF disagrees with them is read against another reference
+    pos_index = {p: i for i, (p, _) in enumerate(sites.positions)}
+    shipped: dict[int, tuple[str, int]] = {}
+    for p, bases in [(p, r) for p, r in sites.positions if len(r) > 1] + list(sites.context):
+        for offset, base in enumerate(bases.upper()):
+            shipped.setdefault(p + offset, (base, pos_index[p]))
     for _, pos, ref, alts, _end in rows.iter_rows():
         known.add(pos, ref)
     site_keys = [trim(sites.positions[pi][0], r, a) for pi, r, a in sites.sites]
     key_index = {key: s for s, key in enumerate(site_keys)}
     sites_at = [[s for s, (pi, _, _) in enumerate(sites.sites) if pi == p] for p in range(n_pos)]
-    pos_index = {p: i for i, (p, _) in enumerate(sites.positions)}
     snv_alt = {(pi, a.upper()): s for s, (pi, r, a) in enumerate(sites.sites) if len(r) == 1 and len(a) == 1}
     # per (sample, site) dosage accumulated from the records that carry the site
     seen_site = np.zeros((n_samples, n_sites), dtype=bool)
@@ -229,6 +241,12 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         half = ((gt[:, 0] == -1) & (gt[:, 1] >= 0)) | ((gt[:, 1] == -1) & (gt[:, 0] >= 0)) \
             if gt.shape[1] > 1 else np.zeros(n_samples, dtype=bool)
         symbolic = [a for a in alts if a.startswith("<") or a == "*"]
+        if shipped:
+            clash = next((shipped[q][1] for q, base in enumerate(ref.upper(), start=pos)
+                          if q in shipped and shipped[q][0] != base), None)
+            if clash is not None:
+                ref_mismatch[fully_called | half, clash] = True
+                continue
         if len(symbolic) == len(alts) and (end > pos or not alts or all(a in ("<NON_REF>", "<*>") for a in alts)):
             # a gVCF reference block (or a record with no real ALT): reference where GT is 0
             is_ref = fully_called & np.all((gt == 0) | (gt == -2), axis=1)
@@ -391,7 +409,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     novel_with_defined = novel & carried & called
     dosage_max = np.where(dosage_max >= 0, dosage_max, dosage).astype(np.int8)
     # positions not called, with a novel ALT, or contradicted, are dropped from matching
-    drop = ~called | novel | contradictory | unplaced
+    drop = ~called | novel | contradictory | unplaced | ref_mismatch
     for p_i in range(n_pos):
         for s in sites_at[p_i]:
             dosage[drop[:, p_i], s] = -1
@@ -401,7 +419,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         sites=sites,
         dosage=dosage,
         haplotypes=haps,
-        called=called & ~novel & ~contradictory & ~unplaced,
+        called=called & ~novel & ~contradictory & ~unplaced & ~ref_mismatch,
         novel=novel,
         haploid=haploid,
         phased=~unphased_het & phased_het & ~split_sets,
@@ -413,5 +431,6 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         contradictory=contradictory,
         novel_with_defined=novel_with_defined,
         unplaced=unplaced,
+        ref_mismatch=ref_mismatch,
         no_data_in_region=no_data,
     )

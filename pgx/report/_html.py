@@ -37,6 +37,9 @@ WARNING_TEXT = {
     "indel_not_placed": "An insertion or deletion was found that may be an allele's variant written at another "
                         "place in a repeat; the known reference bases cannot tell, so that position was treated "
                         "as not called. At:",
+    "ref_mismatch": "A record's reference bases disagree with the reference the allele definitions use (another "
+                    "genome build or a damaged file?); it was not used and that position was treated as not "
+                    "called. At:",
     "novel_and_defined_allele": "A variant that belongs to no known allele was called together with an allele's "
                                 "variant at the same position, so the gene was not called. At:",
     "not_ruled_out": "Alleles not ruled out because positions that define them are missing:",
