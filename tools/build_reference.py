@@ -308,7 +308,7 @@ def build_gene(gene: str, data: dict) -> dict[str, list]:
     positions = []
     for (pos, ref), e in sorted(by_key.items()):
         positions.append([e["chrom"], e["pos_grch38"], e["pos_grch37"], e["ref"], ",".join(e["alts"]), e["rsid"],
-                          _variant_type(e["ref"], e["alts"]), e["genome_ref_grch38"], e["genome_ref_grch37"], "", ""])
+                          _variant_type(e["ref"], e["alts"]), e["genome_ref_grch38"], e["genome_ref_grch37"], "", "", ""])
     definitions = []
     order = {r["StarAllele"]: i for i, r in enumerate(alleles)}
     for allele in sorted(defs, key=order.get):
@@ -452,7 +452,8 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
         if hit and (len(p["genome_ref"]) > 1 or len(ref37) != len(p["genome_ref"])):
             ref37 = p["genome_ref"]  # indels: PyPGx's GRCh37 allele is not the anchored VCF REF
         positions.append([p["chrom"], p["pos"], pos37, p["ref"], ",".join(p["alts"]), p["rsid"],
-                          _variant_type(p["ref"], p["alts"]), p["genome_ref"], ref37, p["cpic_pos"], p["hgvs"]])
+                          _variant_type(p["ref"], p["alts"]), p["genome_ref"], ref37, p["cpic_pos"], p["hgvs"],
+                          p["ref_context"]])
     definitions = []
     for name in src["order"]:
         for k, (vcf, cpic) in sorted(src["alleles"][name].items()):
@@ -610,9 +611,14 @@ def write_gene(out: Path, gene: str, t: dict) -> None:
     _write(folder / "positions.tsv", _header(gene, note + [
         "one row per (position, ref); positions are 1-based VCF POS; ref/alt are VCF-style (indels keep the "
         "anchor base); ref is the base of the gene's reference allele, genome_ref_<build> the base of that "
-        "build's reference sequence (they differ where the genome carries a variant allele)"]),
+        "build's reference sequence (they differ where the genome carries a variant allele)",
+        "ref_context: for an indel that can slide along a repeat, the reference bases from pos through the end "
+        "of CPIC's (HGVS 3'-shifted) placement at cpic_position: the VCF ref joined to CPIC's reference allele "
+        "there (cpicAlleles of the translation file, repeats UNIT(n) spelled out), checked to agree base by base "
+        "and to describe the same change; empty where CPIC's placement adds no base to ref (tools/cpic_source.py "
+        "ref_context). pgx places differently written indels within these bases, no reference genome needed"]),
         ["chrom", "pos_grch38", "pos_grch37", "ref", "alt", "rsid", "variant_type",
-         "genome_ref_grch38", "genome_ref_grch37", "cpic_position", "hgvs"], t["positions"])
+         "genome_ref_grch38", "genome_ref_grch37", "cpic_position", "hgvs", "ref_context"], t["positions"])
     _write(folder / "definitions.tsv", _header(gene, note + [
         "one row per (allele, position the allele specifies), VCF style (left-aligned, anchored indels); the reference "
         "allele has no rows (it specifies every position); alt equal to ref: the allele specifies the reference base "

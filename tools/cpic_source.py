@@ -14,6 +14,7 @@ named in ``PHARMCAT_COMMIT``.
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -94,6 +95,7 @@ def gene_tables(root: Path, gene: str) -> dict:
             "rsid": v.get("rsid") or "", "hgvs": v["chromosomeHgvsName"], "genome_ref": v["ref"],
             "ref": ref_base, "alts": [a for a in vcf if a != ref_base],
             "cpic_map": v["cpicToVcfAlleleMap"],
+            "ref_context": ref_context(v),
         })
     alleles: dict[str, dict[int, tuple[str, str | None]]] = {}
     order = []
@@ -116,6 +118,73 @@ def gene_tables(root: Path, gene: str) -> dict:
     return {"positions": positions, "alleles": alleles, "reference": ref_allele["name"], "order": order,
             "structural": structural, "ignored_positions": sorted(ignored), "ignored_alleles": sorted(ignored_alleles),
             "version": t["version"], "build": t["genomeBuild"], "suballeles": t.get("suballelesMap") or {}}
+
+
+_REPEAT = re.compile(r"^([ACGT]+)\((\d+)\)$")
+
+
+def _cpic_bases(allele: str) -> str | None:
+    """The bases a CPIC allele writes at its position: plain bases, or a repeat ``UNIT(n)``
+    spelled out; None for deletions/insertions written as ``del...``/``ins...``."""
+    match = _REPEAT.match(allele)
+    if match:
+        return match.group(1) * int(match.group(2))
+    return allele if allele and set(allele) <= set("ACGT") else None
+
+
+def ref_context(v: dict) -> str:
+    """Reference bases from the VCF position of an indel through the end of CPIC's placement.
+
+    PharmCAT writes an indel left-aligned (``position``, VCF ``ref``); CPIC places it by HGVS's
+    3' rule (``cpicPosition``) and spells the reference there (``cpicAlleles``, the allele mapped
+    to the VCF ref, repeats as ``UNIT(n)``). The two together give the bases of the whole span
+    the indel can slide over; bases between the two spellings repeat the indel's unit (that is
+    what sliding means). Empty when CPIC's placement adds no base beyond the VCF ref (SNVs,
+    indels outside repeats). The two spellings must agree base by base and describe the same
+    change; a disagreement stops the build.
+    """
+    pos, cpic_pos, ref = int(v["position"]), int(v["cpicPosition"]), v["ref"]
+    if len(ref) == 1 and all(len(a) == 1 for a in v["alts"]):
+        return ""
+    reverse = {vcf: cpic for cpic, vcf in v["cpicToVcfAlleleMap"].items()}
+    cpic_ref = reverse.get(ref)
+    bases = _cpic_bases(cpic_ref) if cpic_ref is not None else None
+    if not bases or cpic_pos < pos:
+        return ""
+    known = dict(enumerate(ref, start=pos))
+    for offset, base in enumerate(bases, start=cpic_pos):
+        if known.setdefault(offset, base) != base:
+            raise SystemExit(f"{v['chromosome']}:{pos}: CPIC's reference {cpic_ref} at {cpic_pos} disagrees with "
+                             f"the VCF ref {ref}")
+    stop = max(known)
+    gap = [k for k in range(pos, stop + 1) if k not in known]
+    if gap:
+        # the bases an indel slides over repeat its unit (ref[k] = ref[k + unit length]), so a gap
+        # between the two placements is the unit read on from the left-aligned one
+        alt = min(v["alts"], key=lambda a: abs(len(a) - len(ref)))  # the others: checked below
+        unit = ref[1:] if len(ref) > len(alt) else alt[1:]
+        if not unit or ref[0] != alt[0] or min(len(ref), len(alt)) != 1:
+            raise SystemExit(f"{v['chromosome']}:{pos}: a gap between the VCF ref {ref} and CPIC's {cpic_ref} at "
+                             f"{cpic_pos} that no single anchored indel fills")
+        for k in gap:
+            known[k] = unit[(k - pos - 1) % len(unit)]
+    window = "".join(known[k] for k in range(pos, stop + 1))
+    # every CPIC allele written in its own notation must make the same sequence as its VCF allele
+    for cpic, vcf in v["cpicToVcfAlleleMap"].items():
+        if cpic == cpic_ref:
+            continue
+        if cpic.startswith("del") and set(cpic[3:]) <= set("ACGT") and cpic[3:] == bases:
+            replaced = ""
+        elif _cpic_bases(cpic) is not None:
+            replaced = _cpic_bases(cpic)
+        else:
+            continue  # a notation this check does not read (none in the pinned data for a repeat)
+        at = cpic_pos - pos
+        cpic_seq = window[:at] + replaced + window[at + len(bases):]
+        vcf_seq = vcf + window[len(ref):]
+        if cpic_seq != vcf_seq:
+            raise SystemExit(f"{v['chromosome']}:{pos}: CPIC's {cpic} at {cpic_pos} and VCF {ref}>{vcf} differ")
+    return window if len(window) > len(ref) else ""
 
 
 def functions(root: Path, gene: str) -> dict | None:

@@ -161,6 +161,7 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
     # only samples with a flagged record (or a gene without data) have notes to write
     flagged = (enc.contradictory.any(axis=1) | enc.novel_with_defined.any(axis=1) | enc.duplicate.any(axis=1)
                | enc.half_call.any(axis=1) | enc.polyploid.any(axis=1) | enc.undefined_allele.any(axis=1)
+               | enc.unplaced.any(axis=1) | enc.ref_mismatch.any(axis=1)
                | bool(enc.no_data_in_region))
     for s in range(n):
         # samples with the same match and the same missing/novel positions share a row

@@ -85,8 +85,9 @@ def gene_model(gene: str, genome_build: str, reference_dir: str | None = None) -
             if key not in site_list:
                 site_list.append(key)
     site_index = {(pos_rows[pi][0], a): s for s, (pi, _, a) in enumerate(site_list)}
+    context = tuple((int(p), c) for p, c in positions.select("pos", "ref_context").iter_rows() if c)
     sites = GeneSites(gene, chrom, tuple(pos_rows), tuple(site_list),
-                      tuple(rsid_of.get(p) or None for p, _ in pos_rows))
+                      tuple(rsid_of.get(p) or None for p, _ in pos_rows), context)
     ref_rows = table.filter(pl.col("is_reference"))
     if ref_rows.height != 1:
         raise ReferenceDataError(f"{gene}: expected exactly one reference allele, found {ref_rows.height}")

@@ -37,4 +37,9 @@ def sample_notes(enc: GeneGenotypes, s: int, labels: list[str]) -> tuple[tuple[s
         notes.append("half_call: " + where(labels, enc.half_call[s]))
     if enc.undefined_allele[s].any():
         notes.append("undefined_allele: " + where(labels, enc.undefined_allele[s]))
+    if enc.unplaced[s].any():
+        # an indel that may be the definition's, written where the shipped bases cannot tell
+        notes.append("indel_not_placed: " + where(labels, enc.unplaced[s]))
+    if enc.ref_mismatch[s].any():
+        notes.append("ref_mismatch: " + where(labels, enc.ref_mismatch[s]))
     return tuple(notes), blocked

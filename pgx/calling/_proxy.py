@@ -95,7 +95,7 @@ def call_proxy_gene(callset: CallSet, gene: str, genome_build: str, *, assume_re
         key = (enc.dosage[s].tobytes(), enc.called[s].tobytes(), enc.novel[s].tobytes(),
                enc.gvcf_reference[s].tobytes(), enc.contradictory[s].tobytes(), enc.duplicate[s].tobytes(),
                enc.half_call[s].tobytes(), enc.novel_with_defined[s].tobytes(), enc.polyploid[s].tobytes(),
-               enc.undefined_allele[s].tobytes())
+               enc.undefined_allele[s].tobytes(), enc.unplaced[s].tobytes(), enc.ref_mismatch[s].tobytes())
         if key not in cache:
             cache[key] = _proxy_row(enc, s, rows, sites, labels, assumed)
         diplotype, missing, novel, warnings, n_top = cache[key]

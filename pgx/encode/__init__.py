@@ -18,8 +18,8 @@ from pgx.encode._genotypes import (
     one_hot,
 )
 from pgx.encode._loci import PAD, GeneGenotypes, GeneSites, encode_gene, region_rows
-from pgx.encode._normalize import KnownBases, same_change, trim
+from pgx.encode._normalize import KnownBases, indel_relation, same_change, trim
 
 __all__ = ["GeneSites", "GeneGenotypes", "encode_gene", "region_rows", "PAD", "trim", "same_change",
-           "KnownBases", "dosage", "one_hot", "allele_dosage", "dosage_csr", "haplotype_indicators",
+           "indel_relation", "KnownBases", "dosage", "one_hot", "allele_dosage", "dosage_csr", "haplotype_indicators",
            "diplotype_indicators"]

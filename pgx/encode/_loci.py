@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from pgx.callset import CallSet
-from pgx.encode._normalize import KnownBases, same_change, trim
+from pgx.encode._normalize import KnownBases, indel_relation, trim
 from pgx.reference import normalize_contig
 
 __all__ = ["GeneSites", "GeneGenotypes", "encode_gene", "region_rows", "PAD"]
@@ -51,6 +51,10 @@ class GeneSites:
         (position index, REF, ALT) per defined ALT allele, VCF style.
     rsids : list of str or None
         One per position.
+    context : list of (int, str)
+        Further reference bases (1-based start, bases): the repeats the definitions' indels
+        can slide along (``ref_context`` of ``positions.tsv``), so an indel written at another
+        place in its repeat is recognised.
     """
 
     gene: str
@@ -58,6 +62,7 @@ class GeneSites:
     positions: tuple[tuple[int, str], ...]
     sites: tuple[tuple[int, str, str], ...]
     rsids: tuple[str | None, ...]
+    context: tuple[tuple[int, str], ...] = ()
 
     def position_label(self, index: int) -> str:
         """``chrom:pos`` (and the rsID when known) of position ``index``."""
@@ -109,6 +114,14 @@ class GeneGenotypes:
     undefined_allele : bool array (samples, positions)
         A GT at the position named an ALT its record does not have; that allele was read
         as not called (see :attr:`pgx.CallSet.undefined_alleles`).
+    unplaced : bool array (samples, positions)
+        The sample carries an indel that may be the position's defined indel written at
+        another place in a repeat, but the reference bases between the two are not known, so
+        it can be neither matched nor ruled out; the position is treated as not called.
+    ref_mismatch : bool array (samples, positions)
+        A record called for the sample has a REF that disagrees with the reference bases the
+        definitions ship for the position (an indel's REF or its repeat): it was read against
+        another reference, so it is not used and the position is treated as not called.
     no_data_in_region : bool
         ``assume_reference`` was asked but no record of the input reaches the gene's
         region (its definition positions' span, padded by :data:`PAD`), or the read was
@@ -132,6 +145,8 @@ class GeneGenotypes:
     novel_with_defined: np.ndarray
     polyploid: np.ndarray
     undefined_allele: np.ndarray
+    unplaced: np.ndarray
+    ref_mismatch: np.ndarray
     no_data_in_region: bool = False
 
 
@@ -203,6 +218,8 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     contradictory = np.zeros((n_samples, n_pos), dtype=bool)
     polyploid = np.zeros((n_samples, n_pos), dtype=bool)
     undefined = np.zeros((n_samples, n_pos), dtype=bool)
+    unplaced = np.zeros((n_samples, n_pos), dtype=bool)
+    ref_mismatch = np.zeros((n_samples, n_pos), dtype=bool)
     # copies of each site counted from records that name its ALT (-1: none yet), and
     # ALT copies per position, to tell repeated records from contradicting ones
     explicit = np.full((n_samples, n_sites), -1, dtype=np.int8)
@@ -213,12 +230,19 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     rows = rows_in_region if rows_in_region is not None else region_rows(callset.variants, sites.chrom, lo, hi)
     known = KnownBases()
     known.add_all(sites.positions)
+    known.add_all(sites.context)
+    # genome bases the definitions ship (indel REFs and their repeats), each with the position
+    # it belongs to: a record whose REF disagrees with them is read against another reference
+    pos_index = {p: i for i, (p, _) in enumerate(sites.positions)}
+    shipped: dict[int, tuple[str, int]] = {}
+    for p, bases in [(p, r) for p, r in sites.positions if len(r) > 1] + list(sites.context):
+        for offset, base in enumerate(bases.upper()):
+            shipped.setdefault(p + offset, (base, pos_index[p]))
     for _, pos, ref, alts, _end in rows.iter_rows():
         known.add(pos, ref)
     site_keys = [trim(sites.positions[pi][0], r, a) for pi, r, a in sites.sites]
     key_index = {key: s for s, key in enumerate(site_keys)}
     sites_at = [[s for s, (pi, _, _) in enumerate(sites.sites) if pi == p] for p in range(n_pos)]
-    pos_index = {p: i for i, (p, _) in enumerate(sites.positions)}
     snv_alt = {(pi, a.upper()): s for s, (pi, r, a) in enumerate(sites.sites) if len(r) == 1 and len(a) == 1}
     # per (sample, site) dosage accumulated from the records that carry the site
     seen_site = np.zeros((n_samples, n_sites), dtype=bool)
@@ -240,6 +264,12 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         flags = [(mask, flagged) for mask, flagged in ((poly, polyploid), (undefined_rows.get(row), undefined))
                  if mask is not None]
         symbolic = [a for a in alts if a.startswith("<") or a == "*"]
+        if shipped:
+            clash = next((shipped[q][1] for q, base in enumerate(ref.upper(), start=pos)
+                          if q in shipped and shipped[q][0] != base), None)
+            if clash is not None:
+                ref_mismatch[fully_called | half, clash] = True
+                continue
         if len(symbolic) == len(alts) and (end > pos or not alts or all(a in ("<NON_REF>", "<*>") for a in alts)):
             # a gVCF reference block (or a record with no real ALT): reference where GT is 0
             is_ref = fully_called & np.all((gt == 0) | (gt == -2), axis=1)
@@ -259,6 +289,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         covered: set[int] = set()
         allele_site: dict[int, int] = {}
         novel_at: dict[int, int] = {}
+        unplaced_at: dict[int, int] = {}  # allele -> the position whose indel it may be
         snv_here = pos in pos_index and len(ref) == 1 and len(sites.positions[pos_index[pos]][1]) == 1
         for k, allele in enumerate([ref, *alts]):
             if allele in symbolic:
@@ -281,17 +312,28 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
                 continue
             key = trim(pos, ref, allele)
             site = key_index.get(key)
+            maybe = None
             if site is None and len(key[1]) != len(key[2]):
                 for s_i, skey in enumerate(site_keys):
-                    if abs(skey[0] - key[0]) <= PAD and same_change(skey, key, known):
+                    if abs(skey[0] - key[0]) > PAD:
+                        continue
+                    same = indel_relation(skey, key, known)
+                    if same:
                         site = s_i
                         break
+                    if same is None and maybe is None:
+                        maybe = sites.sites[s_i][0]
+            if site is None and maybe is not None:
+                unplaced_at[k] = maybe
+                continue
             if site is not None:
                 allele_site[k] = site
                 covered.add(sites.sites[site][0])
             elif key[0] in pos_index:
                 covered.add(pos_index[key[0]])
                 novel_at[k] = pos_index[key[0]]
+        for k, p_i in unplaced_at.items():
+            unplaced[np.any(gt == k, axis=1), p_i] = True
         if not covered:
             continue
         for mask, flagged in flags:
@@ -395,7 +437,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     novel_with_defined = novel & carried & called
     dosage_max = np.where(dosage_max >= 0, dosage_max, dosage).astype(np.int8)
     # positions not called, with a novel ALT, or contradicted, are dropped from matching
-    drop = ~called | novel | contradictory | polyploid
+    drop = ~called | novel | contradictory | polyploid | unplaced | ref_mismatch
     for p_i in range(n_pos):
         for s in sites_at[p_i]:
             dosage[drop[:, p_i], s] = -1
@@ -405,7 +447,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         sites=sites,
         dosage=dosage,
         haplotypes=haps,
-        called=called & ~novel & ~contradictory & ~polyploid,
+        called=called & ~novel & ~contradictory & ~polyploid & ~unplaced & ~ref_mismatch,
         novel=novel,
         haploid=haploid,
         phased=~unphased_het & phased_het & ~split_sets,
@@ -418,6 +460,8 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         novel_with_defined=novel_with_defined,
         polyploid=polyploid,
         undefined_allele=undefined,
+        unplaced=unplaced,
+        ref_mismatch=ref_mismatch,
         no_data_in_region=no_data,
     )
 

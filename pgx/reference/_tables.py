@@ -36,7 +36,7 @@ _SCHEMAS: dict[str, dict[str, str]] = {
     "positions.tsv": {"chrom": "chrom", "pos_grch38": "int", "pos_grch37": "int_or_empty", "ref": "bases",
                       "alt": "alts", "rsid": "rsid", "variant_type": "variant_type",
                       "genome_ref_grch38": "bases", "genome_ref_grch37": "bases_or_empty",
-                      "cpic_position": "int_or_empty", "hgvs": "any"},
+                      "cpic_position": "int_or_empty", "hgvs": "any", "ref_context": "bases_or_empty"},
     "definitions.tsv": {"allele": "text", "chrom": "chrom", "pos_grch38": "int", "pos_grch37": "int_or_empty",
                         "ref": "bases", "alt": "bases", "rsid": "rsid", "cpic_allele": "any", "wobble": "bool"},
     "alleles.tsv": {"allele": "text", "function": "any", "activity_value": "number_or_empty",
@@ -47,7 +47,8 @@ _SCHEMAS: dict[str, dict[str, str]] = {
                      "performance": "text", "source": "text"},
 }
 # columns added in reference 2026.12 (CPIC-built tables); older or hand-made tables may omit them
-_OPTIONAL = {"cpic_position": "", "hgvs": "", "cpic_allele": "", "wobble": "false", "source": ""}
+_OPTIONAL = {"cpic_position": "", "hgvs": "", "cpic_allele": "", "wobble": "false", "source": "",
+             "ref_context": ""}
 _RULE_COLUMNS = {
     "activity_score": {"min_score": "number", "max_score": "number", "phenotype": "text"},
     "function_pair": {"function_1": "text", "function_2": "text", "phenotype": "text"},
@@ -378,7 +379,9 @@ def positions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
         ``ref`` (the gene reference allele's base), ``alt`` (comma-separated when several),
         ``rsid``, ``variant_type`` (snv, mnv, ins, del) and ``genome_ref``, the base of the
         build's reference sequence, which can differ from ``ref`` where the genome carries a
-        variant allele. Positions with no sourced coordinate in ``genome_build`` are left out
+        variant allele, and ``ref_context``: for an indel in a repeat, the reference bases from
+        ``pos`` over the whole span the indel can slide along (empty otherwise). Positions
+        with no sourced coordinate in ``genome_build`` are left out
         (GRCh37: see :func:`unplaced_alleles`).
 
     Raises
@@ -400,9 +403,10 @@ def positions(gene: str, *, genome_build: GenomeBuild = "GRCh38",
     return pl.DataFrame({
         "gene": [gene] * len(p["chrom"]), "chrom": p["chrom"], "pos": p[f"pos_{build}"], "ref": p["ref"],
         "alt": p["alt"], "rsid": p["rsid"], "variant_type": p["variant_type"],
-        "genome_ref": p[f"genome_ref_{build}"],
+        "genome_ref": p[f"genome_ref_{build}"], "ref_context": p["ref_context"],
     }, schema={"gene": pl.String, "chrom": pl.String, "pos": pl.Int64, "ref": pl.String, "alt": pl.String,
-               "rsid": pl.String, "variant_type": pl.String, "genome_ref": pl.String}).filter(pl.col("pos").is_not_null())
+               "rsid": pl.String, "variant_type": pl.String, "genome_ref": pl.String,
+               "ref_context": pl.String}).filter(pl.col("pos").is_not_null())
 
 
 def allele_table(gene: str, *, reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:

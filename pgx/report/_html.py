@@ -34,6 +34,12 @@ WARNING_TEXT = {
                              "called. At:",
     "half_call": "A genotype with one allele missing (./1) allows one or two copies of the variant; every "
                  "diplotype either allows is listed. At:",
+    "indel_not_placed": "An insertion or deletion was found that may be an allele's variant written at another "
+                        "place in a repeat; the known reference bases cannot tell, so that position was treated "
+                        "as not called. At:",
+    "ref_mismatch": "A record's reference bases disagree with the reference the allele definitions use (another "
+                    "genome build or a damaged file?); it was not used and that position was treated as not "
+                    "called. At:",
     "novel_and_defined_allele": "A variant that belongs to no known allele was called together with an allele's "
                                 "variant at the same position, so the gene was not called. At:",
     "polyploid_call": "A genotype with more than two alleles (triploid or more) has no diplotype, so the gene "
