@@ -221,7 +221,33 @@ def _sample_block(args: argparse.Namespace) -> int:
     return DEFAULT_SAMPLE_BLOCK if args.sample_block is None else args.sample_block
 
 
+def _is_alignment_file(path: str) -> bool:
+    return path.lower().endswith((".bam", ".cram"))
+
+
+def _call_alignments(args: argparse.Namespace) -> int:
+    """``pgx call SAMPLE.bam|SAMPLE.cram``: CYP2D6 copy number, structure and diplotype from reads."""
+    from pgx.pipeline import call_alignments, pseudonymize_samples, write_calls_tsv
+
+    calls = call_alignments(args.vcf, genes=_list(args.genes) or ("CYP2D6",), genome_build=args.genome_build,
+                            reference=args.reference, controls=_list(args.controls),
+                            workers=args.workers or 1)
+    pseudonyms = _pseudonyms(args, calls["sample_id"].unique(maintain_order=True).to_list())
+    if pseudonyms is not None:
+        calls = pseudonymize_samples(calls, pseudonyms)
+    write_calls_tsv(calls, args.output)
+    _audit(args, "call", inputs=[args.vcf], outputs=[args.output],
+           samples=sorted(pseudonyms.values()) if pseudonyms else [])
+    if not args.quiet:
+        undecided = int((calls["diplotype"].is_null()).sum())
+        print(f"pgx: wrote {calls.height} call(s) from reads to {args.output}"
+              + (f"; {undecided} Indeterminate (see the warnings column)" if undecided else ""), file=sys.stderr)
+    return EXIT_OK
+
+
 def _call(args: argparse.Namespace) -> int:
+    if _is_alignment_file(args.vcf):
+        return _call_alignments(args)
     if _partitioned(args):
         return _call_partitioned(args)
     from pgx.pipeline import call, pseudonymize_samples, read_genotypes, write_calls_tsv
@@ -574,7 +600,12 @@ def build_parser() -> argparse.ArgumentParser:
         "call", help="call star-allele diplotypes and phenotypes into a TSV",
         description="Call diplotype, function, activity score and phenotype for every sample and gene.",
     )
-    call_cmd.add_argument("vcf", metavar="VCF")
+    call_cmd.add_argument("vcf", metavar="VCF", help="a VCF/BCF, or a BAM/CRAM (CYP2D6 copy number, structure and "
+                                                    "diplotype from reads; see --reference and --controls)")
+    call_cmd.add_argument("--reference", metavar="FASTA", help="the reference FASTA of a CRAM input")
+    call_cmd.add_argument("--controls", metavar="REGIONS",
+                          help="BAM/CRAM input: comma-separated copy-number-neutral regions (chr1:1000000-1100000) "
+                               "to normalise depth against (default: the CYP2D8 side of the CYP2D locus)")
     call_cmd.add_argument("--samples", help="comma-separated sample names (default: all)")
     common(call_cmd)
     call_cmd.add_argument("-o", "--output", required=True, metavar="CALLS.tsv", help="the calls table to write")
