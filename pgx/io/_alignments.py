@@ -238,33 +238,43 @@ def count_alleles(path: str | os.PathLike[str], sites: Sequence[tuple[str, int, 
     path = os.fspath(path)
     ref_counts = np.zeros(len(sites), dtype=np.int32)
     alt_counts = np.zeros(len(sites), dtype=np.int32)
+    wanted: dict[str, dict[int, list[int]]] = {}
+    for k, (contig, pos, _, _) in enumerate(sites):
+        wanted.setdefault(contig, {}).setdefault(int(pos) - 1, []).append(k)
     with _open(path, reference) as handle:
-        for k, (contig, pos, ref, alt) in enumerate(sites):
+        for contig, at in wanted.items():
             if contig not in handle.references:
                 raise AlignmentFileError(f"no contig {contig!r} in the header", path=path)
-            snv = len(ref) == 1 and len(alt) == 1
-            indel = len(alt) - len(ref)
-            for column in handle.pileup(contig, pos - 1, pos, truncate=True, stepper="nofilter",
-                                        ignore_orphans=False, min_base_quality=0, flag_filter=_SKIP_FLAGS):
-                for pileup in column.pileups:
-                    if pileup.is_refskip:
-                        continue
-                    if snv:
-                        if pileup.is_del or pileup.query_position is None:
-                            continue
-                        read = pileup.alignment
-                        if read.query_qualities is not None and \
-                                read.query_qualities[pileup.query_position] < min_base_quality:
-                            continue
-                        base = read.query_sequence[pileup.query_position]
-                        ref_counts[k] += base == ref
-                        alt_counts[k] += base == alt
-                    elif not pileup.is_del:
-                        if pileup.indel == indel:
-                            alt_counts[k] += 1
-                        elif pileup.indel == 0:
-                            ref_counts[k] += 1
+            # one pileup over the span of the sites; only the columns at a site are looked at
+            for column in handle.pileup(contig, min(at), max(at) + 1, truncate=True, stepper="nofilter",
+                                        ignore_orphans=False, min_base_quality=0, flag_filter=_SKIP_FLAGS,
+                                        max_depth=100_000):
+                for k in at.get(column.reference_pos, ()):
+                    _count_column(column, sites[k][2], sites[k][3], min_base_quality, ref_counts, alt_counts, k)
     return ref_counts, alt_counts
+
+
+def _count_column(column, ref: str, alt: str, min_base_quality: int, ref_counts: np.ndarray,
+                  alt_counts: np.ndarray, k: int) -> None:
+    snv = len(ref) == 1 and len(alt) == 1
+    indel = len(alt) - len(ref)
+    for pileup in column.pileups:
+        if pileup.is_refskip:
+            continue
+        if snv:
+            if pileup.is_del or pileup.query_position is None:
+                continue
+            read = pileup.alignment
+            if read.query_qualities is not None and read.query_qualities[pileup.query_position] < min_base_quality:
+                continue
+            base = read.query_sequence[pileup.query_position]
+            ref_counts[k] += base == ref
+            alt_counts[k] += base == alt
+        elif not pileup.is_del:
+            if pileup.indel == indel:
+                alt_counts[k] += 1
+            elif pileup.indel == 0:
+                ref_counts[k] += 1
 
 
 def write_alignments(path: str | os.PathLike[str], contigs: Sequence[tuple[str, int]], reads, *,
@@ -295,6 +305,7 @@ def write_alignments(path: str | os.PathLike[str], contigs: Sequence[tuple[str, 
     rows = sorted(reads, key=lambda r: (r[1], r[2]))
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(path)}")
+    qualities: dict[str, object] = {}
     try:
         with pysam.AlignmentFile(tmp, "wb", header=header) as out:
             for name, tid, start, seq, quals, mapq, reverse in rows:
@@ -307,7 +318,9 @@ def write_alignments(path: str | os.PathLike[str], contigs: Sequence[tuple[str, 
                 read.mapping_quality = int(mapq)
                 read.flag = 16 if reverse else 0
                 if quals is not None:
-                    read.query_qualities = pysam.qualitystring_to_array(quals)
+                    if quals not in qualities:
+                        qualities[quals] = pysam.qualitystring_to_array(quals)
+                    read.query_qualities = qualities[quals]
                 read.set_tag("RG", "rg1")
                 out.write(read)
         pysam.index(tmp)
