@@ -387,7 +387,8 @@ def _report(args: argparse.Namespace) -> int:
                           genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
                           assume_reference=args.assume_reference, force=args.force, threads=args.threads,
                           progress=_Progress(not args.quiet), pseudonyms=pseudonyms, min_count=args.min_cell_count,
-                          audit_chain_head=_audit_head(args), tumor=tumor, models=models)
+                          audit_chain_head=_audit_head(args), tumor=tumor, models=models,
+                          alignments=_list(args.alignments), alignment_reference=args.reference)
     import os
 
     written_files = [os.path.join(args.output, f) for st in statuses.values() for f in st.files]
@@ -398,7 +399,7 @@ def _report(args: argparse.Namespace) -> int:
                                                target_mb=args.target_mb, msi=args.msi, fusions=args.fusions,
                                                cna=args.cna)
     _audit(args, "report", inputs=[source, args.medications, args.outside_calls, args.somatic, args.fusions, args.cna,
-                                   args.model, args.features],
+                                   args.model, args.features, *(_list(args.alignments) or [])],
            outputs=written_files,
            samples=sorted(pseudonyms.values()) if pseudonyms else [])
     failed = {name: st for name, st in statuses.items() if st.status == "failed"}
@@ -627,7 +628,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="VCF in, one report per sample out, plus a cohort summary for multi-sample input. "
                     "A rerun skips samples whose reports are complete unless --force.",
     )
-    report_cmd.add_argument("vcf", metavar="VCF", nargs="?", help="the VCF or BCF file")
+    report_cmd.add_argument("vcf", metavar="VCF", nargs="?",
+                            help="the VCF or BCF file (or a BAM/CRAM: a CYP2D6 report from reads)")
+    report_cmd.add_argument("--alignments", metavar="BAMS",
+                            help="comma-separated BAM/CRAM files of the VCF's samples: their CYP2D6 calls from reads "
+                                 "(copy number, deletions, duplications, hybrids) replace the VCF's")
+    report_cmd.add_argument("--reference", metavar="FASTA", help="the reference FASTA of CRAM input")
     report_cmd.add_argument("--from-calls", metavar="CALLS.tsv",
                             help="start from a calls table (pgx call's, or another tool's) instead of a VCF")
     report_cmd.add_argument("--medications", metavar="TSV",

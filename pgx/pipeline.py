@@ -403,6 +403,10 @@ def input_sample_ids(source: str | os.PathLike[str], *, from_calls: bool = False
     """The sample ids of a VCF (from its header) or of a calls table."""
     if from_calls:
         return list(dict.fromkeys(read_calls_tsv(source)["sample_id"].to_list()))
+    if _is_alignment_path(source):
+        from pgx.io import alignment_info
+
+        return [alignment_info(source, genome_build="GRCh38").sample_id]
     from pgx.io import read_header
 
     return list(read_header(source).samples)
@@ -468,13 +472,16 @@ def report(
     audit_chain_head: str | None = None,
     tumor=None,
     models=None,
+    alignments: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    alignment_reference: str | None = None,
 ) -> dict:
     """VCF (or a calls table) in, one report per sample out: the README's main job.
 
     Parameters
     ----------
     source : path
-        A VCF/BCF, or with ``from_calls=True`` a calls table (:func:`read_calls_tsv`).
+        A VCF/BCF, a BAM/CRAM (CYP2D6 only, :func:`call_alignments`), or with
+        ``from_calls=True`` a calls table (:func:`read_calls_tsv`).
     outdir : path
         The output folder (created when missing).
     from_calls : bool, default False
@@ -512,6 +519,13 @@ def report(
     models : mapping of str to pgx.report.ModelSection, optional
         Per input sample id, a model's prediction and its top contributions
         (:func:`model_sections`), added to the sample's report. Every sample reported needs one.
+    alignments : path or sequence of paths, optional
+        BAM/CRAM files of the same samples: their CYP2D6 calls (:func:`call_alignments`: copy
+        number, deletions, duplications, hybrids) replace the VCF's, and the report's methods
+        say so. A file's ``@RG SM`` must name a sample of the VCF (one file with a one-sample
+        VCF needs no match).
+    alignment_reference : str, optional
+        The reference FASTA of CRAM files (``source`` or ``alignments``).
 
     Returns
     -------
@@ -537,12 +551,19 @@ def report(
             calls = calls.filter(pl.col("sample_id").is_in(list(samples)))
         if genes is not None:
             calls = calls.filter(pl.col("gene").is_in(list(genes)))
+    elif _is_alignment_path(source):
+        from_reads = call_alignments(source, genome_build=genome_build, reference=alignment_reference)
+        calls = from_reads.select(list(CALL_SCHEMA))
+        build = genome_build or _alignment_build(source, alignment_reference)
     else:
         callset = read_genotypes(source, samples=samples, genome_build=genome_build)
         calls = call(callset, genes=genes, genome_build=genome_build, assume_reference=assume_reference,
                      outside_calls=outside_calls, reference_dir=reference_dir)
         build = genome_build or callset.genome_build
         build_source = None if genome_build else callset.genome_build_source
+    if alignments is not None:
+        from_reads = call_alignments(alignments, genome_build=build, reference=alignment_reference)
+        calls = _replace_with_read_calls(calls, from_reads)
     try:  # created once the input has been read: a bad input leaves nothing behind
         os.makedirs(outdir, exist_ok=True)
     except OSError as exc:
@@ -1365,7 +1386,9 @@ def _alignment_frame(rows: list[dict]) -> pl.DataFrame:
     records = []
     for row in rows:
         r = row["result"]
-        warn = [r.reason] if r.reason else ["called_from_reads"]
+        warn = ([r.reason] if r.reason else []) + ["called_from_reads"]
+        if r.structure is not None:
+            warn.append(f"structure: {r.structure} (copy number {r.copy_number})")
         records.append({
             "sample_id": row["sample_id"], "gene": r.gene, "diplotype": r.diplotype,
             "haplotype_1": r.haplotype_1, "haplotype_2": r.haplotype_2, "alternatives": r.alternatives,
@@ -1388,3 +1411,32 @@ def _alignment_frame(rows: list[dict]) -> pl.DataFrame:
     return out.with_columns(
         pl.when(pl.col("_indeterminate")).then(pl.lit(INDETERMINATE)).otherwise(pl.col("phenotype")).alias("phenotype")
     ).drop("_indeterminate").select(list(ALIGNMENT_CALL_SCHEMA))
+
+
+def _is_alignment_path(path) -> bool:
+    return isinstance(path, (str, os.PathLike)) and os.fspath(path).lower().endswith((".bam", ".cram"))
+
+
+def _alignment_build(path, reference: str | None) -> str:
+    from pgx.io import alignment_info
+
+    return alignment_info(path, reference=reference).genome_build
+
+
+def _replace_with_read_calls(calls: pl.DataFrame, from_reads: pl.DataFrame) -> pl.DataFrame:
+    """The VCF's calls with the (sample, gene) rows called from reads put in their place."""
+    vcf_samples = list(dict.fromkeys(calls["sample_id"].to_list()))
+    read_samples = list(dict.fromkeys(from_reads["sample_id"].to_list()))
+    if len(vcf_samples) == 1 and len(read_samples) == 1:
+        from_reads = from_reads.with_columns(pl.lit(vcf_samples[0]).alias("sample_id"))
+    else:
+        unknown = [k for k, s in enumerate(read_samples, start=1) if s not in set(vcf_samples)]
+        if unknown:
+            raise PgxError(f"the BAM/CRAM file(s) number {', '.join(map(str, unknown))} name a sample (@RG SM) "
+                           f"that is not among the {len(vcf_samples)} samples of the VCF")
+    rows = from_reads.select(list(CALL_SCHEMA))
+    kept = calls.join(rows.select("sample_id", "gene"), on=["sample_id", "gene"], how="anti")
+    order = {s: k for k, s in enumerate(vcf_samples)}
+    return pl.concat([kept, rows]).with_columns(
+        pl.col("sample_id").replace_strict(order, return_dtype=pl.Int64).alias("_order")
+    ).sort("_order", "gene").drop("_order")

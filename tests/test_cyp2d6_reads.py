@@ -201,3 +201,45 @@ def test_cli_call_on_a_bam(folder, calls_30x, capsys):
     assert main(["call", str(unindexed), "-o", str(folder / "x.tsv")]) == 2
     err = capsys.readouterr().err
     assert "no index" in err and "cli_unindexed.bam" in err and not (folder / "x.tsv").exists()
+
+
+def test_report_uses_the_call_from_reads_and_says_so(folder, calls_30x):
+    import json
+
+    from pgx.pipeline import report
+
+    paths, _ = calls_30x
+    bam = simulate_cyp2d6_bam(folder / "sample_a.bam", TRUTH[5][0], alleles=TRUTH[5][1], depth=30,
+                              sample_id="SAMPLE_A", random_state=5)
+    plain, merged = folder / "plain", folder / "merged"
+    report(pgx.example_vcf(), plain, samples=["SAMPLE_A"], formats=("html", "json"))
+    report(pgx.example_vcf(), merged, samples=["SAMPLE_A"], formats=("html", "json"), alignments=[bam])
+
+    def cyp2d6(out):
+        genes = json.loads((out / "SAMPLE_A.json").read_text())["genes"]
+        return next(g for g in genes if g["gene"] == "CYP2D6")
+
+    assert "called_from_reads" not in cyp2d6(plain)["warnings"]
+    from_reads = cyp2d6(merged)
+    assert from_reads["diplotype"] == "*1/*4x2"
+    assert "called_from_reads" in from_reads["warnings"]
+    assert "structure: *4x2 (copy number 3)" in from_reads["warnings"]
+    assert 'id="methods-reads"' in (merged / "SAMPLE_A.html").read_text()
+    assert 'id="methods-reads"' not in (plain / "SAMPLE_A.html").read_text()
+    # a file naming no sample of a multi-sample VCF is refused before anything is written
+    with pytest.raises(pgx.PgxError, match="number 1 name a sample"):
+        report(pgx.example_vcf(), folder / "refused", alignments=[paths[0]])
+    assert not (folder / "refused").exists()
+
+
+def test_cli_report_from_a_bam(folder, calls_30x):
+    from pgx.cli import main
+
+    paths, _ = calls_30x
+    out = folder / "cli_report"
+    assert main(["report", str(paths[3]), "-o", str(out), "--format", "json", "--quiet"]) == 0
+    import json
+
+    genes = json.loads((out / "S3.json").read_text())["genes"]
+    assert [(g["gene"], g["diplotype"], g["phenotype"]) for g in genes] == [
+        ("CYP2D6", "*1/*1x2", "Ultrarapid Metabolizer")]
