@@ -21,6 +21,11 @@ and PyPI page, github.com/illumina/Cyrius; Aldy README, aldy.readthedocs.io; the
 Hari et al. 2023, Genome Res 33:61) gives no per-sample CYP2D6 time that we could find; the
 results record that instead of a figure.
 
+With ``--accuracy N``: N seeds of each of the 12 simulated truth sets of the test suite (the
+issue's list: *1/*1, *5/*1, *5/*5, *1x2/*1, *2x3/*1, *4x2/*1, *36+*10/*10, *36+*36+*10/*10,
+*13/*1, *68+*4/*1, *1/*10, *5/*41) at ``--depth`` and at 10x, with the share of calls whose copy
+number is exact, whose diplotype (or one of its ties) is the truth, and which are Indeterminate.
+
 Results go to ``results/cyp2d6_reads.json``.
 """
 
@@ -37,6 +42,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+
+TRUTH = [
+    (("normal", "normal"), ("*1", "*1"), "*1/*1", 2),
+    (("deletion", "normal"), ("*1", "*1"), "*1/*5", 1),
+    (("deletion", "deletion"), ("*1", "*1"), "*5/*5", 0),
+    (("duplication_x2", "normal"), ("*1", "*1"), "*1/*1x2", 3),
+    (("duplication_x3", "normal"), ("*2", "*1"), "*1/*2x3", 4),
+    (("duplication_x2", "normal"), ("*4", "*1"), "*1/*4x2", 3),
+    (("tandem_36", "normal"), ("*10", "*10"), "*10/*36+*10", 3),
+    (("tandem_36x2", "normal"), ("*10", "*10"), "*10/*36+*36+*10", 4),
+    (("hybrid_13_intron1", "normal"), ("*1", "*1"), "*1/*13", 2),
+    (("tandem_68", "normal"), ("*4", "*1"), "*1/*68+*4", 3),
+    (("normal", "normal"), ("*1", "*10"), "*1/*10", 2),
+    (("deletion", "normal"), ("*1", "*41"), "*5/*41", 1),
+]
 
 STRUCTURES = [
     (("duplication_x2", "normal"), ("*4", "*1")),
@@ -61,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--depth", type=float, default=30.0)
+    parser.add_argument("--accuracy", type=int, default=0, metavar="N",
+                        help="also call N seeds of each truth set at --depth and at 10x (min_depth 5)")
     parser.add_argument("--out", type=Path, default=RESULTS / "cyp2d6_reads.json")
     args = parser.parse_args(argv)
 
@@ -101,6 +123,30 @@ def main(argv: list[str] | None = None) -> int:
         "peers": {"Cyrius": "not run (not installed, PolyForm Strict licence; no documented per-sample time found)",
                   "Aldy": "not run (not installed; no documented per-sample CYP2D6 time found)"},
     }
+    if args.accuracy:
+        result["accuracy"] = {}
+        for depth, min_depth in ((args.depth, 15.0), (10.0, 5.0)):
+            made, exact_cn, right, top, indeterminate = 0, 0, 0, 0, 0
+            for seed in range(args.accuracy):
+                batch = [simulate_cyp2d6_bam(os.path.join(folder, f"acc{k}.bam"), st, alleles=al, depth=depth,
+                                             random_state=1000 * seed + k) for k, (st, al, *_) in enumerate(TRUTH)]
+                calls = pgx.call_alignments(batch, min_depth=min_depth)
+                for row, (_, _, truth, copies) in zip(calls.iter_rows(named=True), TRUTH):
+                    made += 1
+                    if row["diplotype"] is None:
+                        indeterminate += 1
+                        continue
+                    exact_cn += row["copy_number"] == copies
+                    right += truth in [row["diplotype"], *row["alternatives"]]
+                    top += truth == row["diplotype"]
+            called = made - indeterminate
+            result["accuracy"][f"{depth:g}x"] = {
+                "samples": made, "indeterminate": indeterminate, "called": called,
+                "copy_number_exact_of_called": round(exact_cn / called, 4) if called else None,
+                "diplotype_truth_among_ties_of_called": round(right / called, 4) if called else None,
+                "diplotype_top_is_truth_of_called": round(top / called, 4) if called else None}
+            print(f"accuracy at {depth:g}x: {made} samples, {indeterminate} Indeterminate, copy number exact "
+                  f"{exact_cn}/{called}, diplotype (truth among ties) {right}/{called}, top call {top}/{called}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"one {args.depth:g}x sample (region reads): median {whole:.3f} s (io {io_time:.3f} s, calling "

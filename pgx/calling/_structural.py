@@ -242,6 +242,7 @@ def call_structure(
     max_misfit: float = 4.0,
     min_margin: float = 10.0,
     read_length: int = 150,
+    allele_margin: float = 3.0,
 ) -> StructuralCall:
     """Call copy number, structure and diplotype from depth and allele-count arrays.
 
@@ -267,6 +268,9 @@ def call_structure(
         residuals within this of the best.
     read_length : int, default 150
         The read length, for the noise model.
+    allele_margin : float, default 3.0
+        Assignments of star alleles whose log-likelihood is within this of the best are
+        reported with it (``alternatives``): the reads cannot tell them apart.
 
     Returns
     -------
@@ -345,7 +349,7 @@ def call_structure(
     spec = (model.allele_alt == 1).sum(axis=1)
     seen: dict[tuple[str, str], tuple] = {}
     for rank, (lay1, lay2, ll) in enumerate(scored):
-        for i, j in np.argwhere(ll >= top - 1e-6):
+        for i, j in np.argwhere(ll >= top - allele_margin):
             if lay1 is lay2 and j < i:
                 continue
             a1 = model.alleles[i] if lay1.templated else None
@@ -353,8 +357,11 @@ def call_structure(
             names = [(lay1.named(a1), lay1, a1), (lay2.named(a2), lay2, a2)]
             names.sort(key=lambda x: allele_sort_key(x[0]))
             specificity = sum(int(spec[model.alleles.index(x[2])]) for x in names if x[2])
-            seen.setdefault((names[0][0], names[1][0]), (-specificity, rank, names[0][1], names[1][1]))
-    winners = sorted(seen, key=lambda p: (*seen[p][:2], allele_sort_key(p[0]), allele_sort_key(p[1])))
+            score = round(float(ll[i, j]), 6)
+            key = (names[0][0], names[1][0])
+            if key not in seen or seen[key][0] > -score:
+                seen[key] = (-score, -specificity, rank, names[0][1], names[1][1])
+    winners = sorted(seen, key=lambda p: (*seen[p][:3], allele_sort_key(p[0]), allele_sort_key(p[1])))
     (h1, h2), (*_, lay1, lay2) = winners[0], seen[winners[0]]
     structure = "/".join(h for h, lay in ((h1, lay1), (h2, lay2)) if lay.structure != "normal") or "normal"
     return StructuralCall(model.gene, f"{h1}/{h2}", h1, h2, [f"{a}/{b}" for a, b in winners[1:]], copies,

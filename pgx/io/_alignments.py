@@ -287,8 +287,9 @@ def write_alignments(path: str | os.PathLike[str], contigs: Sequence[tuple[str, 
         The ``.bam`` to write; ``path + ".bai"`` is written next to it.
     contigs : sequence of (name, length)
         The ``@SQ`` lines.
-    reads : iterable of (name, contig_index, start0, sequence, qualities, mapq, is_reverse)
-        Ungapped alignments (CIGAR ``<len>M``); ``qualities`` a FASTQ-style (Phred+33) string or None.
+    reads : iterable of (name, contig_index, start0, sequence, qualities, mapq, is_reverse[, cigar])
+        ``qualities`` a FASTQ-style (Phred+33) string or None; ``cigar`` a list of pysam
+        (operation, length) pairs, ``<len>M`` when absent.
     sample_id : str
         The ``SM`` of the single ``@RG`` line.
 
@@ -308,13 +309,13 @@ def write_alignments(path: str | os.PathLike[str], contigs: Sequence[tuple[str, 
     qualities: dict[str, object] = {}
     try:
         with pysam.AlignmentFile(tmp, "wb", header=header) as out:
-            for name, tid, start, seq, quals, mapq, reverse in rows:
+            for name, tid, start, seq, quals, mapq, reverse, *cigar in rows:
                 read = pysam.AlignedSegment(out.header)
                 read.query_name = name
                 read.reference_id = tid
                 read.reference_start = int(start)
                 read.query_sequence = seq
-                read.cigartuples = [(0, len(seq))]
+                read.cigartuples = cigar[0] if cigar and cigar[0] else [(0, len(seq))]
                 read.mapping_quality = int(mapq)
                 read.flag = 16 if reverse else 0
                 if quals is not None:

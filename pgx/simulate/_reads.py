@@ -152,18 +152,33 @@ def simulate_cyp2d6_bam(
         bases, index = _haplotype(model, by_name[structure], allele, seq, snvs)
         n_reads = rng.poisson(depth / 2 * len(bases) / read_length)
         starts = np.sort(rng.integers(0, len(bases) - read_length, n_reads))
-        origin = index[starts]
-        keep = origin + read_length <= end
-        starts, origin = starts[keep], origin[keep]
         offsets = np.arange(read_length)
+        span = index[starts[:, None] + offsets]
+        # a read across a junction (deletion, hybrid switch, tandem copies) aligns with its longer
+        # contiguous part; the rest is soft-clipped, as an aligner does
+        broken = span - span[:, :1] != offsets
+        cut = np.where(broken.any(axis=1), broken.argmax(axis=1), read_length)
+        left = cut >= read_length - cut
+        first = np.where(left, 0, cut)                       # first aligned base of the read
+        length = np.where(left, cut, read_length - cut)
+        origin = span[np.arange(len(starts)), first]
+        keep = (origin + length <= end) & (length >= 30)
+        starts, first, length, origin = starts[keep], first[keep], length[keep], origin[keep]
         seqs = bases[starts[:, None] + offsets]
         errors = rng.random(seqs.shape) < error_rate
         seqs[errors] = _BASES[rng.integers(0, 4, errors.sum())]
-        own = (seq[origin[:, None] - start + offsets] != seqs).sum(axis=1)
+        aligned = (offsets >= first[:, None]) & (offsets < (first + length)[:, None])
+        rel = offsets - first[:, None]
+
+        def mismatches(anchor: np.ndarray) -> np.ndarray:
+            pos = np.clip(anchor[:, None] + rel - start, 0, len(seq) - 1)
+            return ((seq[pos] != seqs) & aligned).sum(axis=1)
+
+        own = mismatches(origin)
         other = homolog[origin - start]
-        fits = (other >= 0) & (other + read_length <= end)
+        fits = (other >= 0) & (other + length <= end)
         theirs = np.full(len(origin), read_length + 1)
-        theirs[fits] = (seq[other[fits, None] - start + offsets] != seqs[fits]).sum(axis=1)
+        theirs[fits] = mismatches(np.where(fits, other, origin))[fits]
         coin = rng.integers(0, 2, len(origin)).astype(bool)
         place = np.where(theirs < own, other, origin)
         tie = theirs == own
@@ -171,8 +186,10 @@ def simulate_cyp2d6_bam(
         mapq = np.where(tie, 0, 60)
         reverse = rng.integers(0, 2, len(origin)).astype(bool)
         for k in range(len(origin)):
+            f, n = int(first[k]), int(length[k])
+            cigar = [(4, f)] * (f > 0) + [(0, n)] + [(4, read_length - f - n)] * (f + n < read_length)
             reads.append((f"h{hap}r{k}", 0, int(place[k]), seqs[k].tobytes().decode(), quals, int(mapq[k]),
-                          bool(reverse[k])))
+                          bool(reverse[k]), cigar))
     contig = "chr22" if contig_style == "chr" else "22"
     length = reference.contig_lengths("GRCh38")["chr22"]
     return write_alignments(path, [(contig, length)], reads, sample_id=sample_id)
