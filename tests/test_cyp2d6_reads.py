@@ -243,3 +243,16 @@ def test_cli_report_from_a_bam(folder, calls_30x):
     genes = json.loads((out / "S3.json").read_text())["genes"]
     assert [(g["gene"], g["diplotype"], g["phenotype"]) for g in genes] == [
         ("CYP2D6", "*1/*1x2", "Ultrarapid Metabolizer")]
+
+
+def test_grch37_file_with_bare_contigs(folder):
+    # GRCh37 positions are sourced for some CYP2D6 alleles only (*4, *10, *41 have none: see
+    # pgx.reference.unplaced_alleles), so this checks the structure with *1 copies
+    bam = simulate_cyp2d6_bam(folder / "grch37.bam", ("duplication_x2", "tandem_36"), alleles=("*1", "*1"), depth=30,
+                              genome_build="GRCh37", contig_style="bare", random_state=37)
+    with pysam.AlignmentFile(bam) as handle:
+        assert handle.lengths == (pgx.reference.contig_lengths("GRCh37")["chr22"],)
+    row = pgx.call_alignments(bam).row(0, named=True)
+    assert (row["diplotype"], row["copy_number"], row["structure"]) == ("*1x2/*36+*1", 4, "*1x2/*36+*1")
+    with pytest.raises(pgx.GenomeBuildError, match="GRCh37, not the GRCh38"):
+        pgx.call_alignments(bam, genome_build="GRCh38")

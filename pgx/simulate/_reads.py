@@ -43,7 +43,7 @@ def _locus_sequence(model, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
             change[: min(n, 400)] = False
         shift = rng.integers(1, 4, change.sum())
         lookup = {b: k for k, b in enumerate(_BASES)}
-        copy[change] = _BASES[(np.array([lookup[b] for b in copy[change]]) + shift) % 4]
+        copy[change] = _BASES[(np.array([lookup[b] for b in copy[change]], dtype=np.int64) + shift) % 4]
         seq[a7 - start:a7 - start + n] = copy
         homolog[a6 - start:a6 - start + n] = np.arange(a7, a7 + n)
         homolog[a7 - start:a7 - start + n] = np.arange(a6, a6 + n)
@@ -89,9 +89,10 @@ def simulate_cyp2d6_bam(
     error_rate: float = 0.002,
     contig_style: str = "chr",
     sample_id: str = "simulated",
+    genome_build: str = "GRCh38",
     random_state: int = 0,
 ) -> str:
-    """Write an indexed BAM of reads simulated over the CYP2D locus (GRCh38 coordinates).
+    """Write an indexed BAM of reads simulated over the CYP2D locus.
 
     Parameters
     ----------
@@ -113,6 +114,8 @@ def simulate_cyp2d6_bam(
         ``chr22`` or ``22``.
     sample_id : str
         The ``@RG SM`` of the file.
+    genome_build : {"GRCh38", "GRCh37"}
+        The coordinates (and ``@SQ`` length of chr22) of the file.
     random_state : int
         Seed of both the locus sequence (always the same for a given seed) and the reads.
 
@@ -129,13 +132,13 @@ def simulate_cyp2d6_bam(
     >>> os.path.exists(bam + ".bai")
     True
     """
-    model = locus_model("CYP2D6", genome_build="GRCh38")
+    model = locus_model("CYP2D6", genome_build=genome_build)
     by_name = {lay.structure: lay for lay in model.layouts}
     unknown = [s for s in structures if s not in by_name]
     if unknown or len(structures) != 2 or len(alleles) != 2:
         raise ValueError(f"expected two structures of {sorted(by_name)} and two alleles, found {structures!r}, "
                          f"{alleles!r}")
-    defs = reference.allele_definitions("CYP2D6", genome_build="GRCh38")
+    defs = reference.allele_definitions("CYP2D6", genome_build=genome_build)
     snvs: dict[str, list] = {}
     for allele, pos, ref, alt, wobble in defs.select("allele", "pos", "ref", "alt", "wobble").iter_rows():
         if not wobble and len(ref) == len(alt) == 1:
@@ -191,6 +194,6 @@ def simulate_cyp2d6_bam(
             reads.append((f"h{hap}r{k}", 0, int(place[k]), seqs[k].tobytes().decode(), quals, int(mapq[k]),
                           bool(reverse[k]), cigar))
     contig = "chr22" if contig_style == "chr" else "22"
-    length = reference.contig_lengths("GRCh38")["chr22"]
+    length = reference.contig_lengths(genome_build)["chr22"]
     return write_alignments(path, [(contig, length)], reads, sample_id=sample_id)
 
