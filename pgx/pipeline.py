@@ -1375,7 +1375,12 @@ def call_alignments(
         raise ReferenceDataError(f"genes= names {unknown}; calling from reads covers {known}")
     args = (genes, genome_build, reference, tuple(controls) if controls else None, min_depth)
     if workers > 1 and len(items) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        from pgx.calling._structural import locus_model
+
+        for gene in genes:  # built once here: forked workers inherit the cached models
+            for build in ((genome_build,) if genome_build else ("GRCh38", "GRCh37")):
+                locus_model(gene, genome_build=build)
+        with ProcessPoolExecutor(max_workers=min(workers, len(items))) as pool:
             done = list(pool.map(_call_alignment_file, items, *([a] * len(items) for a in args)))
     else:
         done = [_call_alignment_file(path, *args) for path in items]
