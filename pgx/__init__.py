@@ -7,6 +7,7 @@ from pgx._version import __version__
 from pgx.callset import CallSet
 from pgx.examples import example_vcf
 from pgx.exceptions import (
+    AlignmentFileError,
     DuplicateRecordWarning,
     GenomeBuildError,
     NoGenotypesError,
@@ -21,7 +22,7 @@ from pgx.exceptions import (
     VcfFormatError,
 )
 from pgx.io import iter_vcf, read_vcf
-from pgx.pipeline import call
+from pgx.pipeline import call, call_alignments
 from pgx.recommend import UnknownDrugError, UnknownMedicationWarning, recommend
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "iter_vcf",
     "example_vcf",
     "call",
+    "call_alignments",
     "recommend",
     "UnknownDrugError",
     "UnknownMedicationWarning",
@@ -40,6 +42,7 @@ __all__ = [
     "GenomeBuildError",
     "NoGenotypesError",
     "ReferenceDataError",
+    "AlignmentFileError",
     "PgxWarning",
     "DuplicateRecordWarning",
     "UnsortedInputWarning",

@@ -221,7 +221,33 @@ def _sample_block(args: argparse.Namespace) -> int:
     return DEFAULT_SAMPLE_BLOCK if args.sample_block is None else args.sample_block
 
 
+def _is_alignment_file(path: str) -> bool:
+    return path.lower().endswith((".bam", ".cram"))
+
+
+def _call_alignments(args: argparse.Namespace) -> int:
+    """``pgx call SAMPLE.bam|SAMPLE.cram``: CYP2D6 copy number, structure and diplotype from reads."""
+    from pgx.pipeline import call_alignments, pseudonymize_samples, write_calls_tsv
+
+    calls = call_alignments(args.vcf, genes=_list(args.genes) or ("CYP2D6",), genome_build=args.genome_build,
+                            reference=args.reference, controls=_list(args.controls),
+                            workers=args.workers or 1)
+    pseudonyms = _pseudonyms(args, calls["sample_id"].unique(maintain_order=True).to_list())
+    if pseudonyms is not None:
+        calls = pseudonymize_samples(calls, pseudonyms)
+    write_calls_tsv(calls, args.output)
+    _audit(args, "call", inputs=[args.vcf], outputs=[args.output],
+           samples=sorted(pseudonyms.values()) if pseudonyms else [])
+    if not args.quiet:
+        undecided = int((calls["diplotype"].is_null()).sum())
+        print(f"pgx: wrote {calls.height} call(s) from reads to {args.output}"
+              + (f"; {undecided} Indeterminate (see the warnings column)" if undecided else ""), file=sys.stderr)
+    return EXIT_OK
+
+
 def _call(args: argparse.Namespace) -> int:
+    if _is_alignment_file(args.vcf):
+        return _call_alignments(args)
     if _partitioned(args):
         return _call_partitioned(args)
     from pgx.pipeline import call, pseudonymize_samples, read_genotypes, write_calls_tsv
@@ -361,7 +387,8 @@ def _report(args: argparse.Namespace) -> int:
                           genes=_list(args.genes), formats=formats, genome_build=args.genome_build,
                           assume_reference=args.assume_reference, force=args.force, threads=args.threads,
                           progress=_Progress(not args.quiet), pseudonyms=pseudonyms, min_count=args.min_cell_count,
-                          audit_chain_head=_audit_head(args), tumor=tumor, models=models)
+                          audit_chain_head=_audit_head(args), tumor=tumor, models=models,
+                          alignments=_list(args.alignments), alignment_reference=args.reference)
     import os
 
     written_files = [os.path.join(args.output, f) for st in statuses.values() for f in st.files]
@@ -372,7 +399,7 @@ def _report(args: argparse.Namespace) -> int:
                                                target_mb=args.target_mb, msi=args.msi, fusions=args.fusions,
                                                cna=args.cna)
     _audit(args, "report", inputs=[source, args.medications, args.outside_calls, args.somatic, args.fusions, args.cna,
-                                   args.model, args.features],
+                                   args.model, args.features, *(_list(args.alignments) or [])],
            outputs=written_files,
            samples=sorted(pseudonyms.values()) if pseudonyms else [])
     failed = {name: st for name, st in statuses.items() if st.status == "failed"}
@@ -574,7 +601,12 @@ def build_parser() -> argparse.ArgumentParser:
         "call", help="call star-allele diplotypes and phenotypes into a TSV",
         description="Call diplotype, function, activity score and phenotype for every sample and gene.",
     )
-    call_cmd.add_argument("vcf", metavar="VCF")
+    call_cmd.add_argument("vcf", metavar="VCF", help="a VCF/BCF, or a BAM/CRAM (CYP2D6 copy number, structure and "
+                                                    "diplotype from reads; see --reference and --controls)")
+    call_cmd.add_argument("--reference", metavar="FASTA", help="the reference FASTA of a CRAM input")
+    call_cmd.add_argument("--controls", metavar="REGIONS",
+                          help="BAM/CRAM input: comma-separated copy-number-neutral regions (chr1:1000000-1100000) "
+                               "to normalise depth against (default: the CYP2D8 side of the CYP2D locus)")
     call_cmd.add_argument("--samples", help="comma-separated sample names (default: all)")
     common(call_cmd)
     call_cmd.add_argument("-o", "--output", required=True, metavar="CALLS.tsv", help="the calls table to write")
@@ -596,7 +628,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="VCF in, one report per sample out, plus a cohort summary for multi-sample input. "
                     "A rerun skips samples whose reports are complete unless --force.",
     )
-    report_cmd.add_argument("vcf", metavar="VCF", nargs="?", help="the VCF or BCF file")
+    report_cmd.add_argument("vcf", metavar="VCF", nargs="?",
+                            help="the VCF or BCF file (or a BAM/CRAM: a CYP2D6 report from reads)")
+    report_cmd.add_argument("--alignments", metavar="BAMS",
+                            help="comma-separated BAM/CRAM files of the VCF's samples: their CYP2D6 calls from reads "
+                                 "(copy number, deletions, duplications, hybrids) replace the VCF's")
+    report_cmd.add_argument("--reference", metavar="FASTA", help="the reference FASTA of CRAM input")
     report_cmd.add_argument("--from-calls", metavar="CALLS.tsv",
                             help="start from a calls table (pgx call's, or another tool's) instead of a VCF")
     report_cmd.add_argument("--medications", metavar="TSV",

@@ -15,6 +15,7 @@ __all__ = [
     "NoGenotypesError",
     "ExtensionNotBuiltError",
     "ReferenceDataError",
+    "AlignmentFileError",
     "PgxWarning",
     "DuplicateRecordWarning",
     "UnsortedInputWarning",
@@ -93,6 +94,30 @@ class NoGenotypesError(VcfFormatError):
     >>> isinstance(err, VcfFormatError)
     True
     """
+
+
+class AlignmentFileError(PgxError, ValueError):
+    """A BAM/CRAM file cannot be used: no index, a CRAM without its reference, no reads
+    over the locus asked for, or not an alignment file at all.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong: the expected form and the value found.
+    path : str
+        The file being read.
+
+    Examples
+    --------
+    >>> err = AlignmentFileError("no index (.bai or .csi) next to the file; run samtools index", path="s.bam")
+    >>> str(err)
+    's.bam: no index (.bai or .csi) next to the file; run samtools index'
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.reason = message
+        self.path = path
+        super().__init__(f"{path}: {message}")
 
 
 class ExtensionNotBuiltError(PgxError, ImportError):

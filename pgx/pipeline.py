@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 from pgx.callset import CallSet
@@ -29,7 +30,8 @@ from pgx.reference import genes as reference_genes
 __all__ = ["call", "read_genotypes", "report", "CALL_SCHEMA", "write_calls_tsv", "read_calls_tsv", "read_medications",
            "read_table", "train_model", "predict_model", "evaluate_model", "pseudonymize_samples", "input_sample_ids",
            "write_somatic_section", "tumor_report_section", "simulate", "build_features", "read_cohort_table",
-           "scan_cohort_table", "cohort_table_path", "scan_table", "model_sections"]
+           "scan_cohort_table", "cohort_table_path", "scan_table", "model_sections", "call_alignments",
+           "ALIGNMENT_CALL_SCHEMA"]
 
 _PHENOTYPE_COLUMNS = {
     "function_1": pl.String,
@@ -291,12 +293,12 @@ _LIST_FIELDS = ("alternatives", "missing_positions", "novel_positions", "warning
 
 
 def write_calls_tsv(calls: pl.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a calls table as TSV (list columns as JSON arrays), atomically.
+    """Write a calls table as TSV (list columns as JSON arrays, struct columns as JSON objects), atomically.
 
     Parameters
     ----------
     calls : polars.DataFrame
-        As :func:`call` returns.
+        As :func:`call` or :func:`call_alignments` returns.
     path : path
 
     Examples
@@ -312,7 +314,7 @@ def write_calls_tsv(calls: pl.DataFrame, path: str | os.PathLike[str]) -> None:
 
     text = calls.with_columns(
         pl.Series(c, [json.dumps(v) for v in calls[c].to_list()], dtype=pl.String)
-        for c in _LIST_FIELDS if c in calls.columns
+        for c in calls.columns if c in _LIST_FIELDS or isinstance(calls.schema[c], pl.Struct)
     ).write_csv(separator="\t", null_value="", quote_style="never")
     _atomic_text(os.fspath(path), text)
 
@@ -401,6 +403,10 @@ def input_sample_ids(source: str | os.PathLike[str], *, from_calls: bool = False
     """The sample ids of a VCF (from its header) or of a calls table."""
     if from_calls:
         return list(dict.fromkeys(read_calls_tsv(source)["sample_id"].to_list()))
+    if _is_alignment_path(source):
+        from pgx.io import alignment_info
+
+        return [alignment_info(source, genome_build="GRCh38").sample_id]
     from pgx.io import read_header
 
     return list(read_header(source).samples)
@@ -466,13 +472,16 @@ def report(
     audit_chain_head: str | None = None,
     tumor=None,
     models=None,
+    alignments: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    alignment_reference: str | None = None,
 ) -> dict:
     """VCF (or a calls table) in, one report per sample out: the README's main job.
 
     Parameters
     ----------
     source : path
-        A VCF/BCF, or with ``from_calls=True`` a calls table (:func:`read_calls_tsv`).
+        A VCF/BCF, a BAM/CRAM (CYP2D6 only, :func:`call_alignments`), or with
+        ``from_calls=True`` a calls table (:func:`read_calls_tsv`).
     outdir : path
         The output folder (created when missing).
     from_calls : bool, default False
@@ -510,6 +519,13 @@ def report(
     models : mapping of str to pgx.report.ModelSection, optional
         Per input sample id, a model's prediction and its top contributions
         (:func:`model_sections`), added to the sample's report. Every sample reported needs one.
+    alignments : path or sequence of paths, optional
+        BAM/CRAM files of the same samples: their CYP2D6 calls (:func:`call_alignments`: copy
+        number, deletions, duplications, hybrids) replace the VCF's, and the report's methods
+        say so. A file's ``@RG SM`` must name a sample of the VCF (one file with a one-sample
+        VCF needs no match).
+    alignment_reference : str, optional
+        The reference FASTA of CRAM files (``source`` or ``alignments``).
 
     Returns
     -------
@@ -535,12 +551,19 @@ def report(
             calls = calls.filter(pl.col("sample_id").is_in(list(samples)))
         if genes is not None:
             calls = calls.filter(pl.col("gene").is_in(list(genes)))
+    elif _is_alignment_path(source):
+        from_reads = call_alignments(source, genome_build=genome_build, reference=alignment_reference)
+        calls = from_reads.select(list(CALL_SCHEMA))
+        build = genome_build or _alignment_build(source, alignment_reference)
     else:
         callset = read_genotypes(source, samples=samples, genome_build=genome_build)
         calls = call(callset, genes=genes, genome_build=genome_build, assume_reference=assume_reference,
                      outside_calls=outside_calls, reference_dir=reference_dir)
         build = genome_build or callset.genome_build
         build_source = None if genome_build else callset.genome_build_source
+    if alignments is not None:
+        from_reads = call_alignments(alignments, genome_build=build, reference=alignment_reference)
+        calls = _replace_with_read_calls(calls, from_reads)
     try:  # created once the input has been read: a bad input leaves nothing behind
         os.makedirs(outdir, exist_ok=True)
     except OSError as exc:
@@ -1211,3 +1234,214 @@ def build_features(cohort_dir: str | os.PathLike[str], out: str | os.PathLike[st
     if write_spec is not None:
         _atomic_text(os.fspath(write_spec), feature_spec.to_json())
     return features
+
+
+#: columns of the frame :func:`call_alignments` returns: those of :data:`CALL_SCHEMA`, then the
+#: copy number, the structure and the quality figures of the call
+ALIGNMENT_CALL_SCHEMA = {
+    **CALL_SCHEMA,
+    "copy_number": pl.Int32,
+    "structure": pl.String,
+    "call_quality": pl.Struct({"mean_depth": pl.Float64, "mapq0_fraction": pl.Float64, "fit_residual": pl.Float64}),
+}
+
+
+def _parse_region(text: str) -> tuple[str, int, int]:
+    from pgx.exceptions import RegionError
+
+    contig, _, span = text.rpartition(":")
+    try:
+        first, last = (int(x.replace(",", "")) for x in span.split("-"))
+    except ValueError:
+        contig = ""
+    if not contig or first < 1 or last < first:
+        raise RegionError(f"expected a control region such as chr1:1000000-1100000 (1-based, inclusive), "
+                          f"found {text!r}", field="controls")
+    return contig, first - 1, last
+
+
+def _call_alignment_file(path: str, genes: tuple[str, ...], genome_build: str | None, reference: str | None,
+                         controls: tuple[str, ...] | None, min_depth: float) -> list[dict]:
+    """Call one BAM/CRAM: io reads the arrays, calling turns them into calls."""
+    from pgx.calling._structural import call_structure, locus_model
+    from pgx.exceptions import AlignmentFileError
+    from pgx.io import alignment_info, count_alleles, read_depth
+
+    info = alignment_info(path, reference=reference, genome_build=genome_build)
+    rows = []
+    for gene in genes:
+        model = locus_model(gene, genome_build=info.genome_build)
+        contig = info.contig(model.chrom)
+        if contig is None:
+            raise AlignmentFileError(f"no {model.chrom} (or {model.chrom[3:]}) contig in the header, so no "
+                                     f"{gene} reads; its contigs include {', '.join(list(info.contigs)[:3])}",
+                                     path=path)
+        (depth, depth_mapq), = read_depth(path, [(contig, *model.window)], reference=reference)
+        if not depth.any():
+            where = f"; its reads are on {', '.join(info.mapped_contigs[:5])}" if info.mapped_contigs else ""
+            raise AlignmentFileError(f"no reads over the {gene} locus {contig}:{model.window[0] + 1}-"
+                                     f"{model.window[1]} ({info.genome_build}){where}", path=path)
+        control_depth = None
+        if controls:
+            regions = [_parse_region(text) for text in controls]
+            present = [(info.contig(r[0]) or r[0], r[1], r[2]) for r in regions]
+            if all(r[0] in info.contigs for r in present):
+                control_depth = np.concatenate([d for d, _ in read_depth(path, present, reference=reference)])
+            else:
+                control_depth = np.zeros(0, dtype=np.int32)
+        ref_counts, alt_counts = count_alleles(path, model.sites(contig), reference=reference)
+        result = call_structure(depth, depth_mapq, ref_counts, alt_counts, model=model,
+                                control_depth=control_depth, min_depth=min_depth)
+        rows.append({"sample_id": info.sample_id, "result": result})
+    return rows
+
+
+def call_alignments(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    genes: Sequence[str] = ("CYP2D6",),
+    genome_build: str | None = None,
+    reference: str | None = None,
+    controls: Sequence[str] | None = None,
+    min_depth: float = 15.0,
+    workers: int = 1,
+) -> pl.DataFrame:
+    """Call CYP2D6 copy number, structure, diplotype and phenotype from aligned reads.
+
+    Each BAM/CRAM is read over the CYP2D locus only (per-base depth and allele counts at the
+    definition positions, see :mod:`pgx.io`); :func:`pgx.calling.call_structure` fits the
+    copy-number profile of CYP2D6 and CYP2D7 with the structures of
+    ``reference/structural/`` and assigns star alleles to the gene copies.
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+        Coordinate-sorted, indexed BAM or CRAM files, one sample each (the sample id is the
+        ``SM`` of the first ``@RG`` line, else the file name).
+    genes : sequence of str, default ("CYP2D6",)
+        Genes of :func:`pgx.reference.structural_genes`.
+    genome_build : {"GRCh38", "GRCh37"}, optional
+        Defaults to the build the ``@SQ`` lengths name; an error when they name another.
+    reference : str, optional
+        The FASTA the CRAM files were compressed against (required for CRAM).
+    controls : sequence of str, optional
+        Copy-number-neutral regions (``chr1:1000000-1100000``, 1-based inclusive) to
+        normalise depth against, for WGS files; by default the CYP2D8 side of the locus.
+        Regions the file does not cover leave the call Indeterminate (``controls_absent``).
+    min_depth : float, default 15.0
+        Under this mean control depth the call is Indeterminate.
+    workers : int, default 1
+        Files processed in parallel by this many processes.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per (file, gene); columns as in :data:`ALIGNMENT_CALL_SCHEMA`: those of
+        :func:`pgx.call`, then ``copy_number`` (gene copies, hybrids included),
+        ``structure`` (the structural haplotypes, ``*5``, ``*4x2``, ``*36+*10``, or
+        ``normal``) and ``call_quality`` (mean control depth, fraction of reads at MAPQ 0
+        over the genes, root-mean-square copy-number residual of the fit). When the data
+        cannot support a call, ``diplotype`` is null, ``phenotype`` is ``"Indeterminate"``
+        and ``warnings`` gives the reason (``low_depth``, ``controls_absent``,
+        ``exome_like_profile``, ``fit_residual``, ``ambiguous_structure``).
+
+    Raises
+    ------
+    AlignmentFileError
+        A file is missing or unreadable, has no index, is a CRAM without ``reference``, has
+        no chr22/22 contig or no read over the locus.
+    GenomeBuildError
+        The ``@SQ`` lengths contradict ``genome_build`` or match no build.
+
+    Examples
+    --------
+    >>> import os, tempfile, pgx
+    >>> from pgx.simulate import simulate_cyp2d6_bam
+    >>> bam = simulate_cyp2d6_bam(os.path.join(tempfile.mkdtemp(), "s.bam"),
+    ...                           ("duplication_x2", "normal"), alleles=("*4", "*1"), random_state=5)
+    >>> row = pgx.call_alignments(bam).row(0, named=True)
+    >>> row["diplotype"], row["copy_number"], row["structure"], row["phenotype"]
+    ('*1/*4x2', 3, '*4x2', 'Intermediate Metabolizer')
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pgx.reference import structural_genes
+
+    items = [os.fspath(paths)] if isinstance(paths, (str, os.PathLike)) else [os.fspath(p) for p in paths]
+    genes = tuple(genes)
+    known = structural_genes()
+    unknown = [g for g in genes if g not in known]
+    if unknown:
+        raise ReferenceDataError(f"genes= names {unknown}; calling from reads covers {known}")
+    args = (genes, genome_build, reference, tuple(controls) if controls else None, min_depth)
+    if workers > 1 and len(items) > 1:
+        from pgx.calling._structural import locus_model
+
+        for gene in genes:  # built once here: forked workers inherit the cached models
+            for build in ((genome_build,) if genome_build else ("GRCh38", "GRCh37")):
+                locus_model(gene, genome_build=build)
+        with ProcessPoolExecutor(max_workers=min(workers, len(items))) as pool:
+            done = list(pool.map(_call_alignment_file, items, *([a] * len(items) for a in args)))
+    else:
+        done = [_call_alignment_file(path, *args) for path in items]
+    return _alignment_frame([row for rows in done for row in rows])
+
+
+def _alignment_frame(rows: list[dict]) -> pl.DataFrame:
+    records = []
+    for row in rows:
+        r = row["result"]
+        warn = ([r.reason] if r.reason else []) + ["called_from_reads"]
+        if r.structure is not None:
+            warn.append(f"structure: {r.structure} (copy number {r.copy_number})")
+        records.append({
+            "sample_id": row["sample_id"], "gene": r.gene, "diplotype": r.diplotype,
+            "haplotype_1": r.haplotype_1, "haplotype_2": r.haplotype_2, "alternatives": r.alternatives,
+            "missing_positions": r.missing_positions, "novel_positions": [], "phased": False,
+            "warnings": warn, "n_top": r.n_top,
+        })
+    calls = pl.DataFrame(records, schema=DIPLOTYPE_SCHEMA)
+    annotated = _annotate(calls, {}, None)
+    extra = pl.DataFrame({
+        "copy_number": [row["result"].copy_number for row in rows],
+        "structure": [row["result"].structure for row in rows],
+        "call_quality": [{"mean_depth": round(row["result"].mean_depth, 2),
+                          "mapq0_fraction": round(row["result"].mapq0_fraction, 4),
+                          "fit_residual": None if row["result"].fit_residual is None
+                          else round(row["result"].fit_residual, 3)} for row in rows],
+        "_indeterminate": [row["result"].reason is not None for row in rows],
+    }, schema={k: ALIGNMENT_CALL_SCHEMA[k] for k in ("copy_number", "structure", "call_quality")} | {
+        "_indeterminate": pl.Boolean})
+    out = pl.concat([annotated, extra], how="horizontal")
+    return out.with_columns(
+        pl.when(pl.col("_indeterminate")).then(pl.lit(INDETERMINATE)).otherwise(pl.col("phenotype")).alias("phenotype")
+    ).drop("_indeterminate").select(list(ALIGNMENT_CALL_SCHEMA))
+
+
+def _is_alignment_path(path) -> bool:
+    return isinstance(path, (str, os.PathLike)) and os.fspath(path).lower().endswith((".bam", ".cram"))
+
+
+def _alignment_build(path, reference: str | None) -> str:
+    from pgx.io import alignment_info
+
+    return alignment_info(path, reference=reference).genome_build
+
+
+def _replace_with_read_calls(calls: pl.DataFrame, from_reads: pl.DataFrame) -> pl.DataFrame:
+    """The VCF's calls with the (sample, gene) rows called from reads put in their place."""
+    vcf_samples = list(dict.fromkeys(calls["sample_id"].to_list()))
+    read_samples = list(dict.fromkeys(from_reads["sample_id"].to_list()))
+    if len(vcf_samples) == 1 and len(read_samples) == 1:
+        from_reads = from_reads.with_columns(pl.lit(vcf_samples[0]).alias("sample_id"))
+    else:
+        unknown = [k for k, s in enumerate(read_samples, start=1) if s not in set(vcf_samples)]
+        if unknown:
+            raise PgxError(f"the BAM/CRAM file(s) number {', '.join(map(str, unknown))} name a sample (@RG SM) "
+                           f"that is not among the {len(vcf_samples)} samples of the VCF")
+    rows = from_reads.select(list(CALL_SCHEMA))
+    kept = calls.join(rows.select("sample_id", "gene"), on=["sample_id", "gene"], how="anti")
+    order = {s: k for k, s in enumerate(vcf_samples)}
+    return pl.concat([kept, rows]).with_columns(
+        pl.col("sample_id").replace_strict(order, return_dtype=pl.Int64).alias("_order")
+    ).sort("_order", "gene").drop("_order")

@@ -5,6 +5,7 @@ from pgx.calling._match import AlleleModel, Match, allele_sort_key
 from pgx.calling._model import GeneModel, gene_model
 from pgx.calling._proxy import HLA_TAG_PROXY, call_proxy_gene, proxy_genes, proxy_phenotypes
 from pgx.calling._names import AlleleNameError, CopyPart, accepted_forms, copy_parts, resolve_allele, resolve_diplotype
+from pgx.calling._structural import LocusModel, StructuralCall, call_structure, locus_model
 from pgx.calling._outside import OutsideCall, OutsideCallError, outside_frame, read_outside_calls
 
 __all__ = [
@@ -30,4 +31,8 @@ __all__ = [
     "proxy_genes",
     "proxy_phenotypes",
     "call_proxy_gene",
+    "LocusModel",
+    "StructuralCall",
+    "call_structure",
+    "locus_model",
 ]

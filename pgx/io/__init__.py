@@ -3,6 +3,7 @@
 ``read_vcf`` is eager, ``iter_vcf`` streams chunks; both return :class:`pgx.CallSet`.
 """
 
+from pgx.io._alignments import AlignmentInfo, alignment_info, count_alleles, read_depth, write_alignments
 from pgx.io._checks import require_genotypes, variant_only_reason
 from pgx.io._deidentify import deidentify_vcf
 from pgx.io._index import existing_index, index_vcf
@@ -12,4 +13,5 @@ from pgx.io._vcf import iter_vcf, read_header, read_vcf
 
 __all__ = ["read_vcf", "iter_vcf", "read_header", "deidentify_vcf", "VcfHeader", "FieldDef", "parse_header", "detect_genome_build",
            "infer_genome_build", "index_vcf", "existing_index", "require_genotypes", "variant_only_reason",
-           "require_file_genotypes", "infer_file_genome_build"]
+           "require_file_genotypes", "infer_file_genome_build", "AlignmentInfo", "alignment_info", "read_depth",
+           "count_alleles", "write_alignments"]

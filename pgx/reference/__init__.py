@@ -6,6 +6,7 @@ This package is the only reader of the reference folder.
 from pgx.reference._genome import contig_lengths, gene_ids, normalize_contig
 from pgx.reference._manifest import reference_version, verify_manifest
 from pgx.reference._paths import reference_dir
+from pgx.reference._structural import structural_genes, structural_layouts, structural_locus
 from pgx.reference._tables import (
     allele_definitions,
     allele_table,
@@ -29,6 +30,9 @@ __all__ = [
     "positions",
     "reference_dir",
     "reference_version",
+    "structural_genes",
+    "structural_layouts",
+    "structural_locus",
     "tag_snps",
     "unplaced_alleles",
     "verify_manifest",

@@ -359,10 +359,25 @@ def _phenoconversion_section(report: SampleReport) -> str:
     )
 
 
+def _reads_methods(report: SampleReport) -> str:
+    genes = [g.gene for g in report.genes if "called_from_reads" in g.warnings]
+    if not genes:
+        return ""
+    return (
+        f'<p id="methods-reads">{_e(", ".join(genes))} {"was" if len(genes) == 1 else "were"} called from the '
+        "aligned reads (BAM/CRAM), not from the variant file: copy number along the gene and its paralog from "
+        "read depth against copy-number-neutral control regions, the structure (deletion, duplication, hybrid) "
+        "that best fits that profile, and star alleles assigned to the gene copies from read counts at the "
+        "definition positions. That call replaces any call from the variant file; when the reads could not "
+        "support a call the gene is reported as Indeterminate with the reason.</p>\n"
+    )
+
+
 def _methods_section(report: SampleReport) -> str:
     m = report.meta
     return (
         '<section id="methods"><h2>Methods and limitations</h2>\n'
+        + _reads_methods(report) +
         "<p>Star-allele diplotypes were called by pgx from the variants in the input file by "
         "matching them against the allele definitions of the reference data; positions absent from "
         "the input are treated as unknown, never as reference. Phenotypes follow the CPIC "
