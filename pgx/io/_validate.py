@@ -77,11 +77,17 @@ def _reserved() -> dict[str, dict[str, _Def]]:
     return table
 
 
+class _FirstError(Exception):
+    """Ends a pass that only wants the first error."""
+
+
 @dataclass
 class _Problems:
     """The table being built, with at most ``cap`` rows of each kind of problem."""
 
     cap: int | None
+    #: stop the pass at the first error (``first_error``)
+    stop: bool = False
     rows: list[tuple[int | None, str, str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     first: dict[str, tuple[int | None, str]] = field(default_factory=dict)
@@ -94,6 +100,8 @@ class _Problems:
             self.first[kind] = (line, where)
         if self.cap is None or seen <= self.cap:
             self.rows.append((line, where, severity, message))
+        if self.stop and severity == "error":
+            raise _FirstError
 
     def summary_rows(self) -> None:
         for kind, seen in self.counts.items():
@@ -205,9 +213,9 @@ def _attributes(body: str) -> tuple[list[tuple[str, str, bool]], str | None]:
 
 
 class _Validator:
-    def __init__(self, path: str, cap: int | None) -> None:
+    def __init__(self, path: str, cap: int | None, stop: bool = False) -> None:
         self.path = path
-        self.problems = _Problems(cap)
+        self.problems = _Problems(cap, stop)
         self.version = (4, 3)
         self.info: dict[str, _Def] = {}
         self.format: dict[str, _Def] = {}
@@ -221,7 +229,7 @@ class _Validator:
         self.chrom: str | None = None
         self.pos = -1
         self.done_chroms: set[str] = set()
-        self.recent: dict[tuple, tuple[int, str]] = {}
+        self.recent: dict[tuple, tuple[int, str | None]] = {}
         self.recent_order: list[tuple[int, tuple]] = []
         self.records = 0
         self.warned_undeclared: set[tuple[str, str]] = set()
@@ -593,7 +601,7 @@ class _Validator:
         parts = self.check_list(number, "FILTER", filt, "filter code")
         if "0" in parts:
             self.add(number, "FILTER", "error", "FILTER code '0' is reserved and may not be used")
-        if "PASS" in parts:
+        if "PASS" in parts and any(p not in ("PASS", "") for p in parts):
             self.add(number, "FILTER", "warning", f"FILTER {filt[:30]!r} lists PASS with failed filters")
         if len(self.filters) > 1:  # the header declares filters: each code should be one of them
             for part in parts:
@@ -794,14 +802,13 @@ class _Validator:
             key = _trimmed(pos, ref.upper(), allele.upper())
             earlier = self.recent.get(key)
             if earlier is not None:
-                same_calls = earlier[1] == samples
-                exact = f"{key[1]}>{key[2]} at {chrom}:{key[0]}"
-                self.add(number, "line", "warning" if same_calls or len(alts) > 1 else "error",
-                         f"duplicate record: the variant {exact} is also on line {earlier[0]}"
-                         + ("" if same_calls or len(alts) > 1 else ", with different sample data"),
-                         kind="duplicate")
+                # two biallelic records of one variant with different calls contradict each other
+                conflict = len(alts) == 1 and earlier[1] is not None and earlier[1] != samples
+                self.add(number, "line", "error" if conflict else "warning",
+                         f"duplicate record: the variant {key[1]}>{key[2]} at {chrom}:{key[0]} is also on line "
+                         f"{earlier[0]}" + (", with different sample data" if conflict else ""), kind="duplicate")
                 break
-            self.recent[key] = (number, samples if len(alts) == 1 else "")
+            self.recent[key] = (number, samples if len(alts) == 1 else None)
             self.recent_order.append((pos, key))
         while self.recent_order and self.recent_order[0][0] < pos - _DUPLICATE_WINDOW:
             _, old = self.recent_order.pop(0)
@@ -866,9 +873,22 @@ def validate(path: PathLike, *, max_per_check: int | None = 100) -> pl.DataFrame
     >>> table.select("line", "field", "severity").rows()
     [(3, 'FILTER', 'error')]
     """
-    name = os.fspath(path)
+    return _frame(_run(os.fspath(path), max_per_check))
+
+
+def _run(name: str, cap: int | None, stop: bool = False) -> _Validator:
+    """Check a file; the checker holds the problems (up to the first error when ``stop``)."""
     kind = sniff(name)
-    checker = _Validator(name, max_per_check)
+    checker = _Validator(name, cap, stop)
+    try:
+        _check_lines(checker, kind)
+    except _FirstError:
+        pass
+    return checker
+
+
+def _check_lines(checker: _Validator, kind: str) -> None:
+    name = checker.path
     state = "first"
     last_ended = True
     for number, text, ended in _lines(name, kind, checker.problems):
@@ -877,7 +897,7 @@ def validate(path: PathLike, *, max_per_check: int | None = 100) -> pl.DataFrame
             state = "meta" if checker.fileformat(number, text) else "records"
             if state == "records":
                 checker.add(number, "header", "error", "the file has no VCF header")
-                return _frame(checker)
+                return
             continue
         if state == "meta":
             if text.startswith("##"):
@@ -897,7 +917,6 @@ def validate(path: PathLike, *, max_per_check: int | None = 100) -> pl.DataFrame
         checker.add(None, "header", "error", "the header has no '#CHROM' line")
     elif not last_ended:
         checker.add(None, "file", "warning", "the last line does not end with a newline (was the file cut short?)")
-    return _frame(checker)
 
 
 def _frame(checker: _Validator) -> pl.DataFrame:
@@ -924,9 +943,9 @@ def first_error(path: PathLike) -> VcfFormatError | None:
     >>> first_error(pgx.example_vcf()) is None
     True
     """
-    table = validate(path, max_per_check=1)
-    errors = table.filter(pl.col("severity") == "error")
-    if errors.height == 0:
+    name = os.fspath(path)
+    errors = [row for row in _run(name, 1, stop=True).problems.rows if row[2] == "error"]
+    if not errors:
         return None
-    line, where, _, message = errors.row(0)
-    return VcfFormatError(message, path=os.fspath(path), line=line, field=where)
+    line, where, _, message = errors[0]
+    return VcfFormatError(message, path=name, line=line, field=where)
