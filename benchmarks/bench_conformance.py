@@ -93,6 +93,36 @@ class _Runner:
         self.pool.terminate()
 
 
+def throughput(repeats: int = 3) -> dict:
+    """Validator against reader on make_vcfs.py's clinical file (quick size): median seconds
+    and the validator's peak Python allocation (tracemalloc), to show what strict=True costs."""
+    import statistics
+    import tracemalloc
+
+    import pgx
+    import pgx.io
+
+    sys.path.insert(0, str(HERE))
+    from make_vcfs import ensure, vcf_path
+
+    ensure("clinical", quick=True)
+    path = str(vcf_path("clinical", True))
+    times: dict[str, list[float]] = {"read_vcf": [], "validate": []}
+    for _ in range(repeats):
+        for name, call in (("read_vcf", lambda: pgx.read_vcf(path)), ("validate", lambda: pgx.io.validate(path))):
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    tracemalloc.start()
+    problems = pgx.io.validate(path).height
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    medians = {k: round(statistics.median(v), 3) for k, v in times.items()}
+    return {"file": "clinical.quick (50 samples x 10,000 records, bgzip)", "median_seconds": medians,
+            "validate_over_read": round(medians["validate"] / medians["read_vcf"], 1),
+            "validate_peak_traced_mb": round(peak / 2**20, 1), "problems_found": problems, "repeats": repeats}
+
+
 def extract(git_dir: str, commit: str, into: Path) -> list[Path]:
     archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", "--format=tar", commit, "test/vcf"],
                              check=True, capture_output=True).stdout
@@ -110,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commit", default="HEAD")
     parser.add_argument("--out", default=HERE / "results" / "conformance.json", type=Path)
     parser.add_argument("--only", default=None, help="substring of the file paths to run (for debugging)")
+    parser.add_argument("--no-throughput", action="store_true",
+                        help="skip timing the validator against read_vcf on make_vcfs.py's clinical file")
     args = parser.parse_args(argv)
     import pgx.io  # noqa: F401 - imported once here, so that each forked child starts warm
 
@@ -166,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         "valid_validate_warnings": {k: [w[1] + ": " + w[3] for w in v][:5] for k, v in valid_warnings.items()},
         "bad": bad,
     }
+    if not args.only and not args.no_throughput:
+        summary["throughput"] = throughput()
+        print("throughput:", json.dumps(summary["throughput"]))
     if not args.only:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")

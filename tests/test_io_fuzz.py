@@ -6,7 +6,10 @@ the kernel refuses always gets an error from the validator."""
 from __future__ import annotations
 
 import gzip
-import multiprocessing as mp
+import json
+import os
+import subprocess
+import sys
 import traceback
 import warnings
 from pathlib import Path
@@ -59,8 +62,8 @@ def _mutate(text: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
     return kind, b"\n".join(lines)
 
 
-def _run_cases(folder: str, progress: str, queue) -> None:
-    """Child process: every case through the three readers; report untyped outcomes."""
+def _run_cases(folder: str, progress: str, report: str) -> None:
+    """Child process: every case through the three readers; untyped outcomes go to ``report``."""
     import pgx
     import pgx.io
     from pgx import PgxError, PgxWarning
@@ -99,23 +102,26 @@ def _run_cases(folder: str, progress: str, queue) -> None:
                 if not issubclass(w.category, PgxWarning):
                     problems.append(f"case {case} ({kind}), {label}: untyped warning {w.category.__name__}: "
                                     f"{w.message}")
-    queue.put((problems, outcomes, silent))
+    Path(report).write_text(json.dumps([problems, outcomes, silent]))
 
 
 def test_mutated_files_never_crash_hang_or_raise_untyped(tmp_path):
-    progress = tmp_path / "progress"
+    import pgx
+
+    progress, result = tmp_path / "progress", tmp_path / "result.json"
     progress.write_text("not started")
-    context = mp.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_run_cases, args=(str(tmp_path), str(progress), queue))
-    child.start()
-    child.join(TIME_LIMIT)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        raise AssertionError(f"hang: still running after {TIME_LIMIT} s at case {progress.read_text()}")
-    assert child.exitcode == 0, f"crash (exit code {child.exitcode}) at case {progress.read_text()}"
-    problems, outcomes, silent = queue.get(timeout=10)
+    # a fresh interpreter (not a fork of this one, whose thread pools may hold locks)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(pgx.__file__).parent.parent), str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    code = f"import test_io_fuzz as t; t._run_cases({str(tmp_path)!r}, {str(progress)!r}, {str(result)!r})"
+    try:
+        child = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                               timeout=TIME_LIMIT)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"hang: still running after {TIME_LIMIT} s at case {progress.read_text()}") from None
+    assert child.returncode == 0, (f"crash (exit code {child.returncode}) at case {progress.read_text()}: "
+                                   f"{child.stderr[-2000:]}")
+    problems, outcomes, silent = json.loads(result.read_text())
     assert not problems, "\n".join(problems[:5])
     # every file was validated; the readers read some and refused some (a floor, so a
     # regression that refuses everything, or accepts everything, fails)

@@ -17,6 +17,7 @@ import gzip
 import os
 import re
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -230,7 +231,7 @@ class _Validator:
         self.pos = -1
         self.done_chroms: set[str] = set()
         self.recent: dict[tuple, tuple[int, str | None]] = {}
-        self.recent_order: list[tuple[int, tuple]] = []
+        self.recent_order: deque[tuple[int, tuple]] = deque()
         self.records = 0
         self.warned_undeclared: set[tuple[str, str]] = set()
 
@@ -811,7 +812,7 @@ class _Validator:
             self.recent[key] = (number, samples if len(alts) == 1 else None)
             self.recent_order.append((pos, key))
         while self.recent_order and self.recent_order[0][0] < pos - _DUPLICATE_WINDOW:
-            _, old = self.recent_order.pop(0)
+            _, old = self.recent_order.popleft()
             self.recent.pop(old, None)
 
 
@@ -863,12 +864,12 @@ def validate(path: PathLike, *, max_per_check: int | None = 100) -> pl.DataFrame
     >>> import pgx, pgx.io
     >>> pgx.io.validate(pgx.example_vcf()).filter(severity="error").height
     0
-    >>> import tempfile, os
+    >>> import pathlib, tempfile
     >>> text = ("##fileformat=VCFv4.3\\n#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO\\n"
     ...         "chr1\\t10\\t.\\tA\\tG\\t.\\tq10;\\t.\\n")
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     name = os.path.join(folder, "x.vcf")
-    ...     _ = open(name, "w").write(text)
+    ...     name = pathlib.Path(folder) / "x.vcf"
+    ...     _ = name.write_text(text)
     ...     table = pgx.io.validate(name)
     >>> table.select("line", "field", "severity").rows()
     [(3, 'FILTER', 'error')]
