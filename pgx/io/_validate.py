@@ -234,6 +234,7 @@ class _Validator:
         self.recent_order: deque[tuple[int, tuple]] = deque()
         self.records = 0
         self.warned_undeclared: set[tuple[str, str]] = set()
+        self.fast: dict[tuple[str, int], re.Pattern | None] = {}
 
     def add(self, line, where, severity, message, kind=None) -> None:
         self.problems.add(line, where, severity, message, kind)
@@ -745,6 +746,9 @@ class _Validator:
         if bad_format:
             return
         empty_ok = self.version >= (4, 5)
+        fast = self.fast_pattern(fmt, keys, n_alt)
+        if fast is not None and fast.fullmatch("\t".join(cells)):
+            return  # every cell well-formed (the common case): the checks below would find nothing
         for s, cell in enumerate(cells, start=1):
             values = cell.split(":")
             if len(values) > len(keys):
@@ -765,6 +769,41 @@ class _Validator:
                 if definition is not None and value != "":
                     self.check_values(number, where, key, "FORMAT", value, definition, n_alt,
                                       ploidy if ploidy is not None else (None if "GT" in keys else 2))
+
+    def fast_pattern(self, fmt: str, keys: list[str], n_alt: int) -> re.Pattern | None:
+        """A regular expression matching the sample columns of a record only when every cell
+        passes the per-cell checks (diploid calls, up to 9 ALT alleles), or None."""
+        cache_key = (fmt, n_alt)
+        if cache_key in self.fast:
+            return self.fast[cache_key]
+        pattern = None
+        if n_alt <= 9:
+            allele = f"(?:[0-{n_alt}]|\\.)"
+            parts = []
+            for key in keys:
+                if key == "GT":
+                    parts.append(f"(?>{allele}[/|]{allele})")
+                    continue
+                definition = self.definition_of("FORMAT", key)
+                if definition is None:
+                    part = "[^\\t:]+"
+                else:
+                    count = self.expected_count(definition.number, n_alt, 2)
+                    value = {"Integer": "\\d{1,9}" if definition.reserved else "-?\\d{1,9}",
+                             "Float": "-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?",
+                             "String": "[^\\t:,]+", "Character": "[^\\t:,]"}.get(definition.type)
+                    if value is None or key == "GP" or count == 0:
+                        parts = None
+                        break
+                    item = f"(?:{value}|\\.)"
+                    repeat = "*" if count is None else f"{{{count - 1}}}"
+                    part = f"(?:{item}(?:,{item}){repeat}|\\.)"
+                parts.append(f"(?>{part})" + ("?" if self.version >= (4, 5) else ""))  # atomic: no backtracking
+            if parts:
+                cell = parts[0] + "".join(f"(?::{p}" for p in parts[1:]) + ")?" * (len(parts) - 1)
+                pattern = re.compile(f"{cell}(?:\\t{cell})*+")
+        self.fast[cache_key] = pattern
+        return pattern
 
     def check_gt(self, number, where, value, n_alt) -> int | None:
         if not _GT.match(value) or (value[0] in "/|" and self.version < (4, 4)):
