@@ -265,3 +265,23 @@ def test_cli_validate(write_vcf, tmp_path):
     assert "not valid (2 error(s), 0 warning(s))" in failed.stderr
     missing = run_pgx("validate", str(tmp_path / "nope.vcf"))
     assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_fast_path_agrees_with_per_cell_checks(write_vcf, monkeypatch):
+    """Well-formed sample columns are accepted by one regular expression per FORMAT; the table
+    must be the one the per-cell checks give, for every record case and more cells."""
+    from pgx.io._validate import _Validator
+
+    extra = [_with(S1=cell) for cell in ("0|1:1,2,3", "./.:.", "1/1:.,.,.", "0/1", "0/1:-1,2,3", "0/1:1,2,3,4",
+                                         "0/1:1.5,2,3", "0/1:1,,3", "0/2:1,2,3", "0/.:1,2,3", "0:1,2", ".:.")]
+    texts = [CLEAN + _with(**fields) for fields, *_ in RECORD_CASES] + [CLEAN + "".join(extra)]
+    for version in ("4.3", "4.5"):
+        fast = [pgx.io.validate(write_vcf(t.replace("VCFv4.3", f"VCFv{version}"), f"f{i}.vcf"))
+                for i, t in enumerate(texts)]
+        with monkeypatch.context() as patch:
+            patch.setattr(_Validator, "fast_pattern", lambda self, fmt, keys, n_alt: None)
+            slow = [pgx.io.validate(write_vcf(t.replace("VCFv4.3", f"VCFv{version}"), f"s{i}.vcf"))
+                    for i, t in enumerate(texts)]
+        for a, b in zip(fast, slow):
+            assert a.equals(b), (a, b)
+    assert fast[-1].height > 5  # the extra cells hold problems the slow path names

@@ -789,7 +789,8 @@ class _Validator:
                     part = "[^\\t:]+"
                 else:
                     count = self.expected_count(definition.number, n_alt, 2)
-                    value = {"Integer": "\\d{1,9}" if definition.reserved else "-?\\d{1,9}",
+                    spec = _reserved()["FORMAT"].get(key)  # a reserved Integer is a count: not negative
+                    value = {"Integer": "\\d{1,9}" if spec is not None and spec.type == "Integer" else "-?\\d{1,9}",
                              "Float": "-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?",
                              "String": "[^\\t:,]+", "Character": "[^\\t:,]"}.get(definition.type)
                     if value is None or key == "GP" or count == 0:
