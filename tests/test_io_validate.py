@@ -1,9 +1,9 @@
 """pgx.io.validate: each kind of problem named by line, field and severity; every problem of a
-file in one pass; compressed and BCF input; read_vcf(strict=True); the `pgx validate` command."""
+file in one pass; compressed and BCF input; read_vcf(strict=True). The command is tested in
+test_cli_validate.py."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,6 @@ import pytest
 import pgx
 import pgx.io
 from pgx import VcfFormatError
-from pgxcli import run_pgx
 
 CLEAN = (Path(__file__).parent / "data" / "validate" / "clean.vcf").read_text()
 HEADER, RECORDS = CLEAN[: CLEAN.index("chr1\t100")], CLEAN[CLEAN.index("chr1\t100"):]
@@ -247,24 +246,6 @@ def test_read_vcf_strict(write_vcf):
         list(pgx.iter_vcf(bad, strict=True))
     warned = write_vcf(CLEAN + _with(INFO="XX=1"), "warned.vcf")  # warnings do not stop a strict read
     assert pgx.read_vcf(warned, strict=True).n_variants == 3
-
-
-def test_cli_validate(write_vcf, tmp_path):
-    clean = write_vcf(CLEAN, "clean.vcf")
-    ok = run_pgx("validate", clean)
-    assert ok.returncode == 0 and ok.stdout == "line\tfield\tseverity\tmessage\n"
-    assert "valid (0 error(s), 0 warning(s))" in ok.stderr
-    warned = run_pgx("validate", write_vcf(CLEAN + _with(INFO="XX=1"), "warned.vcf"))
-    assert warned.returncode == 0 and f"{NEXT}\tINFO/XX\twarning\t" in warned.stdout
-    bad = write_vcf(CLEAN + _with(FILTER="q10;") + _with(POS="600", INFO="DP=x"), "bad.vcf")
-    failed = run_pgx("validate", bad, "--format", "json")
-    assert failed.returncode == 1, failed.stderr
-    rows = json.loads(failed.stdout)
-    assert [(r["line"], r["field"], r["severity"]) for r in rows] == [
-        (NEXT, "FILTER", "error"), (NEXT + 1, "INFO/DP", "error")]
-    assert "not valid (2 error(s), 0 warning(s))" in failed.stderr
-    missing = run_pgx("validate", str(tmp_path / "nope.vcf"))
-    assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_fast_path_agrees_with_per_cell_checks(write_vcf, monkeypatch):
