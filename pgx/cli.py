@@ -1,7 +1,7 @@
 """The ``pgx`` command: argument parsing, messages and exit codes.
 
-Exit codes: 0 success, 1 some samples failed (others written), 2 usage or input error
-(one line on stderr, no traceback unless ``--debug``).
+Exit codes: 0 success, 1 some samples failed (others written) or, for ``pgx validate``,
+errors found, 2 usage or input error (one line on stderr, no traceback unless ``--debug``).
 """
 
 from __future__ import annotations
@@ -479,6 +479,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from pgx.io import validate
+
+    table = validate(args.vcf, max_per_check=None if args.all else 100)
+    if args.format == "json":
+        print(table.write_json())
+    else:
+        print("line\tfield\tseverity\tmessage")
+        for line, where, severity, message in table.iter_rows():
+            print(f"{'' if line is None else line}\t{where}\t{severity}\t{message}")
+    errors = table.filter(severity="error").height
+    _audit(args, "validate", inputs=[args.vcf])
+    if not args.quiet:
+        verdict = "not valid" if errors else "valid" + (" with warnings" if table.height else "")
+        print(f"pgx: {args.vcf}: {verdict} ({errors} error(s), {table.height - errors} warning(s))", file=sys.stderr)
+    return EXIT_PARTIAL if errors else EXIT_OK
+
+
 def _deidentify(args: argparse.Namespace) -> int:
     from pgx.io import deidentify_vcf
     from pgx.privacy import Pseudonymizer, load_key
@@ -763,6 +781,20 @@ def build_parser() -> argparse.ArgumentParser:
     table_options(evaluate)
     _privacy_options(evaluate, pseudonymize=False)  # a card holds aggregates only
     evaluate.set_defaults(handler=_evaluate)
+
+    check = commands.add_parser(
+        "validate", help="check a VCF against the VCF specification and list every problem",
+        description="Check a VCF (plain, gzip, BGZF; BCF through pysam) against VCF 4.1-4.5 and print one row per "
+                    "problem: line, field, severity (error: the data cannot be read as meant; warning: it can, but "
+                    "something is off), message. Exit 0 when there is no error (warnings allowed), 1 when there "
+                    "are errors, 2 when the file cannot be checked at all (missing, empty, not a VCF).")
+    check.add_argument("vcf", metavar="VCF", help="the VCF or BCF file")
+    check.add_argument("--format", choices=["tsv", "json"], default="tsv", help="table format on stdout (default tsv)")
+    check.add_argument("--all", action="store_true",
+                       help="list every problem (by default at most 100 of each kind, then a count)")
+    check.add_argument("--quiet", action="store_true", help="no verdict line on stderr")
+    _privacy_options(check, pseudonymize=False)
+    check.set_defaults(handler=_validate)
 
     deid = commands.add_parser("deidentify", help="write a header-scrubbed copy of a VCF with pseudonymised samples",
                                description="Drops ##source/##commandline/##fileDate/... lines, redacts paths and "

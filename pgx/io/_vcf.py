@@ -28,6 +28,7 @@ from pgx.io._header import VcfHeader, infer_genome_build, parse_header
 from pgx.io._index import existing_index
 from pgx.io._sites import build_from_ref_bases, ref_base_counts
 from pgx.io._source import LineSource, open_bcf, open_source, sniff, text_size
+from pgx.io._validate import first_error
 from pgx.reference import normalize_contig
 
 __all__ = ["read_vcf", "iter_vcf", "read_header"]
@@ -813,6 +814,7 @@ def read_vcf(
     ad_width: int = 4,
     pure_python: bool | None = None,
     index: PathLike | None = None,
+    strict: bool = False,
 ) -> CallSet:
     """Read a VCF or BCF file into a :class:`~pgx.CallSet`.
 
@@ -854,6 +856,10 @@ def read_vcf(
     index : str or os.PathLike, optional
         With ``region``: the tabix or CSI index to query through, when it is not beside
         the file (see :func:`pgx.io.index_vcf`). By default ``PATH.tbi`` or ``PATH.csi``.
+    strict : bool, default False
+        Check the whole file against the VCF specification first (:func:`pgx.io.validate`)
+        and raise its first error; warnings do not stop the read. By default the reader
+        accepts what it can read and warns about duplicated or unsorted records.
 
     Returns
     -------
@@ -864,7 +870,8 @@ def read_vcf(
     Raises
     ------
     VcfFormatError
-        Malformed or truncated input, naming the file, line and field.
+        Malformed or truncated input, naming the file, line and field (with ``strict=True``,
+        any error :func:`pgx.io.validate` finds).
     RegionError
         A region that cannot be queried (no index, unknown contig, plain-text file).
     GenomeBuildError
@@ -877,12 +884,13 @@ def read_vcf(
     Examples
     --------
     >>> import pgx
-    >>> cs = pgx.read_vcf(pgx.example_vcf())
+    >>> cs = pgx.read_vcf(pgx.example_vcf(), strict=True)
     >>> cs.genotypes.dtype, cs.genotypes.shape[2]
     (dtype('int8'), 2)
     >>> cs.variants.columns[:8]
     ['chrom', 'pos', 'id', 'ref', 'alt', 'qual', 'filter', 'end']
     """
+    _strict_check(path, strict)
     with _opened(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
                  ploidy=ploidy, ad_width=ad_width, pure_python=pure_python, index=index) as reader:
         return reader.read_all()
@@ -900,6 +908,7 @@ def iter_vcf(
     ad_width: int = 4,
     pure_python: bool | None = None,
     index: PathLike | None = None,
+    strict: bool = False,
 ) -> Iterator[CallSet]:
     """Stream a VCF/BCF file as :class:`~pgx.CallSet` chunks of at most ``chunk_size`` variants.
 
@@ -913,8 +922,8 @@ def iter_vcf(
     path : str or os.PathLike
     chunk_size : int, default 10000
         Variants per chunk (the last may be shorter).
-    region, samples, fields, genome_build, ploidy, ad_width, pure_python, index
-        As in :func:`read_vcf`.
+    region, samples, fields, genome_build, ploidy, ad_width, pure_python, index, strict
+        As in :func:`read_vcf` (``strict`` checks the whole file before the first chunk).
 
     Yields
     ------
@@ -934,9 +943,18 @@ def iter_vcf(
     """
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive whole number, found {chunk_size!r}")
+    _strict_check(path, strict)
     with _opened(path, region=region, samples=samples, fields=fields, genome_build=genome_build,
                  ploidy=ploidy, ad_width=ad_width, pure_python=pure_python, index=index) as reader:
         yield from reader.iter_chunks(chunk_size)
+
+
+def _strict_check(path: PathLike, strict: bool) -> None:
+    """With ``strict``, raise the first error the validator finds in the file."""
+    if strict:
+        error = first_error(path)
+        if error is not None:
+            raise error
 
 
 def read_header(path: PathLike) -> VcfHeader:
