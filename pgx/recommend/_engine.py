@@ -102,6 +102,10 @@ def _matches(term: Condition, state: _State) -> bool:
         return state.phenotype is not None and _norm(state.phenotype) in term.values
     if term.kind == "activity":
         return state.activity is not None and term.low - 1e-9 <= state.activity <= term.high + 1e-9
+    if term.kind == "diplotype":
+        if not state.diplotype or _is_status_text(state.diplotype):
+            return False
+        return frozenset(h.strip() for h in state.diplotype.split("/")) == term.values
     status = _allele_status(state, term.allele)
     return status is not None and status == term.positive
 
@@ -379,10 +383,12 @@ def recommend(
         guidelines(reference_dir=reference_dir)["drug"].to_list())
     meds = _medications_by_sample(medications, known_meds)
 
-    rules: dict[tuple[str, str], list[dict]] = {}
+    # one guideline per (drug, source, genes): DPWG publishes one per gene of a drug (azathioprine:
+    # TPMT and NUDT15), each reported as its own row
+    rules: dict[tuple[str, str], dict[tuple[str, ...], list[dict]]] = {}
     for row in table.iter_rows(named=True):
         row["terms"] = parse_condition(row["condition"], path=row["source"], row=row["row"])  # type: ignore[arg-type]
-        rules.setdefault((row["drug"], row["source"]), []).append(row)
+        rules.setdefault((row["drug"], row["source"]), {}).setdefault(tuple(row["genes"]), []).append(row)
 
     by_sample: dict[str, dict[str, dict]] = {}
     for call in calls.iter_rows(named=True):
@@ -390,8 +396,8 @@ def recommend(
 
     # samples with the same gene states and co-medications get the same answer: each
     # distinct answer is worked out once and the output gathers them by index
-    tasks = [(drug, source, rules[(drug, source)]) for drug in wanted for source in sources
-             if rules.get((drug, source))]
+    tasks = [(drug, source, gene_rules) for drug in wanted for source in sources
+             for gene_rules in rules.get((drug, source), {}).values()]
     unique: list[dict] = []
     index_of: dict[tuple, int] = {}
     picked: list[int] = []
@@ -404,7 +410,7 @@ def recommend(
             # a drug does not phenoconvert its own guidance (paroxetine's advice is read from the
             # genotype; its inhibition of CYP2D6 changes the advice for the patient's other drugs)
             drug_effects = converter.effects(sample_meds - {drug}) if drug in sample_meds else effects
-            key = (drug, source, tuple(sorted(drug_effects.items())),
+            key = (drug, source, tuple(drug_rules[0]["genes"]), tuple(sorted(drug_effects.items())),
                    tuple(gene_keys.get(g, ()) for g in drug_rules[0]["genes"]))
             index = index_of.get(key)
             if index is None:

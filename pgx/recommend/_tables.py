@@ -36,7 +36,8 @@ class Condition:
     """One parsed ``GENE=value`` term of a guideline row's condition.
 
     ``kind`` is ``"any"``, ``"phenotype"`` (``values``: lower-case phenotype words),
-    ``"activity"`` (``low``/``high``: closed activity-score range) or ``"allele"``
+    ``"activity"`` (``low``/``high``: closed activity-score range, ``high`` may be infinite),
+    ``"diplotype"`` (``values``: the two allele names, in either order) or ``"allele"``
     (``allele`` such as ``"*57:01"`` and ``positive``).
     """
 
@@ -54,6 +55,8 @@ class Condition:
             return f"{self.gene}=*"
         if self.kind == "activity":
             return f"activity:{self.gene}={self.low:g}..{self.high:g}"
+        if self.kind == "diplotype":
+            return f"diplotype:{self.gene}={'/'.join(sorted(self.values))}"
         if self.kind == "allele":
             return f"{self.gene}={self.allele} {'positive' if self.positive else 'negative'}"
         return f"{self.gene}={'|'.join(sorted(self.values))}"
@@ -93,16 +96,25 @@ def parse_condition(text: str, *, path: Path, row: int) -> tuple[Condition, ...]
     for part in text.split(";"):
         part = part.strip()
         kind = "phenotype"
-        if part.startswith("activity:"):
-            kind, part = "activity", part[len("activity:"):]
+        for prefix in ("activity", "diplotype"):
+            if part.startswith(prefix + ":"):
+                kind, part = prefix, part[len(prefix) + 1:]
         gene, sep, value = part.partition("=")
         if not sep or not _GENE.fullmatch(gene) or not value:
             raise _fail(path, row, "condition", "terms GENE=value or activity:GENE=lo..hi joined by ';'", part)
         if kind == "activity":
             low, dots, high = value.partition("..")
-            if not dots or not _NUMBER.fullmatch(low) or not _NUMBER.fullmatch(high) or float(low) > float(high):
-                raise _fail(path, row, "condition", "an activity range lo..hi with lo <= hi", value)
+            if (not dots or not _NUMBER.fullmatch(low) or not (_NUMBER.fullmatch(high) or high == "inf")
+                    or float(low) > float(high)):
+                raise _fail(path, row, "condition", "an activity range lo..hi with lo <= hi (hi may be 'inf')", value)
             terms.append(Condition(gene, "activity", low=float(low), high=float(high)))
+        elif kind == "diplotype":
+            alleles = value.split("/")
+            if len(alleles) != 2 or not all(a.strip() for a in alleles):
+                raise _fail(path, row, "condition", "a diplotype like diplotype:CYP2C9=*1/*3", value)
+            terms.append(Condition(gene, "diplotype", values=frozenset(a.strip() for a in alleles)))
+            if len(set(alleles)) == 1:  # *3/*3: one allele twice
+                terms[-1] = Condition(gene, "diplotype", values=frozenset({alleles[0].strip()}))
         elif value == "*":
             terms.append(Condition(gene, "any"))
         elif match := _ALLELE_STATUS.fullmatch(value):
@@ -120,7 +132,6 @@ def _guidelines(folder: str) -> pl.DataFrame:
     for source, name in _FILES.items():
         path = Path(folder) / name
         rows = _read_tsv(path, GUIDELINE_COLUMNS)
-        genes_of_drug: dict[str, tuple[str, ...]] = {}
         for number, row in enumerate(rows, start=1):
             if row["source"] != source:
                 raise _fail(path, number, "source", repr(source), row["source"])
@@ -129,8 +140,9 @@ def _guidelines(folder: str) -> pl.DataFrame:
                     raise _fail(path, number, column, "a non-empty text", row[column])
             if row["drug"] != row["drug"].strip().lower():
                 raise _fail(path, number, "drug", "a lower-case drug name", row["drug"])
-            if not row["rxnorm"].isdigit():
-                raise _fail(path, number, "rxnorm", "an RxNorm concept id (digits)", row["rxnorm"])
+            # empty when no pinned source gives one (DPWG-only drugs such as quetiapine)
+            if row["rxnorm"] and not row["rxnorm"].isdigit():
+                raise _fail(path, number, "rxnorm", "an RxNorm concept id (digits), or nothing", row["rxnorm"])
             # empty when the guideline's drug table gives no ATC code (methylene blue, pegloticase, ...)
             if row["atc"] and not re.fullmatch(r"[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}", row["atc"]):
                 raise _fail(path, number, "atc", "an ATC code like N02AA59, or nothing", row["atc"])
@@ -142,11 +154,10 @@ def _guidelines(folder: str) -> pl.DataFrame:
             if not all(_GENE.fullmatch(g) for g in genes) or len(set(genes)) != len(genes):
                 raise _fail(path, number, "genes", "distinct gene symbols joined by ';'", row["genes"])
             terms = parse_condition(row["condition"], path=path, row=number)
-            if sorted(t.gene for t in terms) != sorted(genes):
-                raise _fail(path, number, "condition", f"exactly one term for each of {list(genes)}", row["condition"])
-            if genes_of_drug.setdefault(row["drug"], genes) != genes:
-                raise _fail(path, number, "genes", f"the genes of the drug's other rows {list(genes_of_drug[row['drug']])}",
-                            row["genes"])
+            if {t.gene for t in terms} != set(genes):
+                raise _fail(path, number, "condition", f"terms on exactly the genes {list(genes)}", row["condition"])
+            # one guideline = one (drug, gene set); DPWG publishes one guideline per gene of a drug, so a
+            # drug's rows may form several guidelines, each reported apart
             row["row"] = str(number)
         frames.append(pl.DataFrame(rows, schema={c: pl.String for c in (*GUIDELINE_COLUMNS, "row")}, orient="row")
                       if rows else pl.DataFrame(schema={c: pl.String for c in (*GUIDELINE_COLUMNS, "row")}))
