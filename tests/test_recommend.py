@@ -305,10 +305,12 @@ def test_malignant_hyperthermia(drug, ryr1, cacna1s, action):
     assert one({"RYR1": ryr1, "CACNA1S": cacna1s}, drug)["action"] == action
 
 
-def test_both_sources_are_reported_apart():
+def test_sources_are_reported_apart():
     out = recommend(calls_frame({"CYP2D6": (PM, 0.0)}), drugs=["codeine"])
-    assert out["source"].to_list() == ["CPIC", "DPWG"]
-    assert out["action"].to_list() == ["avoid", "consider_alternative"]
+    assert out["source"].to_list() == ["CPIC", "DPWG", "FDA"]
+    # FDA table, section 2: CYP2D6 poor metabolizers get less active metabolite (no advice: monitor)
+    assert out["action"].to_list() == ["avoid", "consider_alternative", "monitor"]
+    assert out["classification"][2] == "potential impact on safety or response"
 
 
 # ---------------------------------------------------------------- phenoconversion
@@ -516,8 +518,8 @@ def test_unknown_drug_lists_closest_names():
 
 
 def test_unknown_source_and_bad_calls():
-    with pytest.raises(ValueError, match="sources="):
-        recommend(calls_frame({"CYP2D6": NM}), sources=["FDA"])
+    with pytest.raises(ValueError, match=r"sources= expected a subset of \['CPIC', 'DPWG', 'FDA'\], found \['EMA'\]"):
+        recommend(calls_frame({"CYP2D6": NM}), sources=["CPIC", "EMA"])
     with pytest.raises(ValueError, match="missing column"):
         recommend(pl.DataFrame({"sample_id": ["s1"], "gene": ["CYP2D6"]}))
     with pytest.raises(ValueError, match="more than once"):

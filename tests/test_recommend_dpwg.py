@@ -194,7 +194,7 @@ def test_a_drug_with_two_dpwg_genes_gets_one_row_per_gene():
 
 def test_dpwg_uses_its_own_cyp2d6_groups():
     # activity score 2.5: CPIC calls it ultrarapid, DPWG's normal group reaches 2.5
-    out = recommend(calls_frame({"CYP2D6": (UM, 2.5)}), drugs=["codeine"])
+    out = recommend(calls_frame({"CYP2D6": (UM, 2.5)}), drugs=["codeine"], sources=["CPIC", "DPWG"])
     actions = dict(zip(out["source"], out["action"]))
     assert actions == {"CPIC": "avoid", "DPWG": "no_recommendation"}
     assert isinstance(out, pl.DataFrame)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dpwg_build import read_dpwg  # noqa: E402
+from fda_build import PINNED as FDA_PINNED  # noqa: E402
+from fda_build import cpic_drug_codes, read_fda  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RETRIEVED = "2026-11-28"
@@ -723,6 +725,30 @@ add("CPIC", V, "peginterferon alfa-2a,peginterferon alfa-2b", "IFNL3", "IFNL3=Un
     "strong", "monitor")
 
 HEADERS = {
+    "FDA": [
+        "# FDA pharmacogenetic associations: one row per (drug, gene, affected subgroup) of the FDA's Table of "
+        "Pharmacogenetic Associations, built by tools/build_guidelines.py (tools/fda_build.py).",
+        "# source: FDA Table of Pharmacogenetic Associations (www.fda.gov/medical-devices/precision-medicine/"
+        "table-pharmacogenetic-associations) as scraped verbatim by PharmGKB into github.com/PharmGKB/fda-biomarker "
+        "fda_pgx_associations_table.json",
+        f"# source_version: fda-biomarker commit {FDA_PINNED} (table content collected {{collected}}; 111 associations; "
+        "later FDA revisions are not in this copy: no newer stored copy was found)",
+        f"# retrieved: {DPWG_RETRIEVED}",
+        "# licence: US government work (FDA), public domain; the scraper repository is ISC",
+        "# classification: the FDA table's section: 'therapeutic management recommended' (section 1), 'potential impact "
+        "on safety or response' (section 2), 'pharmacokinetic impact only' (section 3).",
+        "# condition: the FDA's affected subgroup in pgx's phenotype words (metabolizer words -> that phenotype and its "
+        "'Likely'/'Possible' forms; 'intermediate or poor function transporters' -> SLCO1B1 Decreased/Possible Decreased/"
+        "Poor Function; '*28/*28' and '*3/*3' -> that diplotype; '-1639G>A variant carriers' -> VKORC1 -1639 AA or AG; "
+        "'TPMT and/or NUDT15' -> one row per gene). The FDA lists only affected subgroups: other genotypes get no FDA row.",
+        "# texts: implication = the subgroup and the effects the FDA names; recommendation = pgx's action sentence and "
+        "the figures the FDA gives; action from the description's advice (contraindicated/do not use -> avoid; "
+        "alternative -> consider_alternative; dose words -> adjust_dose; monitor/caution -> monitor; section 3 "
+        "without advice -> no_recommendation).",
+        "# not expressed (no gene pgx can test, or no phenotype pgx calls): {skipped}",
+        "# rxnorm, atc: as in cpic.tsv, else CPIC's drug table (cpicpgx/cpic-data V2__initial_data.sql, commit c4d51f49, "
+        "CC0); empty where neither gives one.",
+    ],
     "CPIC": [
         "# CPIC drug guidance: one row per (drug, condition); recommendation and implication texts are pgx's own",
         "#   wording of the guideline facts, never the guideline's sentences.",
@@ -827,6 +853,17 @@ HEADERS = {
 }
 
 
+def _wrap(line: str, width: int = 112) -> list[str]:
+    """A long '# ...' header line as several, continued with '#   '."""
+    words, out, current = line[2:].split(" "), [], "#"
+    for word in words:
+        if len(current) + 1 + len(word) > width and current.strip("# "):
+            out.append(current)
+            current = "#  "
+        current += " " + word
+    return out + [current]
+
+
 def _write(path: Path, header: list[str], columns: list[str], rows: list[list[str]]) -> None:
     lines = header + ["\t".join(columns)] + ["\t".join(row) for row in rows]
     for row in rows:
@@ -838,17 +875,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pharmcat-git", type=Path, default=os.environ.get("PGX_PHARMCAT_GIT"),
                         help="a git directory holding PharmCAT's history (commit 0c6123b6), for the DPWG rows")
+    parser.add_argument("--fda-git", type=Path, default=os.environ.get("PGX_FDA_BIOMARKER_GIT"),
+                        help=f"a git directory of github.com/PharmGKB/fda-biomarker (commit {FDA_PINNED[:8]}), for the FDA rows")
+    parser.add_argument("--cpic-data-git", type=Path, default=os.environ.get("PGX_CPIC_DATA_GIT"),
+                        help="a git directory of github.com/cpicpgx/cpic-data (commit c4d51f49): RxNorm/ATC of FDA drugs")
     args = parser.parse_args(argv)
-    if args.pharmcat_git is None or not Path(args.pharmcat_git).is_dir():
-        parser.error("--pharmcat-git (or PGX_PHARMCAT_GIT): a clone of github.com/PharmGKB/PharmCAT is needed "
-                     f"for the DPWG rows; found {args.pharmcat_git!r}")
+    for name, what in (("pharmcat_git", "github.com/PharmGKB/PharmCAT"), ("fda_git", "github.com/PharmGKB/fda-biomarker"),
+                       ("cpic_data_git", "github.com/cpicpgx/cpic-data")):
+        value = getattr(args, name)
+        if value is None or not Path(value).is_dir():
+            parser.error(f"--{name.replace('_', '-')}: a clone of {what} is needed; found {value!r}")
     dpwg_rows, meta = read_dpwg(Path(args.pharmcat_git), CODES)
+    drug_codes = {**cpic_drug_codes(Path(args.cpic_data_git)), **CODES}
+    fda_rows, fda_meta = read_fda(Path(args.fda_git), drug_codes)
+    fda_header = [line.replace("{collected}", fda_meta["collected"])
+                  .replace("{skipped}", "; ".join(fda_meta["skipped"])) for line in HEADERS["FDA"]]
     header = [line.replace("{commit}", meta["commit"]).replace("{versions}", ", ".join(meta["versions"]))
               .replace("{files}", str(meta["files"])) for line in HEADERS["DPWG"]]
     out = ROOT / "reference" / "guidelines"
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "cpic.tsv", HEADERS["CPIC"], COLUMNS, ROWS["CPIC"])
     _write(out / "dpwg.tsv", header, COLUMNS, dpwg_rows)
+    _write(out / "fda.tsv", [line for text in fda_header for line in _wrap(text)], COLUMNS, fda_rows)
 
 
 if __name__ == "__main__":

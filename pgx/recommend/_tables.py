@@ -20,12 +20,15 @@ from pgx.reference._paths import reference_dir as _reference_dir
 
 __all__ = ["ACTIONS", "CLASSIFICATIONS", "SOURCES", "Condition", "comedications", "guidelines"]
 
-SOURCES = ("CPIC", "DPWG")
-CLASSIFICATIONS = ("strong", "moderate", "optional", "no recommendation", "not graded")
+SOURCES = ("CPIC", "DPWG", "FDA")
+CLASSIFICATIONS = ("strong", "moderate", "optional", "no recommendation", "not graded",
+                   # the FDA Table of Pharmacogenetic Associations' three sections
+                   "therapeutic management recommended", "potential impact on safety or response",
+                   "pharmacokinetic impact only")
 ACTIONS = ("standard", "adjust_dose", "consider_alternative", "avoid", "monitor", "no_recommendation")
 GUIDELINE_COLUMNS = ("source", "guideline_version", "drug", "rxnorm", "atc", "genes", "condition",
                      "implication", "recommendation", "classification", "action")
-_FILES = {"CPIC": "guidelines/cpic.tsv", "DPWG": "guidelines/dpwg.tsv"}
+_FILES = {"CPIC": "guidelines/cpic.tsv", "DPWG": "guidelines/dpwg.tsv", "FDA": "guidelines/fda.tsv"}
 _GENE = re.compile(r"[A-Z0-9][A-Z0-9-]*")
 _ALLELE_STATUS = re.compile(r"(\*[0-9]{2,3}:[0-9]{2,3}) (positive|negative)")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -167,11 +170,11 @@ def _guidelines(folder: str) -> pl.DataFrame:
 
 def guidelines(*, sources: tuple[str, ...] | list[str] = SOURCES,
                reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:
-    """Return the validated CPIC and DPWG guideline rows.
+    """Return the validated CPIC, DPWG and FDA guideline rows.
 
     Parameters
     ----------
-    sources : sequence of {"CPIC", "DPWG"}, default both
+    sources : sequence of {"CPIC", "DPWG", "FDA"}, default all three
         Which guideline tables to return.
     reference_dir : path, optional
         Another reference folder laid out like pgx's own.
@@ -188,7 +191,7 @@ def guidelines(*, sources: tuple[str, ...] | list[str] = SOURCES,
     ReferenceDataError
         If a table is missing or a cell is malformed (file, row and column are named).
     ValueError
-        If a source is not CPIC or DPWG.
+        If a source is not CPIC, DPWG or FDA.
 
     Examples
     --------
