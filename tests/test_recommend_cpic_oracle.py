@@ -1,6 +1,6 @@
 """Every CPIC row (reference/guidelines/cpic.tsv) against CPIC's own recommendations, not against the table.
 
-tests/data/cpic_guidance_oracle.json (tools/pin_cpic_guidance_oracle.py, no code shared with the
+tests/data/cpic_guidance_oracle.json (tools/pin_guidance_oracles.py, no code shared with the
 builder) lists every CPIC recommendation PharmGKB annotated, as PharmCAT shipped them at commit
 0c6123b6 (2024-03-25): drug, lookup key, population, classification term, and whether the advice
 names another drug (alternateDrugAvailable) or a dose (dosingInformation). Each lookup key becomes

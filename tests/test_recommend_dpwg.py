@@ -4,7 +4,7 @@ Two kinds of expectation, neither read from pgx's table:
 
 * literal pins per drug family, written by hand from the DPWG annotations at PharmCAT commit 0c6123b6
   (reporter/guidelines/DPWG_<drug>_and_<gene>.json): action, classification, a dose figure;
-* tests/data/dpwg_oracle.json (tools/pin_dpwg_oracle.py, which shares no code with the table's
+* tests/data/dpwg_oracle.json (tools/pin_guidance_oracles.py, which shares no code with the table's
   builder): every lookup key of every annotation with PharmGKB's classification term and flags. Each
   key becomes a patient; the row pgx picks must agree with the facts, and every table row must be
   picked by some key.
