@@ -56,13 +56,14 @@ SINGLE_GENE_CASES = [
     ("voriconazole", {"CYP2C19": IM}, "standard", "moderate"),
     ("voriconazole", {"CYP2C19": LIM}, "standard", "moderate"),
     ("voriconazole", {"CYP2C19": PM}, "consider_alternative", "moderate"),
-    # citalopram/escitalopram/sertraline, CPIC 2015
-    ("citalopram", {"CYP2C19": UM}, "consider_alternative", "moderate"),
+    # citalopram/escitalopram: CPIC 2023 (Bousman et al.), as annotated in PharmCAT
+    # reporter/guidelines/CPIC_citalopram_escitalopram_and_CYP2C19.json at 0c6123b6; sertraline: CPIC 2015
+    ("citalopram", {"CYP2C19": UM}, "consider_alternative", "strong"),
     ("citalopram", {"CYP2C19": NM}, "standard", "strong"),
-    ("citalopram", {"CYP2C19": IM}, "standard", "strong"),
-    ("citalopram", {"CYP2C19": PM}, "adjust_dose", "moderate"),
-    ("escitalopram", {"CYP2C19": RM}, "consider_alternative", "moderate"),
-    ("escitalopram", {"CYP2C19": PM}, "adjust_dose", "moderate"),
+    ("citalopram", {"CYP2C19": IM}, "adjust_dose", "moderate"),
+    ("citalopram", {"CYP2C19": PM}, "consider_alternative", "strong"),
+    ("escitalopram", {"CYP2C19": RM}, "standard", "optional"),
+    ("escitalopram", {"CYP2C19": PM}, "consider_alternative", "strong"),
     ("sertraline", {"CYP2C19": UM}, "standard", "optional"),
     ("sertraline", {"CYP2C19": NM}, "standard", "strong"),
     ("sertraline", {"CYP2C19": IM}, "standard", "strong"),

@@ -28,9 +28,9 @@ POPULATION = {"clopidogrel": "CVI ACS PCI", "voriconazole": "adults", "atomoxeti
               "oxcarbazepine": "OXC naive"}
 # keys a call never has (a gene not called, CPIC's catch-alls)
 NOT_A_CALL = ("No Result", "n/a", "Indeterminate", "xN combinations")
-# cpic.tsv follows CPIC's 2015 guideline (Hicks et al.) for these; the pinned 2024 data carry the 2023
+# cpic.tsv follows CPIC's 2015 guideline (Hicks et al.) for sertraline; the pinned 2024 data carry the 2023
 # update (Bousman et al.: new grades; sertraline also by CYP2B6). Any other drug that deviates fails.
-KNOWN_OLDER_VERSION = {"citalopram", "escitalopram", "sertraline"}
+KNOWN_OLDER_VERSION = {"sertraline"}
 
 
 def _bins(gene: str) -> list[tuple[float, float, str]]:

@@ -161,16 +161,30 @@ for drug in PPI.split(","):
         "Start with the usual daily dose; for chronic use (over 12 weeks) with good effect, consider halving the daily dose and keep checking efficacy.",
         grade("moderate"), "standard")
 
-V = "2015-05 (Hicks et al., Clin Pharmacol Ther 2015;98:127)"
-add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_UR}",
-    "Lower plasma concentrations; higher chance of no response.",
-    "Consider an antidepressant that is not mainly cleared by CYP2C19.", "moderate", "consider_alternative")
-add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
-    "Expected or modestly raised plasma concentrations.", "Start at the usual recommended dose.", "strong", "standard")
-add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_PM}",
-    "Much higher plasma concentrations; more adverse effects likely.",
-    "Consider starting at half the usual dose and titrating to effect, or choose a drug not mainly cleared by CYP2C19.",
+# citalopram and escitalopram: CPIC 2023 SSRI/SNRI guideline, grades and advice as PharmGKB annotated them in
+# PharmCAT reporter/guidelines/CPIC_citalopram_escitalopram_and_CYP2C19.json at commit 0c6123b6 (2024-03-25)
+V = "2023-04 (Bousman et al., Clin Pharmacol Ther 2023; PMID 37032427)"
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={UM}",
+    "Faster conversion to less active metabolites than in rapid and normal metabolizers; lower plasma levels make benefit less likely.",
+    "Consider an antidepressant not mainly cleared by CYP2C19; if this drug is still the right choice and standard "
+    "maintenance doses do not work, titrate to a higher maintenance dose.", "strong", "consider_alternative")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={RM}",
+    "Faster conversion to less active metabolites than in normal metabolizers; lower plasma levels make benefit less likely.",
+    "Start at the recommended dose; without an adequate response at maintenance dosing, titrate higher or switch to an "
+    "antidepressant not mainly cleared by CYP2C19.", "optional", "standard")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={NM}", "Expected metabolism.",
+    "Start at the recommended starting dose.", "strong", "standard")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_IM}",
+    "Slower metabolism than in normal metabolizers; higher plasma levels may bring more side effects.",
+    "Start at the recommended dose; consider titrating more slowly and a lower maintenance dose than for normal metabolizers.",
     "moderate", "adjust_dose")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_PM}",
+    "Much slower metabolism than in normal and intermediate metabolizers; higher plasma levels make side effects more likely.",
+    "Consider an antidepressant not mainly cleared by CYP2C19; if this drug is still the right choice, start lower, titrate "
+    "more slowly and give half the standard maintenance dose (the FDA caps citalopram at 20 mg/day in CYP2C19 poor metabolizers).",
+    "strong", "consider_alternative")
+
+V = "2015-05 (Hicks et al., Clin Pharmacol Ther 2015;98:127)"
 add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={C19_UR}",
     "Lower plasma concentrations; possible lack of response.",
     "Start at the usual dose; if there is no response at maintenance dosing, consider a drug not mainly cleared by CYP2C19.",
@@ -756,6 +770,10 @@ HEADERS = {
         "#   distributed in PyPGx 0.27.0 pypgx/api/data/recommendation-table.csv and cpic-table.csv (RxNorm, ATC:",
         "#   the first ATC code listed).",
         f"# retrieved: {RETRIEVED}; classifications re-checked 2026-11-29; 25 drugs added {ADDED} (see 'added')",
+        f"# updated ({ADDED}): citalopram and escitalopram follow CPIC's 2023 SSRI/SNRI guideline (Bousman et al., PMID",
+        "#   37032427) as PharmGKB annotated it in PharmCAT reporter/guidelines/CPIC_citalopram_escitalopram_and_CYP2C19.json",
+        "#   at commit 0c6123b692d07a362d34c7b61d6a9bab779f7ad6 (2024-03-25): rapid metabolizers apart from ultrarapid, new",
+        "#   grades. sertraline still follows the 2015 guideline (CYP2C19 only; 2023 adds CYP2B6).",
         "# licence: CPIC guidelines and data CC0-1.0; PyPGx MIT",
         f"# added ({ADDED}): clomipramine, doxepin, imipramine, trimipramine (CYP2D6 x CYP2C19, amitriptyline's advice),",
         "#   desipramine (CYP2D6, like nortriptyline), paroxetine, fluvoxamine, venlafaxine, vortioxetine (CYP2D6; CPIC",
