@@ -57,17 +57,19 @@ SINGLE_GENE_CASES = [
     ("voriconazole", {"CYP2C19": LIM}, "standard", "moderate"),
     ("voriconazole", {"CYP2C19": PM}, "consider_alternative", "moderate"),
     # citalopram/escitalopram: CPIC 2023 (Bousman et al.), as annotated in PharmCAT
-    # reporter/guidelines/CPIC_citalopram_escitalopram_and_CYP2C19.json at 0c6123b6; sertraline: CPIC 2015
+    # reporter/guidelines/CPIC_citalopram_escitalopram_and_CYP2C19.json at 0c6123b6
     ("citalopram", {"CYP2C19": UM}, "consider_alternative", "strong"),
     ("citalopram", {"CYP2C19": NM}, "standard", "strong"),
     ("citalopram", {"CYP2C19": IM}, "adjust_dose", "moderate"),
     ("citalopram", {"CYP2C19": PM}, "consider_alternative", "strong"),
     ("escitalopram", {"CYP2C19": RM}, "standard", "optional"),
     ("escitalopram", {"CYP2C19": PM}, "consider_alternative", "strong"),
-    ("sertraline", {"CYP2C19": UM}, "standard", "optional"),
-    ("sertraline", {"CYP2C19": NM}, "standard", "strong"),
-    ("sertraline", {"CYP2C19": IM}, "standard", "strong"),
-    ("sertraline", {"CYP2C19": PM}, "adjust_dose", "optional"),
+    # sertraline, CPIC 2023: CYP2C19 x CYP2B6 (CPIC_sertraline_and_CYP2B6_CYP2C19.json at 0c6123b6)
+    ("sertraline", {"CYP2C19": UM, "CYP2B6": NM}, "standard", "strong"),
+    ("sertraline", {"CYP2C19": NM, "CYP2B6": NM}, "standard", "strong"),
+    ("sertraline", {"CYP2C19": IM, "CYP2B6": NM}, "adjust_dose", "moderate"),
+    ("sertraline", {"CYP2C19": PM, "CYP2B6": NM}, "adjust_dose", "moderate"),
+    ("sertraline", {"CYP2C19": PM, "CYP2B6": PM}, "consider_alternative", "optional"),
     # codeine and tramadol, CPIC 2021
     ("codeine", {"CYP2D6": (UM, 3.0)}, "avoid", "strong"),
     ("codeine", {"CYP2D6": (NM, 2.0)}, "standard", "strong"),

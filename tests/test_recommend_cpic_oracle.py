@@ -30,7 +30,7 @@ POPULATION = {"clopidogrel": "CVI ACS PCI", "voriconazole": "adults", "atomoxeti
 NOT_A_CALL = ("No Result", "n/a", "Indeterminate", "xN combinations")
 # cpic.tsv follows CPIC's 2015 guideline (Hicks et al.) for sertraline; the pinned 2024 data carry the 2023
 # update (Bousman et al.: new grades; sertraline also by CYP2B6). Any other drug that deviates fails.
-KNOWN_OLDER_VERSION = {"sertraline"}
+KNOWN_OLDER_VERSION: set[str] = set()
 
 
 def _bins(gene: str) -> list[tuple[float, float, str]]:

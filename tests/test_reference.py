@@ -329,7 +329,8 @@ _PINNED_CPIC = [
     ("pantoprazole", "CYP2C19=Rapid Metabolizer|Normal Metabolizer", "moderate", "standard"),
     ("rasburicase", "G6PD=Variable", "moderate", "monitor"),
     ("rasburicase", "G6PD=Deficient|Deficient with CNSHA", "strong", "avoid"),
-    ("sertraline", "CYP2C19=Poor Metabolizer|Likely Poor Metabolizer", "optional", "adjust_dose"),
+    # sertraline follows CPIC 2023 (CYP2C19 x CYP2B6; CPIC_sertraline_and_CYP2B6_CYP2C19.json at PharmCAT 0c6123b6)
+    ("sertraline", "CYP2C19=Poor Metabolizer;CYP2B6=Poor Metabolizer", "optional", "consider_alternative"),
     ("piroxicam", "activity:CYP2C9=1..1", "moderate", "consider_alternative"),
     ("efavirenz", "CYP2B6=Poor Metabolizer", "moderate", "adjust_dose"),
     ("fosphenytoin", "HLA-B=*15:02 negative;activity:CYP2C9=0..0.5", "strong", "adjust_dose"),

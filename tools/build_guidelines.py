@@ -184,17 +184,45 @@ add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_PM}",
     "more slowly and give half the standard maintenance dose (the FDA caps citalopram at 20 mg/day in CYP2C19 poor metabolizers).",
     "strong", "consider_alternative")
 
-V = "2015-05 (Hicks et al., Clin Pharmacol Ther 2015;98:127)"
-add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={C19_UR}",
-    "Lower plasma concentrations; possible lack of response.",
-    "Start at the usual dose; if there is no response at maintenance dosing, consider a drug not mainly cleared by CYP2C19.",
-    "optional", "standard")
-add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
-    "Expected or modestly raised plasma concentrations.", "Start at the usual recommended dose.", "strong", "standard")
-add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={C19_PM}",
-    "Much higher plasma concentrations; more adverse effects likely.",
-    "Consider starting at half the usual dose and titrating to effect, or choose a drug not mainly cleared by CYP2C19.",
-    "optional", "adjust_dose")
+# sertraline: CPIC 2023 (CYP2C19 x CYP2B6), every combination and grade as PharmGKB annotated them in PharmCAT
+# reporter/guidelines/CPIC_sertraline_and_CYP2B6_CYP2C19.json at commit 0c6123b6 (2024-03-25)
+SERTRALINE = {  # (grade, action, implication, recommendation): "CYP2C19/CYP2B6" combinations
+    ("strong", "standard", "Expected sertraline metabolism.", "Start at the recommended starting dose."):
+        "NM/NM RM/NM UM/NM",
+    ("moderate", "standard", "Somewhat changed sertraline metabolism; no dose change expected to be needed.",
+     "Start at the recommended starting dose."): "IM/RM IM/UM LIM/RM LIM/UM NM/RM NM/UM RM/IM UM/IM",
+    ("optional", "standard", "Faster CYP2B6 metabolism but much slower CYP2C19 metabolism; the effects may offset.",
+     "Start at the recommended starting dose."): "RM/PM UM/PM",
+    ("moderate", "adjust_dose", "Slower sertraline metabolism; higher plasma levels may bring more side effects.",
+     "Start at the recommended dose; consider titrating more slowly and a lower maintenance dose."): "IM/NM LIM/NM NM/IM",
+    ("optional", "adjust_dose", "Slower sertraline metabolism by both enzymes; higher plasma levels may bring more side effects.",
+     "Start at the recommended dose; consider titrating more slowly and a lower maintenance dose than for normal "
+     "metabolizers."): "IM/IM LIM/IM",
+    ("moderate", "adjust_dose", "Much slower CYP2C19 metabolism; higher plasma levels make side effects more likely.",
+     "Consider a lower starting dose, slower titration and half the standard maintenance dose (relative to CYP2C19 "
+     "normal metabolizers), or an antidepressant not mainly cleared by CYP2C19."): "LPM/IM LPM/NM PM/IM PM/NM",
+    ("optional", "adjust_dose", "Much slower CYP2C19 metabolism, partly offset by faster CYP2B6 metabolism.",
+     "Consider a lower starting dose, slower titration and half the standard maintenance dose (relative to CYP2C19 "
+     "normal metabolizers), or an antidepressant not mainly cleared by CYP2C19."): "LPM/RM LPM/UM PM/RM PM/UM",
+    ("optional", "adjust_dose", "Much slower CYP2B6 metabolism; higher plasma levels may bring more side effects.",
+     "Consider a lower starting dose, slower titration and a maintenance dose 25% below the standard one (relative to "
+     "CYP2B6 normal metabolizers), or another antidepressant."): "NM/PM",
+    ("optional", "adjust_dose", "Slower CYP2C19 and much slower CYP2B6 metabolism; higher plasma levels make side effects "
+     "more likely.", "Consider a lower starting dose, slower titration and half the standard maintenance dose (relative to "
+     "CYP2B6 normal metabolizers)."): "IM/PM LIM/PM",
+    ("optional", "consider_alternative", "Much slower metabolism by both enzymes; high plasma levels likely.",
+     "Choose an antidepressant not mainly cleared by CYP2C19 or CYP2B6."): "LPM/PM PM/PM",
+    ("optional", "standard", "Faster sertraline metabolism; lower plasma levels may make benefit less likely.",
+     "Start at the recommended dose; without an adequate response at maintenance dosing, titrate higher or switch to an "
+     "antidepressant not mainly cleared by CYP2C19."): "RM/RM RM/UM UM/RM UM/UM",
+}
+PHENO = {"UM": UM, "RM": RM, "NM": NM, "IM": IM, "LIM": LIM, "PM": PM, "LPM": LPM}
+V = "2023-04 (Bousman et al., Clin Pharmacol Ther 2023; PMID 37032427)"
+for (grade, action, implication, recommendation), combos in SERTRALINE.items():
+    for combo in combos.split():
+        c19, b6 = combo.split("/")
+        add("CPIC", V, "sertraline", "CYP2C19;CYP2B6", f"CYP2C19={PHENO[c19]};CYP2B6={PHENO[b6]}", implication,
+            recommendation, grade, action)
 
 # ---------------------------------------------------------------- CPIC, TCAs (CYP2D6 x CYP2C19)
 V = "2016-12 (Hicks et al., Clin Pharmacol Ther 2017;102:37)"
@@ -773,7 +801,7 @@ HEADERS = {
         f"# updated ({ADDED}): citalopram and escitalopram follow CPIC's 2023 SSRI/SNRI guideline (Bousman et al., PMID",
         "#   37032427) as PharmGKB annotated it in PharmCAT reporter/guidelines/CPIC_citalopram_escitalopram_and_CYP2C19.json",
         "#   at commit 0c6123b692d07a362d34c7b61d6a9bab779f7ad6 (2024-03-25): rapid metabolizers apart from ultrarapid, new",
-        "#   grades. sertraline still follows the 2015 guideline (CYP2C19 only; 2023 adds CYP2B6).",
+        "#   grades; sertraline likewise (CPIC_sertraline_and_CYP2B6_CYP2C19.json): CYP2C19 x CYP2B6, all 35 combinations.",
         "# licence: CPIC guidelines and data CC0-1.0; PyPGx MIT",
         f"# added ({ADDED}): clomipramine, doxepin, imipramine, trimipramine (CYP2D6 x CYP2C19, amitriptyline's advice),",
         "#   desipramine (CYP2D6, like nortriptyline), paroxetine, fluvoxamine, venlafaxine, vortioxetine (CYP2D6; CPIC",
