@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from pgx.recommend import SOURCES, RecommendationError, recommend
@@ -59,3 +60,27 @@ def test_disagreement_is_per_sample():
     out = recommend(calls, drugs=["citalopram"], sources=["CPIC", "DPWG"])
     flags = {s: set(out.filter(out["sample_id"] == s)["sources_disagree"]) for s in ("a", "b")}
     assert flags == {"a": {True}, "b": {False}}
+
+
+def test_samples_sharing_a_phenotype_keep_their_own_diplotypes_in_the_advice():
+    # phenytoin (CPIC: CYP2C9 x HLA-B) without HLA-B: each possibility is listed with the sample's own
+    # CYP2C9 diplotype, so two samples with the same phenotype and score must not share one text
+    calls = calls_frame({"CYP2C9": {"diplotype": "*1/*3", "phenotype": "Intermediate Metabolizer",
+                                    "activity_score": 1.0}}, sample="a").vstack(
+        calls_frame({"CYP2C9": {"diplotype": "*1/*5", "phenotype": "Intermediate Metabolizer",
+                                "activity_score": 1.0}}, sample="b"))
+    out = recommend(calls, drugs=["phenytoin"], sources=["CPIC"])
+    text = dict(zip(out["sample_id"], out["recommendation"]))
+    assert out["ambiguous"].to_list() == [True, True]
+    assert "*1/*3" in text["a"] and "*1/*5" not in text["a"]
+    assert "*1/*5" in text["b"] and "*1/*3" not in text["b"]
+
+
+def test_the_answer_does_not_depend_on_which_samples_are_run_together():
+    calls = calls_frame({"CYP2C19": UM, "CYP2D6": (PM, 0.0)}, sample="x")
+    crowd = pl.concat([calls_frame({"CYP2C19": NM, "CYP2D6": {"diplotype": f"*1/*{i}", "phenotype": PM,
+                                                               "activity_score": 0.0}}, sample=f"c{i}")
+                       for i in range(2, 6)] + [calls])
+    alone = recommend(calls).drop("sample_id")
+    together = recommend(crowd).filter(pl.col("sample_id") == "x").drop("sample_id")
+    assert alone.equals(together)

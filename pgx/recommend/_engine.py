@@ -456,10 +456,14 @@ def recommend(
             # genotype; its inhibition of CYP2D6 changes the advice for the patient's other drugs)
             effects = np.array([effect_id(m - {drug})[1] if drug in m else base_effects[i]
                                 for i, m in enumerate(meds_of)], dtype=np.int64)
-        code = effects.copy()
+        code, code_full, absent = effects.copy(), effects.copy(), np.zeros(n, dtype=bool)
         for gene in drug_rules[0]["genes"]:
             ids = (full_ids if gene in named or gene.startswith("HLA-") else short_ids).get(gene, missing)
             code = code * radix + ids  # mixed radix: one integer per distinct combination
+            code_full = code_full * radix + full_ids.get(gene, missing)
+            absent |= full_ids.get(gene, missing) == 0
+        # with a gene of the guideline not called, the advice lists each possibility by diplotype
+        code = np.where(absent, -1 - code_full, code)
         _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
         index[:, t] = len(unique) + inverse.reshape(-1)
         for i in first:
