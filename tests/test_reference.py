@@ -329,7 +329,8 @@ _PINNED_CPIC = [
     ("pantoprazole", "CYP2C19=Rapid Metabolizer|Normal Metabolizer", "moderate", "standard"),
     ("rasburicase", "G6PD=Variable", "moderate", "monitor"),
     ("rasburicase", "G6PD=Deficient|Deficient with CNSHA", "strong", "avoid"),
-    ("sertraline", "CYP2C19=Poor Metabolizer|Likely Poor Metabolizer", "optional", "adjust_dose"),
+    # sertraline follows CPIC 2023 (CYP2C19 x CYP2B6; CPIC_sertraline_and_CYP2B6_CYP2C19.json at PharmCAT 0c6123b6)
+    ("sertraline", "CYP2C19=Poor Metabolizer;CYP2B6=Poor Metabolizer", "optional", "consider_alternative"),
     ("piroxicam", "activity:CYP2C9=1..1", "moderate", "consider_alternative"),
     ("efavirenz", "CYP2B6=Poor Metabolizer", "moderate", "adjust_dose"),
     ("fosphenytoin", "HLA-B=*15:02 negative;activity:CYP2C9=0..0.5", "strong", "adjust_dose"),
@@ -348,39 +349,7 @@ def test_pinned_cpic_classifications(drug, condition, classification, action):
     assert (rows["classification"][0], rows["action"][0]) == (classification, action)
 
 
-def test_pinned_dpwg_rows():
-    from pgx.recommend import guidelines
-
-    dpwg = guidelines(sources=("DPWG",))
-    irinotecan_pm = dpwg.filter((pl.col("drug") == "irinotecan") & (pl.col("condition") == "UGT1A1=Poor Metabolizer"))
-    assert irinotecan_pm["action"].to_list() == ["adjust_dose"]
-    assert "70%" in irinotecan_pm["recommendation"][0]
-    # DPWG does not grade: every row is 'not graded' (PharmGKB gives strength N/A)
-    assert set(dpwg["classification"]) == {"not graded"}
-    # DPWG 2022 codeine guideline: morphine and oxycodone are acceptable alternatives, tramadol is not
-    codeine_pm = dpwg.filter((pl.col("drug") == "codeine") & (pl.col("condition") == "CYP2D6=Poor Metabolizer"))
-    assert "not tramadol" in codeine_pm["recommendation"][0] and "oxycodone are options" in codeine_pm["recommendation"][0]
-
-    def row(drug, condition):
-        hit = dpwg.filter((pl.col("drug") == drug) & (pl.col("condition") == condition))
-        assert hit.height == 1, (drug, condition)
-        return hit.row(0, named=True)
-
-    # PharmGKB DPWG annotations in PharmCAT dpwg/<drug>_and_<gene>.json, commit 209032d0 (version 2023-03-05)
-    for drug in ("fluorouracil", "capecitabine"):
-        assert row(drug, "activity:DPYD=0..0")["action"] == "avoid"
-        half = row(drug, "activity:DPYD=0.5..0.5")  # genotype cannot predict DPD activity: phenotype test or avoid
-        assert half["action"] == "consider_alternative" and "DPD activity" in half["recommendation"]
-        assert "50%" in row(drug, "activity:DPYD=1..1.5")["recommendation"]
-    clop_im = row("clopidogrel", "CYP2C19=Intermediate Metabolizer|Likely Intermediate Metabolizer")
-    assert "150 mg/day" in clop_im["recommendation"] and "no action" in clop_im["recommendation"]
-    clop_pm = row("clopidogrel", "CYP2C19=Poor Metabolizer|Likely Poor Metabolizer")
-    assert "do not use clopidogrel" in clop_pm["recommendation"] and "platelet" in clop_pm["recommendation"]
-    for drug in ("azathioprine", "mercaptopurine"):
-        tpmt_pm = row(drug, "TPMT=Poor Metabolizer")
-        assert tpmt_pm["action"] == "consider_alternative" and "10%" in tpmt_pm["recommendation"]
-        assert "once or twice a week" not in tpmt_pm["recommendation"]
-    assert row("tamoxifen", "CYP2D6=Ultrarapid Metabolizer")["action"] == "standard"
+# DPWG rows: tests/test_recommend_dpwg.py (every lookup key of the pinned annotations)
 
 
 def test_pinned_comedication_strengths():

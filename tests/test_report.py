@@ -640,7 +640,7 @@ def test_reports_carry_the_audit_chain_head(frames, tmp_path):
     calls, recs = frames
     stamped = ReportMeta(reference_version="r", genome_build="GRCh38", run_date=RUN_DATE, audit_chain_head=HEAD)
     doc = json.loads(_render(JsonFormat(), "S1", frames, stamped))
-    assert doc["audit_chain_head"] == HEAD and doc["schema_version"] == "1.2"
+    assert doc["audit_chain_head"] == HEAD and doc["schema_version"] == "1.3"
     assert not list(_validator().iter_errors(doc))
     plain = json.loads(_render(JsonFormat(), "S1", frames, ReportMeta(reference_version="r", genome_build="GRCh38")))
     assert "audit_chain_head" not in plain and not list(_validator().iter_errors(plain))

@@ -8,9 +8,11 @@ below. Recommendation and implication texts are pgx's own wording of those facts
 (reporter/guidelines/cpic/<drug>.json at commit 76bfe08c85fc1b63d014445e3d7dd883cf7088cf, CPIC v1.30.0);
 the cpic.tsv header lists them.
 
+DPWG rows come from PharmGKB's DPWG annotations as PharmCAT shipped them (tools/dpwg_build.py).
+
 Run from the repository root::
 
-    python tools/build_guidelines.py
+    python tools/build_guidelines.py --pharmcat-git /path/to/PharmCAT/.git
 
 Condition encoding (one guideline row = one condition): terms joined by ``;``, every
 term ``GENE=value`` where value is a phenotype word (case-insensitive), ``*`` (any
@@ -21,12 +23,21 @@ for one gene are joined with ``|`` (``CYP2C19=Poor Metabolizer|Likely Poor Metab
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import os
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dpwg_build import read_dpwg  # noqa: E402
+from fda_build import PINNED as FDA_PINNED  # noqa: E402
+from fda_build import cpic_drug_codes, read_fda  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RETRIEVED = "2026-11-28"
 ADDED = "2026-12-06"
+DPWG_RETRIEVED = "2026-12-06"
 COLUMNS = ["source", "guideline_version", "drug", "rxnorm", "atc", "genes", "condition",
            "implication", "recommendation", "classification", "action"]
 
@@ -88,7 +99,7 @@ C19_UR = f"{UM}|{RM}"
 C19_IM = f"{IM}|{LIM}"
 C19_PM = f"{PM}|{LPM}"
 
-ROWS: dict[str, list[list[str]]] = {"CPIC": [], "DPWG": []}
+ROWS: dict[str, list[list[str]]] = {"CPIC": []}
 
 
 def add(source, version, drugs, genes, condition, implication, recommendation, classification, action):
@@ -150,26 +161,68 @@ for drug in PPI.split(","):
         "Start with the usual daily dose; for chronic use (over 12 weeks) with good effect, consider halving the daily dose and keep checking efficacy.",
         grade("moderate"), "standard")
 
-V = "2015-05 (Hicks et al., Clin Pharmacol Ther 2015;98:127)"
-add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_UR}",
-    "Lower plasma concentrations; higher chance of no response.",
-    "Consider an antidepressant that is not mainly cleared by CYP2C19.", "moderate", "consider_alternative")
-add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
-    "Expected or modestly raised plasma concentrations.", "Start at the usual recommended dose.", "strong", "standard")
-add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_PM}",
-    "Much higher plasma concentrations; more adverse effects likely.",
-    "Consider starting at half the usual dose and titrating to effect, or choose a drug not mainly cleared by CYP2C19.",
+# citalopram and escitalopram: CPIC 2023 SSRI/SNRI guideline, grades and advice as PharmGKB annotated them in
+# PharmCAT reporter/guidelines/CPIC_citalopram_escitalopram_and_CYP2C19.json at commit 0c6123b6 (2024-03-25)
+V = "2023-04 (Bousman et al., Clin Pharmacol Ther 2023; PMID 37032427)"
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={UM}",
+    "Faster conversion to less active metabolites than in rapid and normal metabolizers; lower plasma levels make benefit less likely.",
+    "Consider an antidepressant not mainly cleared by CYP2C19; if this drug is still the right choice and standard "
+    "maintenance doses do not work, titrate to a higher maintenance dose.", "strong", "consider_alternative")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={RM}",
+    "Faster conversion to less active metabolites than in normal metabolizers; lower plasma levels make benefit less likely.",
+    "Start at the recommended dose; without an adequate response at maintenance dosing, titrate higher or switch to an "
+    "antidepressant not mainly cleared by CYP2C19.", "optional", "standard")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={NM}", "Expected metabolism.",
+    "Start at the recommended starting dose.", "strong", "standard")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_IM}",
+    "Slower metabolism than in normal metabolizers; higher plasma levels may bring more side effects.",
+    "Start at the recommended dose; consider titrating more slowly and a lower maintenance dose than for normal metabolizers.",
     "moderate", "adjust_dose")
-add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={C19_UR}",
-    "Lower plasma concentrations; possible lack of response.",
-    "Start at the usual dose; if there is no response at maintenance dosing, consider a drug not mainly cleared by CYP2C19.",
-    "optional", "standard")
-add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={NM}|{C19_IM}",
-    "Expected or modestly raised plasma concentrations.", "Start at the usual recommended dose.", "strong", "standard")
-add("CPIC", V, "sertraline", "CYP2C19", f"CYP2C19={C19_PM}",
-    "Much higher plasma concentrations; more adverse effects likely.",
-    "Consider starting at half the usual dose and titrating to effect, or choose a drug not mainly cleared by CYP2C19.",
-    "optional", "adjust_dose")
+add("CPIC", V, "citalopram,escitalopram", "CYP2C19", f"CYP2C19={C19_PM}",
+    "Much slower metabolism than in normal and intermediate metabolizers; higher plasma levels make side effects more likely.",
+    "Consider an antidepressant not mainly cleared by CYP2C19; if this drug is still the right choice, start lower, titrate "
+    "more slowly and give half the standard maintenance dose (the FDA caps citalopram at 20 mg/day in CYP2C19 poor metabolizers).",
+    "strong", "consider_alternative")
+
+# sertraline: CPIC 2023 (CYP2C19 x CYP2B6), every combination and grade as PharmGKB annotated them in PharmCAT
+# reporter/guidelines/CPIC_sertraline_and_CYP2B6_CYP2C19.json at commit 0c6123b6 (2024-03-25)
+SERTRALINE = {  # (grade, action, implication, recommendation): "CYP2C19/CYP2B6" combinations
+    ("strong", "standard", "Expected sertraline metabolism.", "Start at the recommended starting dose."):
+        "NM/NM RM/NM UM/NM",
+    ("moderate", "standard", "Somewhat changed sertraline metabolism; no dose change expected to be needed.",
+     "Start at the recommended starting dose."): "IM/RM IM/UM LIM/RM LIM/UM NM/RM NM/UM RM/IM UM/IM",
+    ("optional", "standard", "Faster CYP2B6 metabolism but much slower CYP2C19 metabolism; the effects may offset.",
+     "Start at the recommended starting dose."): "RM/PM UM/PM",
+    ("moderate", "adjust_dose", "Slower sertraline metabolism; higher plasma levels may bring more side effects.",
+     "Start at the recommended dose; consider titrating more slowly and a lower maintenance dose."): "IM/NM LIM/NM NM/IM",
+    ("optional", "adjust_dose", "Slower sertraline metabolism by both enzymes; higher plasma levels may bring more side effects.",
+     "Start at the recommended dose; consider titrating more slowly and a lower maintenance dose than for normal "
+     "metabolizers."): "IM/IM LIM/IM",
+    ("moderate", "adjust_dose", "Much slower CYP2C19 metabolism; higher plasma levels make side effects more likely.",
+     "Consider a lower starting dose, slower titration and half the standard maintenance dose (relative to CYP2C19 "
+     "normal metabolizers), or an antidepressant not mainly cleared by CYP2C19."): "LPM/IM LPM/NM PM/IM PM/NM",
+    ("optional", "adjust_dose", "Much slower CYP2C19 metabolism, partly offset by faster CYP2B6 metabolism.",
+     "Consider a lower starting dose, slower titration and half the standard maintenance dose (relative to CYP2C19 "
+     "normal metabolizers), or an antidepressant not mainly cleared by CYP2C19."): "LPM/RM LPM/UM PM/RM PM/UM",
+    ("optional", "adjust_dose", "Much slower CYP2B6 metabolism; higher plasma levels may bring more side effects.",
+     "Consider a lower starting dose, slower titration and a maintenance dose 25% below the standard one (relative to "
+     "CYP2B6 normal metabolizers), or another antidepressant."): "NM/PM",
+    ("optional", "adjust_dose", "Slower CYP2C19 and much slower CYP2B6 metabolism; higher plasma levels make side effects "
+     "more likely.", "Consider a lower starting dose, slower titration and half the standard maintenance dose (relative to "
+     "CYP2B6 normal metabolizers)."): "IM/PM LIM/PM",
+    ("optional", "consider_alternative", "Much slower metabolism by both enzymes; high plasma levels likely.",
+     "Choose an antidepressant not mainly cleared by CYP2C19 or CYP2B6."): "LPM/PM PM/PM",
+    ("optional", "standard", "Faster sertraline metabolism; lower plasma levels may make benefit less likely.",
+     "Start at the recommended dose; without an adequate response at maintenance dosing, titrate higher or switch to an "
+     "antidepressant not mainly cleared by CYP2C19."): "RM/RM RM/UM UM/RM UM/UM",
+}
+PHENO = {"UM": UM, "RM": RM, "NM": NM, "IM": IM, "LIM": LIM, "PM": PM, "LPM": LPM}
+V = "2023-04 (Bousman et al., Clin Pharmacol Ther 2023; PMID 37032427)"
+for (grade, action, implication, recommendation), combos in SERTRALINE.items():
+    for combo in combos.split():
+        c19, b6 = combo.split("/")
+        add("CPIC", V, "sertraline", "CYP2C19;CYP2B6", f"CYP2C19={PHENO[c19]};CYP2B6={PHENO[b6]}", implication,
+            recommendation, grade, action)
 
 # ---------------------------------------------------------------- CPIC, TCAs (CYP2D6 x CYP2C19)
 V = "2016-12 (Hicks et al., Clin Pharmacol Ther 2017;102:37)"
@@ -713,100 +766,31 @@ add("CPIC", V, "peginterferon alfa-2a,peginterferon alfa-2b", "IFNL3", "IFNL3=Un
     "Weigh the low chance of response before starting a peginterferon-alpha and ribavirin regimen.",
     "strong", "monitor")
 
-# ---------------------------------------------------------------- DPWG
-V = "2022-06 (KNMP/DPWG; Hulshof et al., Eur J Hum Genet 2023)"
-add("DPWG", "2022 (Hulshof et al., Eur J Hum Genet 2022; PMID 36443464)", "irinotecan", "UGT1A1", f"UGT1A1={PM}",
-    "Lower SN-38 glucuronidation; higher risk of severe neutropenia and diarrhoea.",
-    "Start at 70% of the standard dose; if tolerated, raise the dose guided by the neutrophil count.",
-    "not graded", "adjust_dose")
-add("DPWG", "2022 (Hulshof et al., Eur J Hum Genet 2022; PMID 36443464)", "irinotecan", "UGT1A1", f"UGT1A1={IM}|{NM}",
-    "No clinically relevant gene-drug interaction requiring action.",
-    "No action needed for this gene-drug interaction.", "not graded", "standard")
-
-V = "2019-12 (Lunenburg et al., Eur J Hum Genet 2020;28:508)"
-add("DPWG", V, FP, "DPYD", "activity:DPYD=2..2", "Normal DPD activity.", "No action needed; use the standard dose.",
-    "not graded", "standard")
-# DPWG (PharmGKB annotation in PharmCAT dpwg/fluorouracil_and_DPYD.json, commit 209032d0): activity score 1 or 1.5
-# -> 50% start or avoid; score 0 -> avoid; two decreased-function alleles (score 1) or decreased + no function
-# (score 0.5) -> the genotype cannot predict DPD activity: phenotype first, then dose, or avoid.
-add("DPWG", V, FP, "DPYD", "activity:DPYD=1..1.5", "Reduced DPD activity; higher risk of severe, possibly fatal toxicity (the usual dose is an overdose).",
-    "Start at 50% of the standard dose, or avoid fluorouracil and capecitabine; set later doses by toxicity and efficacy. "
-    "Tegafur is no alternative (it is also cleared by DPD). If the score comes from two decreased-function variants, "
-    "DPWG asks for a DPD activity measurement instead of a genotype-based dose.",
-    "not graded", "adjust_dose")
-add("DPWG", V, FP, "DPYD", "activity:DPYD=0.5..0.5",
-    "Reduced DPD activity that the genotype cannot predict reliably; higher risk of severe, possibly fatal toxicity.",
-    "The genotype alone cannot set a dose: measure residual DPD activity (in peripheral blood mononuclear cells) and base the starting "
-    "dose on it together with the genotype, or avoid fluorouracil and capecitabine (tegafur is no alternative).",
-    "not graded", "consider_alternative")
-add("DPWG", V, FP, "DPYD", "activity:DPYD=0..0", "Virtually no DPD activity; high risk of severe or fatal toxicity.",
-    "Avoid fluorouracil and capecitabine (and tegafur); if they cannot be avoided, measure residual DPD activity and base a strongly "
-    "reduced starting dose on it.",
-    "not graded", "avoid")
-
-V = "2019 (KNMP/DPWG thiopurine guidelines)"
-for drug in ("azathioprine", "mercaptopurine"):
-    leukaemia = (" In leukaemia mercaptopurine may also be started at the standard dose and cut to 50% when side effects require it."
-                 if drug == "mercaptopurine" else "")
-    add("DPWG", V, drug, "TPMT", f"TPMT={NM}", "Normal TPMT activity.", "No action needed; use the standard dose.",
-        "not graded", "standard")
-    add("DPWG", V, drug, "TPMT", f"TPMT={IM}|{PIM}",
-        "More active thiopurine metabolites; higher risk of leukopenia (grade 2 or worse in about a quarter of patients on standard immunosuppressive doses).",
-        "For immunosuppression start at 50% of the standard dose and adjust by blood counts and efficacy; no reduction is needed below "
-        "1.5 mg/kg/day azathioprine or 0.75 mg/kg/day mercaptopurine." + leukaemia
-        + " Reduce further if the patient is also a NUDT15 intermediate or poor metabolizer.",
-        "not graded", "adjust_dose")
-    add("DPWG", V, drug, "TPMT", f"TPMT={PM}",
-        "Much more active thiopurine metabolites; leukopenia or intolerance in almost all patients on the standard dose.",
-        "Choose an alternative, or start at 10% of the standard dose and adjust by blood counts and efficacy; tell the patient to seek "
-        "care at signs of myelosuppression (fever with a sore throat, nosebleeds, easy bruising).",
-        "not graded", "consider_alternative")
-
-V = "2018 (KNMP/DPWG clopidogrel-CYP2C19 guideline)"
-add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={UM}|{RM}|{NM}", "Normal or raised active metabolite formation.",
-    "No action needed.", "not graded", "standard")
-add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_IM}",
-    "Less activation of clopidogrel; more serious cardiovascular and cerebrovascular events after PCI (angioplasty or stenting) and after stroke or TIA; no harm shown for other indications.",
-    "After PCI, stroke or TIA: use another antiplatelet drug (prasugrel, ticagrelor or aspirin with dipyridamole depend little or not "
-    "on CYP2C19) or double the clopidogrel dose to 150 mg/day after a 600 mg loading dose. Other indications: no action needed.",
-    "not graded", "consider_alternative")
-add("DPWG", V, "clopidogrel", "CYP2C19", f"CYP2C19={C19_PM}",
-    "Much less activation of clopidogrel; more serious cardiovascular and cerebrovascular events after PCI (angioplasty or stenting) and after stroke or TIA; no harm proved for other indications.",
-    "After PCI, stroke or TIA: do not use clopidogrel; prasugrel, ticagrelor or aspirin with dipyridamole depend little or not on "
-    "CYP2C19. Other indications: measure platelet aggregation inhibition and switch (prasugrel or ticagrelor) if the response is poor.",
-    "not graded", "consider_alternative")
-
-V = "2022 (Matic et al., Eur J Hum Genet 2022; PMID 34267337)"
-add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={UM}", "More morphine is formed; risk of life-threatening toxicity.",
-    "Above 20 mg every 6 hours (adults; 10 mg for children from 12 years) or with added risk factors such as CYP3A4 "
-    "inhibitors or reduced kidney function, codeine is contraindicated: choose an alternative (for pain not tramadol; "
-    "morphine or oxycodone are options; for cough noscapine). At lower doses without risk factors no action is needed.",
-    "not graded", "avoid")
-add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={NM}", "Expected morphine formation.", "No action needed.",
-    "not graded", "standard")
-add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={IM}", "Less morphine is formed; pain relief may be weaker.",
-    "For cough no action is needed. For pain, watch for a weaker effect; if it is inadequate, first try a higher dose, "
-    "then an alternative (not tramadol; morphine or oxycodone are options).", "not graded", "monitor")
-add("DPWG", V, "codeine", "CYP2D6", f"CYP2D6={PM}", "Little morphine is formed; pain relief likely to fail.",
-    "For cough no action is needed. For pain choose an alternative (not tramadol; morphine or oxycodone are options); "
-    "if none is possible, ask the patient to report inadequate pain relief.", "not graded", "consider_alternative")
-
-V = "2018 (KNMP/DPWG tamoxifen-CYP2D6 guideline)"
-add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={UM}",
-    "Higher levels of the active metabolites (4-hydroxytamoxifen, endoxifen) are possible; no evidence of more side effects.",
-    "No action needed.", "not graded", "standard")
-add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={NM}", "Expected endoxifen formation.", "No action needed.",
-    "not graded", "standard")
-add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={IM}", "Lower endoxifen levels; possibly higher recurrence risk.",
-    "Choose an alternative (an aromatase inhibitor for postmenopausal women) or measure the endoxifen level and raise the "
-    "dose 1.5-2 fold if needed; if tamoxifen is used, avoid CYP2D6 inhibitors such as paroxetine and fluoxetine.",
-    "not graded", "consider_alternative")
-add("DPWG", V, "tamoxifen", "CYP2D6", f"CYP2D6={PM}", "Much lower endoxifen levels; higher recurrence risk.",
-    "Choose an alternative (an aromatase inhibitor for postmenopausal women) or raise the dose to 40 mg/day and monitor "
-    "the endoxifen level.", "not graded", "consider_alternative")
-
-
 HEADERS = {
+    "FDA": [
+        "# FDA pharmacogenetic associations: one row per (drug, gene, affected subgroup) of the FDA's Table of "
+        "Pharmacogenetic Associations, built by tools/build_guidelines.py (tools/fda_build.py).",
+        "# source: FDA Table of Pharmacogenetic Associations (www.fda.gov/medical-devices/precision-medicine/"
+        "table-pharmacogenetic-associations) as scraped verbatim by PharmGKB into github.com/PharmGKB/fda-biomarker "
+        "fda_pgx_associations_table.json",
+        f"# source_version: fda-biomarker commit {FDA_PINNED} (table content collected {{collected}}; 111 associations; "
+        "later FDA revisions are not in this copy: no newer stored copy was found)",
+        f"# retrieved: {DPWG_RETRIEVED}",
+        "# licence: US government work (FDA), public domain; the scraper repository is ISC",
+        "# classification: the FDA table's section: 'therapeutic management recommended' (section 1), 'potential impact "
+        "on safety or response' (section 2), 'pharmacokinetic impact only' (section 3).",
+        "# condition: the FDA's affected subgroup in pgx's phenotype words (metabolizer words -> that phenotype and its "
+        "'Likely'/'Possible' forms; 'intermediate or poor function transporters' -> SLCO1B1 Decreased/Possible Decreased/"
+        "Poor Function; '*28/*28' and '*3/*3' -> that diplotype; '-1639G>A variant carriers' -> VKORC1 -1639 AA or AG; "
+        "'TPMT and/or NUDT15' -> one row per gene). The FDA lists only affected subgroups: other genotypes get no FDA row.",
+        "# texts: implication = the subgroup and the effects the FDA names; recommendation = pgx's action sentence and "
+        "the figures the FDA gives; action from the description's advice (contraindicated/do not use -> avoid; "
+        "alternative -> consider_alternative; dose words -> adjust_dose; monitor/caution -> monitor; section 3 "
+        "without advice -> no_recommendation).",
+        "# not expressed (no gene pgx can test, or no phenotype pgx calls): {skipped}",
+        "# rxnorm, atc: as in cpic.tsv, else CPIC's drug table (cpicpgx/cpic-data V2__initial_data.sql, commit c4d51f49, "
+        "CC0); empty where neither gives one.",
+    ],
     "CPIC": [
         "# CPIC drug guidance: one row per (drug, condition); recommendation and implication texts are pgx's own",
         "#   wording of the guideline facts, never the guideline's sentences.",
@@ -814,6 +798,10 @@ HEADERS = {
         "#   distributed in PyPGx 0.27.0 pypgx/api/data/recommendation-table.csv and cpic-table.csv (RxNorm, ATC:",
         "#   the first ATC code listed).",
         f"# retrieved: {RETRIEVED}; classifications re-checked 2026-11-29; 25 drugs added {ADDED} (see 'added')",
+        f"# updated ({ADDED}): citalopram and escitalopram follow CPIC's 2023 SSRI/SNRI guideline (Bousman et al., PMID",
+        "#   37032427) as PharmGKB annotated it in PharmCAT reporter/guidelines/CPIC_citalopram_escitalopram_and_CYP2C19.json",
+        "#   at commit 0c6123b692d07a362d34c7b61d6a9bab779f7ad6 (2024-03-25): rapid metabolizers apart from ultrarapid, new",
+        "#   grades; sertraline likewise (CPIC_sertraline_and_CYP2B6_CYP2C19.json): CYP2C19 x CYP2B6, all 35 combinations.",
         "# licence: CPIC guidelines and data CC0-1.0; PyPGx MIT",
         f"# added ({ADDED}): clomipramine, doxepin, imipramine, trimipramine (CYP2D6 x CYP2C19, amitriptyline's advice),",
         "#   desipramine (CYP2D6, like nortriptyline), paroxetine, fluvoxamine, venlafaxine, vortioxetine (CYP2D6; CPIC",
@@ -874,27 +862,52 @@ HEADERS = {
         "# action: standard | adjust_dose | consider_alternative | avoid | monitor | no_recommendation",
     ],
     "DPWG": [
-        "# DPWG (Dutch Pharmacogenetics Working Group, KNMP) drug guidance, kept apart from CPIC; texts are pgx's own",
-        "#   wording of the guideline facts. DPWG does not grade recommendations like CPIC: classification 'not graded'",
-        "#   (PharmCAT reporter/drugsDpwg.json gives classification N/A for every DPWG row; the PharmGKB annotations",
-        "#   below give strength 'N/A' for every group).",
-        "# source: KNMP/DPWG pharmacogenetic guidelines as annotated by PharmGKB; DPYD: Lunenburg et al. 2020.",
-        "# checked (2026-11-29) against PharmGKB's DPWG annotations as shipped by PharmCAT (github.com/PharmGKB/PharmCAT)",
-        "#   src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines/dpwg/<drug>_and_<gene>.json at commit",
-        "#   209032d03b03d57e4cdabc531bd33debb0c26b6d (annotation version 2023-03-05): irinotecan_and_UGT1A1 (all rows),",
-        "#   codeine_and_CYP2D6 (all rows; texts corrected), tamoxifen_and_CYP2D6 (all rows; UM and NM split, texts",
-        "#   corrected), clopidogrel_and_CYP2C19 (all rows; IM and PM split: IM may instead double the dose, other",
-        "#   indications need no action for IM and a platelet-function test for PM), fluorouracil_and_DPYD (all",
-        "#   rows; activity 0.5 split from 0: DPWG asks for a DPD phenotype test, not plain avoidance), and",
-        "#   azathioprine_and_TPMT, mercaptopurine_and_TPMT (all rows; PM text corrected), capecitabine_and_DPYD (all",
-        "#   rows; same groups and advice as fluorouracil). Not annotated by DPWG in these files: TPMT 'Possible Intermediate Metabolizer'",
-        "#   (given the IM row), CYP2C19 'Likely' phenotypes (given the confirmed phenotype's row).",
-        "# source_version: per row (guideline_version)",
-        f"# retrieved: {RETRIEVED}",
-        "# licence: DPWG recommendations are published openly by KNMP; PharmGKB annotations CC BY-SA 4.0",
-        "# condition, classification, action: as in cpic.tsv",
+        "# DPWG (Dutch Pharmacogenetics Working Group, KNMP) drug guidance, kept apart from CPIC: one row per",
+        "# source: PharmGKB's DPWG guideline annotations as shipped by PharmCAT (pinned commit below)",
+        "# source_version: PharmCAT commit {commit} (PharmGKB annotation data {versions})",
+        f"# retrieved: {DPWG_RETRIEVED}",
+        "# licence: DPWG recommendations published openly by KNMP; PharmGKB annotations CC BY-SA 4.0 (facts only here)",
+        "#   (drug, gene, DPWG genotype group), built by tools/build_guidelines.py (tools/dpwg_build.py) from every",
+        "#   DPWG guideline annotation PharmGKB published and PharmCAT shipped as",
+        "#   src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines/DPWG_<drug>_and_<gene>.json",
+        "#   (github.com/PharmGKB/PharmCAT) at commit {commit} (2024-03-25, annotation data {versions};",
+        "#   {files} files, the last commit with one file per guideline; later commits ship prescribing_guidance.json).",
+        "# version pinned: PharmCAT 2024-03-25 data. Later DPWG changes are NOT in this table: PharmCAT's 2025-10",
+        "#   commits 3d7c4a80 (DPYD advice after DPWG's 2025 update) and bd221371 (DPWG-specific phenotypes removed)",
+        "#   changed prescribing_guidance.json, which is too large for the stored snapshot. mavacamten (CYP2C19),",
+        "#   atazanavir (UGT1A1) and rosuvastatin (SLCO1B1) came to DPWG after the pinned copy and are absent.",
+        "# gene groups as DPWG defines them: CYP2D6 by DPWG's activity score (lookup keys 0, 0.25, ... and '>=3.0';",
+        "#   consecutive keys with the same advice are joined into one closed range; an open-ended key reaches to",
+        "#   'inf' in the last range only); DPYD by activity score (score 1 from one no-function allele and from two",
+        "#   decreased-function alleles are two DPWG groups; pgx cannot tell them apart from the score, so the row",
+        "#   names both and acts on the more cautious); CYP2C9 and UGT1A1 diplotype rows (diplotype:GENE=*a/*b)",
+        "#   come before the phenotype rows; VKORC1 by -1639 genotype; HLA by allele status. A drug with two genes",
+        "#   (azathioprine TPMT and NUDT15, clomipramine CYP2C19 and CYP2D6, ...) has one guideline per gene: each",
+        "#   gene's rows stand alone, as DPWG publishes them.",
+        "# texts: implication and recommendation are pgx's own structured wording (fixed action sentences plus the",
+        "#   dose figures the advice names); DPWG's and PharmGKB's sentences are not copied. Read the guideline",
+        "#   (guideline_version names the PharmGKB annotation) for the full advice.",
+        "# classification: PharmGKB gives 'N/A' for DPWG advice ('not graded' here) and 'No recommendation' where DPWG",
+        "#   gives none ('no recommendation', action no_recommendation).",
+        "# action: from the advice's first directive (avoid / choose an alternative / dose / be alert / no action)",
+        "#   and PharmGKB's flags dosingInformation and alternateDrugAvailable (tools/dpwg_build.py classify).",
+        "# rxnorm, atc: as in cpic.tsv; drugs CPIC does not cover from CPIC's drug table (cpicpgx/cpic-data",
+        "#   V2__initial_data.sql, commit c4d51f49, CC0); empty where no stored source gives one (flucloxacillin,",
+        "#   flucytosine, quetiapine).",
+        "# condition: as in cpic.tsv",
     ],
 }
+
+
+def _wrap(line: str, width: int = 112) -> list[str]:
+    """A long '# ...' header line as several, continued with '#   '."""
+    words, out, current = line[2:].split(" "), [], "#"
+    for word in words:
+        if len(current) + 1 + len(word) > width and current.strip("# "):
+            out.append(current)
+            current = "#  "
+        current += " " + word
+    return out + [current]
 
 
 def _write(path: Path, header: list[str], columns: list[str], rows: list[list[str]]) -> None:
@@ -904,11 +917,32 @@ def _write(path: Path, header: list[str], columns: list[str], rows: list[list[st
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pharmcat-git", type=Path, default=os.environ.get("PGX_PHARMCAT_GIT"),
+                        help="a git directory holding PharmCAT's history (commit 0c6123b6), for the DPWG rows")
+    parser.add_argument("--fda-git", type=Path, default=os.environ.get("PGX_FDA_BIOMARKER_GIT"),
+                        help=f"a git directory of github.com/PharmGKB/fda-biomarker (commit {FDA_PINNED[:8]}), for the FDA rows")
+    parser.add_argument("--cpic-data-git", type=Path, default=os.environ.get("PGX_CPIC_DATA_GIT"),
+                        help="a git directory of github.com/cpicpgx/cpic-data (commit c4d51f49): RxNorm/ATC of FDA drugs")
+    args = parser.parse_args(argv)
+    for name, what in (("pharmcat_git", "github.com/PharmGKB/PharmCAT"), ("fda_git", "github.com/PharmGKB/fda-biomarker"),
+                       ("cpic_data_git", "github.com/cpicpgx/cpic-data")):
+        value = getattr(args, name)
+        if value is None or not Path(value).is_dir():
+            parser.error(f"--{name.replace('_', '-')}: a clone of {what} is needed; found {value!r}")
+    dpwg_rows, meta = read_dpwg(Path(args.pharmcat_git), CODES)
+    drug_codes = {**cpic_drug_codes(Path(args.cpic_data_git)), **CODES}
+    fda_rows, fda_meta = read_fda(Path(args.fda_git), drug_codes)
+    fda_header = [line.replace("{collected}", fda_meta["collected"])
+                  .replace("{skipped}", "; ".join(fda_meta["skipped"])) for line in HEADERS["FDA"]]
+    header = [line.replace("{commit}", meta["commit"]).replace("{versions}", ", ".join(meta["versions"]))
+              .replace("{files}", str(meta["files"])) for line in HEADERS["DPWG"]]
     out = ROOT / "reference" / "guidelines"
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "cpic.tsv", HEADERS["CPIC"], COLUMNS, ROWS["CPIC"])
-    _write(out / "dpwg.tsv", HEADERS["DPWG"], COLUMNS, ROWS["DPWG"])
+    _write(out / "dpwg.tsv", header, COLUMNS, dpwg_rows)
+    _write(out / "fda.tsv", [line for text in fda_header for line in _wrap(text)], COLUMNS, fda_rows)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""Drug guidance from phenotypes: CPIC and DPWG recommendations, multi-gene rules, phenoconversion.
+"""Drug guidance from phenotypes: CPIC, DPWG and FDA recommendations, multi-gene rules, phenoconversion.
 
-The rules are data: ``reference/guidelines/cpic.tsv`` and ``dpwg.tsv`` (one row per drug and
+The rules are data: ``reference/guidelines/cpic.tsv``, ``dpwg.tsv`` and ``fda.tsv`` (one row per drug and
 condition) and ``reference/medications/`` (co-medications and how they phenoconvert).
 """
 

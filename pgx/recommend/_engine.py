@@ -14,7 +14,9 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
+import numpy as np
 import polars as pl
 
 from pgx.calling import HLA_TAG_PROXY
@@ -40,8 +42,10 @@ RECOMMENDATION_COLUMNS = {
     "sample_id": pl.String, "drug": pl.String, "source": pl.String, "guideline_version": pl.String,
     "genes": pl.List(pl.String), "phenotypes": pl.List(pl.String), "effective_phenotypes": pl.List(pl.String),
     "implication": pl.String, "recommendation": pl.String, "classification": pl.String, "action": pl.String,
-    "ambiguous": pl.Boolean, "reasons": pl.List(pl.String),
+    "ambiguous": pl.Boolean, "reasons": pl.List(pl.String), "sources_disagree": pl.Boolean,
 }
+# the actions that disagree when one source gives one kind and another source the other kind
+_CAUTIOUS = ("avoid", "consider_alternative")
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ def _matches(term: Condition, state: _State) -> bool:
         return state.phenotype is not None and _norm(state.phenotype) in term.values
     if term.kind == "activity":
         return state.activity is not None and term.low - 1e-9 <= state.activity <= term.high + 1e-9
+    if term.kind == "diplotype":
+        if not state.diplotype or _is_status_text(state.diplotype):
+            return False
+        return frozenset(h.strip() for h in state.diplotype.split("/")) == term.values
     status = _allele_status(state, term.allele)
     return status is not None and status == term.positive
 
@@ -301,7 +309,7 @@ def recommend(
     sources: Sequence[str] = SOURCES,
     reference_dir: str | os.PathLike[str] | None = None,
 ) -> pl.DataFrame:
-    """Drug guidance per sample from CPIC and DPWG tables, after phenoconversion.
+    """Drug guidance per sample from the CPIC, DPWG and FDA tables, after phenoconversion.
 
     Parameters
     ----------
@@ -319,14 +327,17 @@ def recommend(
     medications : polars.DataFrame, optional
         The patients' current medications, columns ``sample_id`` and ``drug``; inhibitors
         and inducers among them phenoconvert CYP2D6, CYP2C19, CYP2C9, CYP3A4 and CYP3A5.
-    sources : sequence of {"CPIC", "DPWG"}, default both
+    sources : sequence of {"CPIC", "DPWG", "FDA"}, default all three
+        FDA is the FDA Table of Pharmacogenetic Associations: it lists affected subgroups only, so
+        other genotypes get an FDA row saying the table has none for them.
     reference_dir : path, optional
         Another reference folder laid out like pgx's own.
 
     Returns
     -------
     polars.DataFrame
-        One row per (sample, drug, source) that has guideline rows, with ``sample_id``,
+        One row per (sample, drug, source, guideline) that has guideline rows (DPWG gives one
+        guideline per gene of a drug, so azathioprine has a TPMT and an NUDT15 row), with ``sample_id``,
         ``drug``, ``source``, ``guideline_version``, ``genes`` (list), ``phenotypes`` and
         ``effective_phenotypes`` (lists of ``"GENE: phenotype"`` strings, with
         ``" (activity score X)"`` where the gene has one; effective = after
@@ -334,15 +345,17 @@ def recommend(
         ``action`` (standard, adjust_dose, consider_alternative, avoid, monitor,
         no_recommendation), ``ambiguous`` (the possible diplotypes lead to different
         recommendations; then the most cautious action is reported and the recommendation
-        lists each) and ``reasons`` (the gene states, conditions and medications behind
-        the row).
+        lists each), ``reasons`` (the gene states, conditions and medications behind
+        the row) and ``sources_disagree`` (for this sample and drug one source says avoid or
+        another drug while another says standard dosing; set on every row of the drug).
 
     Raises
     ------
     UnknownDrugError
         If a drug has no guideline row; the message lists the closest known names.
     RecommendationError
-        If ``calls`` or ``medications`` lacks a column or ``sources`` is not CPIC/DPWG.
+        If ``calls`` or ``medications`` lacks a column or ``sources`` names a source other than
+        CPIC, DPWG and FDA.
 
     Warns
     -----
@@ -360,6 +373,8 @@ def recommend(
     (['CYP2D6: Poor Metabolizer (activity score 0)'], 'avoid')
     """
     _validate_calls(calls)
+    if isinstance(sources, str):
+        sources = (sources,)
     table = guidelines(sources=tuple(sources), reference_dir=reference_dir)
     known_drugs = list(dict.fromkeys(table["drug"].to_list()))
     if drugs is None:
@@ -379,67 +394,186 @@ def recommend(
         guidelines(reference_dir=reference_dir)["drug"].to_list())
     meds = _medications_by_sample(medications, known_meds)
 
-    rules: dict[tuple[str, str], list[dict]] = {}
+    # one guideline per (drug, source, genes): DPWG publishes one per gene of a drug (azathioprine:
+    # TPMT and NUDT15), each reported as its own row
+    rules: dict[tuple[str, str], dict[tuple[str, ...], list[dict]]] = {}
     for row in table.iter_rows(named=True):
-        row["terms"] = parse_condition(row["condition"], path=row["source"], row=row["row"])  # type: ignore[arg-type]
-        rules.setdefault((row["drug"], row["source"]), []).append(row)
+        row["terms"] = _parsed(row["condition"], row["source"], row["row"])
+        rules.setdefault((row["drug"], row["source"]), {}).setdefault(tuple(row["genes"]), []).append(row)
 
-    by_sample: dict[str, dict[str, dict]] = {}
-    for call in calls.iter_rows(named=True):
-        by_sample.setdefault(call["sample_id"], {})[call["gene"]] = call
+    # samples whose gene states and co-medications are the same get the same answer: each distinct
+    # answer is worked out once (for its first sample) and the output gathers them by index
+    tasks = [(drug, source, gene_rules) for drug in wanted for source in sources
+             for gene_rules in rules.get((drug, source), {}).values()]
+    sample_ids, short_ids, full_ids, rows_of = _call_ids(calls)
+    n = len(sample_ids)
+    calls_of: dict[int, dict[str, dict]] = {}
 
-    # samples with the same gene states and co-medications get the same answer: each
-    # distinct answer is worked out once and the output gathers them by index
-    tasks = [(drug, source, rules[(drug, source)]) for drug in wanted for source in sources
-             if rules.get((drug, source))]
+    # only what the guidance reads (a calls frame from pgx.call also carries long position lists)
+    read = calls.select([c for c in ("sample_id", "gene", "diplotype", "phenotype", "activity_score", "alternatives",
+                                     "alternative_phenotypes", "warnings") if c in calls.columns])
+
+    def sample_calls(i: int) -> dict[str, dict]:
+        if i not in calls_of:
+            calls_of[i] = {row["gene"]: row for row in (read.row(r, named=True) for r in rows_of[i])}
+        return calls_of[i]
+
+    # a gene's possible states depend on the call only (its 'full' id), not on the sample or drug
+    state_cache: dict[tuple[str, int], tuple[list[_State] | None, list[str]]] = {}
+
+    def states_for(i: int):
+        def states(gene: str, call: dict | None):
+            key = (gene, int(full_ids[gene][i]) if gene in full_ids else 0)
+            if key not in state_cache:
+                state_cache[key] = _gene_states(call, gene, reference_dir)
+            found, reasons = state_cache[key]
+            return found, list(reasons)
+        return states
+
+    meds_of = [frozenset(meds.get(sample, ())) for sample in sample_ids]
+    effect_cache: dict[frozenset, tuple[dict, int]] = {}
+    effect_kinds: dict[tuple, int] = {}
+
+    def effect_id(medications: frozenset) -> tuple[dict, int]:
+        """The co-medication effects of a set of medications and an id shared by equal effects."""
+        if medications not in effect_cache:
+            found = converter.effects(medications)
+            kind = effect_kinds.setdefault(tuple(sorted(found.items())), len(effect_kinds))
+            effect_cache[medications] = (found, kind)
+        return effect_cache[medications]
+
+    base_effects = np.array([effect_id(m)[1] for m in meds_of], dtype=np.int64)
+    taken = frozenset().union(*meds_of)
+    radix = max([int(a.max()) + 1 for a in full_ids.values() if a.size] + [1])
     unique: list[dict] = []
-    index_of: dict[tuple, int] = {}
-    picked: list[int] = []
-    samples: list[str] = []
-    for sample, sample_calls in by_sample.items():
-        sample_meds = meds.get(sample, set())
-        effects = converter.effects(sample_meds)
-        gene_keys = {gene: _call_key(call) for gene, call in sample_calls.items()}
-        for drug, source, drug_rules in tasks:
+    index = np.empty((n, len(tasks)), dtype=np.int64)
+    missing = np.zeros(n, dtype=np.int64)  # the id of 'gene not in the calls'
+    for t, (drug, source, drug_rules) in enumerate(tasks):
+        named = {term.gene for row in drug_rules for term in row["terms"] if term.kind == "diplotype"}
+        effects = base_effects
+        if drug in taken:
             # a drug does not phenoconvert its own guidance (paroxetine's advice is read from the
             # genotype; its inhibition of CYP2D6 changes the advice for the patient's other drugs)
-            drug_effects = converter.effects(sample_meds - {drug}) if drug in sample_meds else effects
-            key = (drug, source, tuple(sorted(drug_effects.items())),
-                   tuple(gene_keys.get(g, ()) for g in drug_rules[0]["genes"]))
-            index = index_of.get(key)
-            if index is None:
-                index = index_of[key] = len(unique)
-                unique.append(_recommend_one(sample, drug, source, drug_rules, sample_calls, drug_effects,
-                                             converter, reference_dir))
-            picked.append(index)
-        samples.extend([sample] * len(tasks))
+            effects = np.array([effect_id(m - {drug})[1] if drug in m else base_effects[i]
+                                for i, m in enumerate(meds_of)], dtype=np.int64)
+        code, code_full, absent = effects.copy(), effects.copy(), np.zeros(n, dtype=bool)
+        for gene in drug_rules[0]["genes"]:
+            ids = (full_ids if gene in named or gene.startswith("HLA-") else short_ids).get(gene, missing)
+            code = code * radix + ids  # mixed radix: one integer per distinct combination
+            code_full = code_full * radix + full_ids.get(gene, missing)
+            absent |= full_ids.get(gene, missing) == 0
+        # with a gene of the guideline not called, the advice lists each possibility by diplotype
+        code = np.where(absent, -1 - code_full, code)
+        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        index[:, t] = len(unique) + inverse.reshape(-1)
+        for i in first:
+            drug_effects = effect_id(meds_of[i] - {drug})[0] if drug in meds_of[i] else effect_id(meds_of[i])[0]
+            unique.append(_recommend_one(sample_ids[i], drug, source, drug_rules, sample_calls(i), drug_effects,
+                                         converter, reference_dir, states_for(i)))
     frame = _frame(unique)
-    if not picked:
-        return frame
-    return frame[picked].with_columns(pl.Series("sample_id", samples, dtype=pl.String))
+    flags = _disagreement(unique, index, [drug for drug, _, _ in tasks])
+    if unique:
+        frame = frame[index.reshape(-1)].with_columns(
+            pl.Series("sample_id", np.repeat(np.array(sample_ids, dtype=object), len(tasks)), dtype=pl.String),
+            pl.Series("sources_disagree", flags.reshape(-1), dtype=pl.Boolean))
+    else:
+        frame = frame.with_columns(pl.lit(False, dtype=pl.Boolean).alias("sources_disagree"))
+    return frame
+
+
+@lru_cache(maxsize=8192)
+def _parsed(condition: str, source: str, row: int) -> tuple[Condition, ...]:
+    """A condition's terms, parsed once (the tables were validated when loaded)."""
+    return parse_condition(condition, path=source, row=row)  # type: ignore[arg-type]
+
+
+def _call_ids(calls: pl.DataFrame) -> tuple[list[str], dict[str, np.ndarray], dict[str, np.ndarray], list[list[int]]]:
+    """Samples (in first-seen order); per gene and sample an id of what the guidance reads from the
+    call (0: not in the calls) without the diplotype ('short', unless the call needs it: no
+    phenotype, alternatives, ambiguous phenotype) and with it ('full', for rules that name
+    diplotypes and for HLA genes); and each sample's row numbers."""
+    def joined(name: str) -> pl.Expr:
+        if name not in calls.columns:
+            return pl.lit("\x00")
+        column = pl.col(name)
+        if isinstance(calls.schema[name], pl.List):
+            column = column.cast(pl.List(pl.String)).list.join("\x1f")
+        return column.cast(pl.String).fill_null("\x00")
+
+    rest = [joined(c) for c in ("phenotype", "activity_score", "alternatives", "alternative_phenotypes", "warnings")]
+    needs = pl.col("phenotype").is_null()
+    for name in ("alternatives",):
+        if name in calls.columns:
+            needs = needs | (pl.col(name).list.len().fill_null(0) > 0)
+    if "warnings" in calls.columns:
+        needs = needs | pl.col("warnings").list.contains("ambiguous_phenotype").fill_null(False)
+    keyed = calls.select(
+        pl.col("sample_id").cast(pl.String), pl.col("gene").cast(pl.String),
+        pl.concat_str([joined("diplotype"), *rest], separator="\x1e").alias("full"),
+        pl.when(needs).then(pl.concat_str([joined("diplotype"), *rest], separator="\x1e"))
+        .otherwise(pl.concat_str([pl.lit("\x02"), *rest], separator="\x1e")).alias("short"),
+    ).with_row_index("row")
+    # one id space for both keys, 0 kept for 'gene not in the calls'
+    codes = pl.concat([keyed["full"], keyed["short"]]).cast(pl.Categorical).to_physical().cast(pl.Int64) + 1
+    keyed = keyed.with_columns(full=codes[:keyed.height], short=codes[keyed.height:])
+    sample_ids = keyed["sample_id"].unique(maintain_order=True).to_list()
+    position = {s: i for i, s in enumerate(sample_ids)}
+    sample_index = np.array([position[s] for s in keyed["sample_id"].to_list()], dtype=np.int64)
+    short_ids: dict[str, np.ndarray] = {}
+    full_ids: dict[str, np.ndarray] = {}
+    for (gene,), part in keyed.with_columns(pl.Series("i", sample_index)).group_by("gene"):
+        short, full = np.zeros(len(sample_ids), dtype=np.int64), np.zeros(len(sample_ids), dtype=np.int64)
+        where = part["i"].to_numpy()
+        short[where], full[where] = part["short"].to_numpy(), part["full"].to_numpy()
+        short_ids[gene], full_ids[gene] = short, full
+    rows_of: list[list[int]] = [[] for _ in sample_ids]
+    for row, i in zip(keyed["row"].to_list(), sample_index.tolist()):
+        rows_of[i].append(row)
+    return sample_ids, short_ids, full_ids, rows_of
+
+
+def _disagreement(unique: list[dict], index: np.ndarray, task_drugs: list[str]) -> np.ndarray:
+    """Per (sample, task): for this sample and drug one source says avoid or choose another drug
+    while another source says standard dosing (every row of that sample and drug is flagged)."""
+    flags = np.zeros(index.shape, dtype=bool)
+    if not unique:
+        return flags
+    cautious = np.array([u["action"] in _CAUTIOUS for u in unique])
+    standard = np.array([u["action"] == "standard" for u in unique])
+    source_of = [u["source"] for u in unique]
+    by_drug: dict[str, list[int]] = {}
+    for t, drug in enumerate(task_drugs):
+        by_drug.setdefault(drug, []).append(t)
+    for columns in by_drug.values():
+        per_source: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for t in columns:
+            c, s = cautious[index[:, t]], standard[index[:, t]]
+            source = source_of[index[0, t]] if index.shape[0] else ""
+            old = per_source.get(source)
+            per_source[source] = (c, s) if old is None else (old[0] | c, old[1] | s)
+        if len(per_source) < 2:
+            continue
+        any_c = np.any([c for c, _ in per_source.values()], axis=0)
+        any_s = np.any([s for _, s in per_source.values()], axis=0)
+        voices = np.sum([c | s for c, s in per_source.values()], axis=0)
+        flag = any_c & any_s & (voices > 1)
+        for t in columns:
+            flags[:, t] = flag
+    return flags
 
 
 _LIST_SEP = "\x1f"
 
 
-_KEY_FIELDS = ("diplotype", "phenotype", "activity_score", "alternatives", "alternative_phenotypes", "warnings")
-
-
-def _call_key(call: dict | None) -> tuple:
-    """What of a gene call the guidance depends on (the sample itself does not matter)."""
-    if call is None:
-        return ()
-    return tuple(tuple(v) if isinstance(v, list) else v for v in (call.get(k) for k in _KEY_FIELDS))
-
-
 def _frame(rows: list[dict]) -> pl.DataFrame:
     """Rows -> the recommendations frame, list columns built vectorised (not per element)."""
     list_columns = [name for name, dtype in RECOMMENDATION_COLUMNS.items() if dtype == pl.List(pl.String)]
+    columns = {name: dtype for name, dtype in RECOMMENDATION_COLUMNS.items() if name != "sources_disagree"}
     data = {
         name: ([_LIST_SEP.join(row[name]) for row in rows] if name in list_columns else [row[name] for row in rows])
-        for name in RECOMMENDATION_COLUMNS
+        for name in columns
     }
-    schema = {name: (pl.String if name in list_columns else dtype) for name, dtype in RECOMMENDATION_COLUMNS.items()}
+    schema = {name: (pl.String if name in list_columns else dtype) for name, dtype in columns.items()}
     frame = pl.DataFrame(data, schema=schema)
     return frame.with_columns(
         pl.when(pl.col(name) == "").then(pl.lit([], dtype=pl.List(pl.String)))
@@ -465,14 +599,16 @@ def _label(state: _State) -> str:
     return text
 
 
-def _recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter, reference_dir=None) -> dict:
+def _recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter, reference_dir=None,
+                   gene_states=None) -> dict:
     genes = list(drug_rules[0]["genes"])
     base = {"sample_id": sample, "drug": drug, "source": source,
             "guideline_version": drug_rules[0]["guideline_version"], "genes": genes}
     options: dict[str, list[_State]] = {}
     reasons: list[str] = []
     for gene in genes:
-        states, gene_reasons = _gene_states(sample_calls.get(gene), gene, reference_dir)
+        states, gene_reasons = (gene_states(gene, sample_calls.get(gene)) if gene_states is not None
+                                else _gene_states(sample_calls.get(gene), gene, reference_dir))
         reasons += gene_reasons
         if states is not None:
             options[gene] = states
@@ -522,6 +658,7 @@ def _recommend_one(sample, drug, source, drug_rules, sample_calls, effects, conv
                     "classification": "no recommendation", "action": "no_recommendation",
                     "ambiguous": False, "reasons": reasons}
         reasons.append(f"{source} row {row['row']}: {row['condition']}")
+        base["guideline_version"] = row["guideline_version"]
         if missing:
             reasons.append(f"{', '.join(missing)} not called: {source} row {row['row']} does not depend on "
                            + ("it" if len(missing) == 1 else "them"))

@@ -20,12 +20,15 @@ from pgx.reference._paths import reference_dir as _reference_dir
 
 __all__ = ["ACTIONS", "CLASSIFICATIONS", "SOURCES", "Condition", "comedications", "guidelines"]
 
-SOURCES = ("CPIC", "DPWG")
-CLASSIFICATIONS = ("strong", "moderate", "optional", "no recommendation", "not graded")
+SOURCES = ("CPIC", "DPWG", "FDA")
+CLASSIFICATIONS = ("strong", "moderate", "optional", "no recommendation", "not graded",
+                   # the FDA Table of Pharmacogenetic Associations' three sections
+                   "therapeutic management recommended", "potential impact on safety or response",
+                   "pharmacokinetic impact only")
 ACTIONS = ("standard", "adjust_dose", "consider_alternative", "avoid", "monitor", "no_recommendation")
 GUIDELINE_COLUMNS = ("source", "guideline_version", "drug", "rxnorm", "atc", "genes", "condition",
                      "implication", "recommendation", "classification", "action")
-_FILES = {"CPIC": "guidelines/cpic.tsv", "DPWG": "guidelines/dpwg.tsv"}
+_FILES = {"CPIC": "guidelines/cpic.tsv", "DPWG": "guidelines/dpwg.tsv", "FDA": "guidelines/fda.tsv"}
 _GENE = re.compile(r"[A-Z0-9][A-Z0-9-]*")
 _ALLELE_STATUS = re.compile(r"(\*[0-9]{2,3}:[0-9]{2,3}) (positive|negative)")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -36,7 +39,8 @@ class Condition:
     """One parsed ``GENE=value`` term of a guideline row's condition.
 
     ``kind`` is ``"any"``, ``"phenotype"`` (``values``: lower-case phenotype words),
-    ``"activity"`` (``low``/``high``: closed activity-score range) or ``"allele"``
+    ``"activity"`` (``low``/``high``: closed activity-score range, ``high`` may be infinite),
+    ``"diplotype"`` (``values``: the two allele names, in either order) or ``"allele"``
     (``allele`` such as ``"*57:01"`` and ``positive``).
     """
 
@@ -54,6 +58,8 @@ class Condition:
             return f"{self.gene}=*"
         if self.kind == "activity":
             return f"activity:{self.gene}={self.low:g}..{self.high:g}"
+        if self.kind == "diplotype":
+            return f"diplotype:{self.gene}={'/'.join(sorted(self.values))}"
         if self.kind == "allele":
             return f"{self.gene}={self.allele} {'positive' if self.positive else 'negative'}"
         return f"{self.gene}={'|'.join(sorted(self.values))}"
@@ -93,16 +99,25 @@ def parse_condition(text: str, *, path: Path, row: int) -> tuple[Condition, ...]
     for part in text.split(";"):
         part = part.strip()
         kind = "phenotype"
-        if part.startswith("activity:"):
-            kind, part = "activity", part[len("activity:"):]
+        for prefix in ("activity", "diplotype"):
+            if part.startswith(prefix + ":"):
+                kind, part = prefix, part[len(prefix) + 1:]
         gene, sep, value = part.partition("=")
         if not sep or not _GENE.fullmatch(gene) or not value:
             raise _fail(path, row, "condition", "terms GENE=value or activity:GENE=lo..hi joined by ';'", part)
         if kind == "activity":
             low, dots, high = value.partition("..")
-            if not dots or not _NUMBER.fullmatch(low) or not _NUMBER.fullmatch(high) or float(low) > float(high):
-                raise _fail(path, row, "condition", "an activity range lo..hi with lo <= hi", value)
+            if (not dots or not _NUMBER.fullmatch(low) or not (_NUMBER.fullmatch(high) or high == "inf")
+                    or float(low) > float(high)):
+                raise _fail(path, row, "condition", "an activity range lo..hi with lo <= hi (hi may be 'inf')", value)
             terms.append(Condition(gene, "activity", low=float(low), high=float(high)))
+        elif kind == "diplotype":
+            alleles = value.split("/")
+            if len(alleles) != 2 or not all(a.strip() for a in alleles):
+                raise _fail(path, row, "condition", "a diplotype like diplotype:CYP2C9=*1/*3", value)
+            terms.append(Condition(gene, "diplotype", values=frozenset(a.strip() for a in alleles)))
+            if len(set(alleles)) == 1:  # *3/*3: one allele twice
+                terms[-1] = Condition(gene, "diplotype", values=frozenset({alleles[0].strip()}))
         elif value == "*":
             terms.append(Condition(gene, "any"))
         elif match := _ALLELE_STATUS.fullmatch(value):
@@ -120,7 +135,6 @@ def _guidelines(folder: str) -> pl.DataFrame:
     for source, name in _FILES.items():
         path = Path(folder) / name
         rows = _read_tsv(path, GUIDELINE_COLUMNS)
-        genes_of_drug: dict[str, tuple[str, ...]] = {}
         for number, row in enumerate(rows, start=1):
             if row["source"] != source:
                 raise _fail(path, number, "source", repr(source), row["source"])
@@ -129,8 +143,9 @@ def _guidelines(folder: str) -> pl.DataFrame:
                     raise _fail(path, number, column, "a non-empty text", row[column])
             if row["drug"] != row["drug"].strip().lower():
                 raise _fail(path, number, "drug", "a lower-case drug name", row["drug"])
-            if not row["rxnorm"].isdigit():
-                raise _fail(path, number, "rxnorm", "an RxNorm concept id (digits)", row["rxnorm"])
+            # empty when no pinned source gives one (DPWG-only drugs such as quetiapine)
+            if row["rxnorm"] and not row["rxnorm"].isdigit():
+                raise _fail(path, number, "rxnorm", "an RxNorm concept id (digits), or nothing", row["rxnorm"])
             # empty when the guideline's drug table gives no ATC code (methylene blue, pegloticase, ...)
             if row["atc"] and not re.fullmatch(r"[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}", row["atc"]):
                 raise _fail(path, number, "atc", "an ATC code like N02AA59, or nothing", row["atc"])
@@ -142,11 +157,10 @@ def _guidelines(folder: str) -> pl.DataFrame:
             if not all(_GENE.fullmatch(g) for g in genes) or len(set(genes)) != len(genes):
                 raise _fail(path, number, "genes", "distinct gene symbols joined by ';'", row["genes"])
             terms = parse_condition(row["condition"], path=path, row=number)
-            if sorted(t.gene for t in terms) != sorted(genes):
-                raise _fail(path, number, "condition", f"exactly one term for each of {list(genes)}", row["condition"])
-            if genes_of_drug.setdefault(row["drug"], genes) != genes:
-                raise _fail(path, number, "genes", f"the genes of the drug's other rows {list(genes_of_drug[row['drug']])}",
-                            row["genes"])
+            if {t.gene for t in terms} != set(genes):
+                raise _fail(path, number, "condition", f"terms on exactly the genes {list(genes)}", row["condition"])
+            # one guideline = one (drug, gene set); DPWG publishes one guideline per gene of a drug, so a
+            # drug's rows may form several guidelines, each reported apart
             row["row"] = str(number)
         frames.append(pl.DataFrame(rows, schema={c: pl.String for c in (*GUIDELINE_COLUMNS, "row")}, orient="row")
                       if rows else pl.DataFrame(schema={c: pl.String for c in (*GUIDELINE_COLUMNS, "row")}))
@@ -156,11 +170,11 @@ def _guidelines(folder: str) -> pl.DataFrame:
 
 def guidelines(*, sources: tuple[str, ...] | list[str] = SOURCES,
                reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:
-    """Return the validated CPIC and DPWG guideline rows.
+    """Return the validated CPIC, DPWG and FDA guideline rows.
 
     Parameters
     ----------
-    sources : sequence of {"CPIC", "DPWG"}, default both
+    sources : sequence of {"CPIC", "DPWG", "FDA"}, default all three
         Which guideline tables to return.
     reference_dir : path, optional
         Another reference folder laid out like pgx's own.
@@ -177,7 +191,7 @@ def guidelines(*, sources: tuple[str, ...] | list[str] = SOURCES,
     ReferenceDataError
         If a table is missing or a cell is malformed (file, row and column are named).
     ValueError
-        If a source is not CPIC or DPWG.
+        If a source is not CPIC, DPWG or FDA.
 
     Examples
     --------

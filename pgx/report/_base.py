@@ -40,7 +40,13 @@ ACTION_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("standard", "Standard use", ("standard",)),
     ("no_recommendation", "No recommendation", ("no_recommendation",)),
 )
-CLASSIFICATIONS: tuple[str, ...] = ("strong", "moderate", "optional", "no recommendation", "not graded")
+#: guideline strengths (CPIC), 'not graded' (DPWG) and the FDA table's three sections
+CLASSIFICATIONS: tuple[str, ...] = (
+    "strong", "moderate", "optional", "no recommendation", "not graded",
+    "therapeutic management recommended", "potential impact on safety or response", "pharmacokinetic impact only",
+)
+#: the order reports list a drug's sources in (others after these, by name)
+SOURCE_ORDER: tuple[str, ...] = ("CPIC", "DPWG", "FDA")
 
 #: columns of the calls frame reports read: name -> (required, kind), kind one of
 #: "str", "float", "bool", "list" (a polars List of strings); optional ones may be absent
@@ -58,7 +64,7 @@ RECOMMENDATION_COLUMNS: dict[str, tuple[bool, str]] = {
     "effective_phenotypes": (False, "list"),
     "implication": (False, "str"), "recommendation": (True, "str"),
     "classification": (True, "str"), "action": (True, "str"), "ambiguous": (False, "bool"),
-    "reasons": (False, "list"),
+    "reasons": (False, "list"), "sources_disagree": (False, "bool"),
 }
 
 
@@ -290,7 +296,7 @@ class GeneResult:
 
 @dataclasses.dataclass(frozen=True)
 class DrugResult:
-    """One recommendation (drug x source) of one sample."""
+    """One recommendation (drug x source x guideline) of one sample."""
 
     drug: str
     source: str
@@ -304,6 +310,8 @@ class DrugResult:
     action: str
     ambiguous: bool
     reasons: tuple[str, ...]
+    #: for this sample and drug one source says avoid or another drug, another says standard dosing
+    sources_disagree: bool = False
 
     @property
     def phenoconverted(self) -> bool:
@@ -347,8 +355,9 @@ class ModelSection:
 
 @dataclasses.dataclass(frozen=True)
 class SampleReport:
-    """Everything one sample's report shows, in display order (genes by name,
-    recommendations by action urgency, then drug and source)."""
+    """Everything one sample's report shows, in display order (genes by name; recommendations
+    grouped by drug, drugs by the most urgent action any source gives them, then by name; within
+    a drug CPIC, DPWG, FDA)."""
 
     sample_id: str
     genes: tuple[GeneResult, ...]
@@ -393,6 +402,7 @@ def _drug(row: Mapping[str, Any]) -> DrugResult:
         action=str(row["action"]),
         ambiguous=bool(row.get("ambiguous") or False),
         reasons=tuple(_texts(row.get("reasons"))),
+        sources_disagree=bool(row.get("sources_disagree") or False),
     )
 
 
@@ -427,9 +437,27 @@ def report_from_results(sample_id: str, genes: Sequence[GeneResult], drugs: Sequ
     if not genes:
         raise ReportError(f"sample {sample_id!r} has no rows in calls")
     return SampleReport(
-        sample_id=sample_id, genes=tuple(sorted(genes, key=lambda g: g.gene)),
-        drugs=tuple(sorted(drugs, key=lambda d: (_ACTION_RANK[d.action], d.drug.lower(), d.source))), meta=meta,
+        sample_id=sample_id, genes=tuple(sorted(genes, key=lambda g: g.gene)), drugs=by_drug(drugs), meta=meta,
         tumor=tumor, model=model)
+
+
+def by_drug(drugs: Sequence[DrugResult]) -> tuple[DrugResult, ...]:
+    """Recommendations grouped by drug: drugs by their most urgent action over all sources, then
+    name; a drug's rows by source (CPIC, DPWG, FDA, then others) and genes."""
+    urgency: dict[str, int] = {}
+    for d in drugs:
+        urgency[d.drug] = min(urgency.get(d.drug, len(ACTIONS)), _ACTION_RANK[d.action])
+    source_rank = {s: i for i, s in enumerate(SOURCE_ORDER)}
+    return tuple(sorted(drugs, key=lambda d: (urgency[d.drug], d.drug.lower(), source_rank.get(d.source, len(source_rank)),
+                                              d.source, d.genes)))
+
+
+def drug_groups(drugs: Sequence[DrugResult]) -> list[tuple[str, tuple[DrugResult, ...]]]:
+    """(drug, its rows) in the order of ``drugs`` (already :func:`by_drug` ordered)."""
+    groups: dict[str, list[DrugResult]] = {}
+    for d in drugs:
+        groups.setdefault(d.drug, []).append(d)
+    return [(name, tuple(rows)) for name, rows in groups.items()]
 
 
 _JOIN = "\x1f"

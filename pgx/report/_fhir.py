@@ -187,6 +187,9 @@ def _drug_note(drug: DrugResult) -> str:
     parts.append(f"Source: {source}; strength: {drug.classification}.")
     if drug.ambiguous:
         parts.append("The possible diplotypes, or a gene that is not called, lead to different advice: the most cautious action is shown, each possibility is listed.")
+    if drug.sources_disagree:
+        parts.append("Guideline sources disagree for this drug: one says avoid or another drug, another standard dosing; "
+                     "compare the other sources' implications for it.")
     return " ".join(parts)
 
 
@@ -277,7 +280,8 @@ def fhir_bundle(report: SampleReport) -> dict[str, Any]:
         if not derived:
             skipped.append(f"{drug.drug} ({drug.source})")
             continue
-        iid = _uuid(sid, "implication", drug.drug, drug.source)
+        # DPWG gives one guideline per gene of a drug: the genes keep the ids apart
+        iid = _uuid(sid, "implication", drug.drug, drug.source, *drug.genes)
         obs = _observation(iid, "therapeutic_implication", "therapeutic_implication", report, ids)
         obs["derivedFrom"] = derived
         components = [{"code": _concept("therapeutic_implication"), "valueCodeableConcept": _phenotype_concept(p)}
@@ -293,7 +297,7 @@ def fhir_bundle(report: SampleReport) -> dict[str, Any]:
             continue
         task: dict[str, Any] = {
             "resourceType": "Task",
-            "id": _uuid(sid, "task", drug.drug, drug.source),
+            "id": _uuid(sid, "task", drug.drug, drug.source, *drug.genes),
             "meta": {"profile": [_terms()["profiles"]["medication_recommendation"]]},
             "status": "requested",
             "intent": "proposal",

@@ -9,7 +9,16 @@ from __future__ import annotations
 from functools import lru_cache
 from html import escape
 
-from pgx.report._base import ACTION_GROUPS, DrugResult, Format, GeneResult, SampleReport, format_score
+from pgx.report._base import (
+    ACTION_GROUPS,
+    ACTIONS,
+    DrugResult,
+    Format,
+    GeneResult,
+    SampleReport,
+    drug_groups,
+    format_score,
+)
 
 __all__ = ["HtmlFormat", "WARNING_TEXT"]
 
@@ -84,6 +93,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .group-standard h3 { color: var(--standard); }
 .badge { display: inline-block; border: 1px solid var(--line); border-radius: 4px; padding: 0 5px;
          font-size: 12px; white-space: nowrap; }
+.badge.disagree { border-color: var(--avoid); color: var(--avoid); font-weight: 600; }
+tr.drug-first td { border-top: 2px solid var(--line); }
 .not-called { color: var(--avoid); font-weight: 600; }
 .muted { color: var(--muted); }
 ul.plain { margin: 4px 0; padding-left: 20px; }
@@ -176,29 +187,45 @@ def _source(drug: DrugResult) -> str:
 
 
 @lru_cache(maxsize=1 << 14)
-def _drug_row(d: DrugResult) -> str:
+def _source_cells(d: DrugResult) -> str:
+    """One source's cells of a drug's block (the drug cell is written once per drug)."""
     return (
-        f"<tr><td>{_e(d.drug)}</td><td>{_source(d)}</td><td>{_e(d.classification)}</td><td>{_phenotypes(d)}</td>"
+        f'<td>{_source(d)}</td><td class="action-{_e(d.action)}">{_e(d.action.replace("_", " "))}</td>'
+        f"<td>{_e(d.classification)}</td><td>{_phenotypes(d)}</td>"
         f"<td>{_e(d.recommendation)}"
         + (f'<div class="muted">{_e(d.implication)}</div>' if d.implication else "")
         + ('<div class="muted">The possible diplotypes, or a gene that is not called, lead to different advice: the most cautious action is shown, each possibility is listed.</div>'
-           if d.ambiguous else "") + "</td></tr>\n"
+           if d.ambiguous else "") + "</td>"
     )
+
+
+def _drug_block(drug: str, rows: tuple[DrugResult, ...]) -> str:
+    """A drug and each source's row side by side; a badge when the sources disagree."""
+    badge = (' <span class="badge disagree">sources disagree</span>' if any(r.sources_disagree for r in rows) else "")
+    head = (f'<tr class="drug-first{" disagree" if badge else ""}"><td rowspan="{len(rows)}">'
+            f"<strong>{_e(drug)}</strong>{badge}</td>")
+    return "".join((head if i == 0 else "<tr>") + _source_cells(r) + "</tr>\n" for i, r in enumerate(rows))
 
 
 def _recommendations_section(report: SampleReport) -> str:
     parts = ['<section id="recommendations"><h2>Drug recommendations</h2>\n']
     if not report.drugs:
         parts.append('<p class="muted">No drug recommendations were requested or found.</p>\n')
+    else:
+        parts.append('<p class="muted">Grouped by drug: each guideline source (CPIC, DPWG, FDA) has its own row; '
+                     "a drug sits under the most urgent action any source gives it, and is marked where one source "
+                     "says avoid or another drug while another says standard dosing.</p>\n")
+    groups = drug_groups(report.drugs)
     for group_id, heading, actions in ACTION_GROUPS:
-        drugs = [d for d in report.drugs if d.action in actions]
-        if not drugs:
+        members = [(drug, rows) for drug, rows in groups
+                   if min((r.action for r in rows), key=ACTIONS.index) in actions]
+        if not members:
             continue
         parts.append(
             f'<div class="group group-{group_id}" id="group-{group_id}">'
-            f"<h3>{_e(heading)} ({len(drugs)})</h3>\n"
-            "<table><thead><tr><th>Drug</th><th>Source</th><th>Strength</th><th>Phenotype</th>"
-            "<th>Recommendation</th></tr></thead><tbody>\n" + "".join(map(_drug_row, drugs))
+            f"<h3>{_e(heading)} ({len(members)})</h3>\n"
+            "<table><thead><tr><th>Drug</th><th>Source</th><th>Action</th><th>Strength</th><th>Phenotype</th>"
+            "<th>Recommendation</th></tr></thead><tbody>\n" + "".join(_drug_block(d, rows) for d, rows in members)
             + "</tbody></table></div>\n"
         )
     parts.append("</section>\n")

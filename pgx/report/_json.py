@@ -9,12 +9,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pgx.report._base import DrugResult, Format, GeneResult, SampleReport
+from pgx.report._base import ACTIONS, DrugResult, Format, GeneResult, SampleReport, drug_groups
 
 __all__ = ["JsonFormat", "SCHEMA_VERSION", "report_schema", "report_document"]
 
 #: version of the report document layout; the schema file's ``schema_version`` const
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +75,19 @@ def _drug_document(d: DrugResult) -> dict[str, Any]:
         "action": d.action,
         "ambiguous": d.ambiguous,
         "reasons": list(d.reasons),
+        "sources_disagree": d.sources_disagree,
     }
+
+
+def _by_drug_document(report: SampleReport) -> list[dict[str, Any]]:
+    """Each drug with its sources side by side: per source the action, strength and the index of
+    the full row in ``recommendations``."""
+    index = {id(d): i for i, d in enumerate(report.drugs)}
+    return [{"drug": drug, "sources_disagree": any(r.sources_disagree for r in rows),
+             "most_cautious_action": min((r.action for r in rows), key=ACTIONS.index),
+             "sources": [{"source": r.source, "genes": list(r.genes), "action": r.action,
+                          "classification": r.classification, "recommendation_index": index[id(r)]} for r in rows]}
+            for drug, rows in drug_groups(report.drugs)]
 
 
 def _head(report: SampleReport) -> dict[str, Any]:
@@ -113,6 +125,7 @@ def report_document(report: SampleReport) -> dict[str, Any]:
         **_head(report),
         "genes": [_gene_document(g) for g in report.genes],
         "recommendations": [_drug_document(d) for d in report.drugs],
+        "guidance_by_drug": _by_drug_document(report),
         "cohort": None if report.meta.cohort is None else dict(report.meta.cohort),
         **({} if report.tumor is None else {"tumor": _tumor_document(report)}),
         **({} if report.model is None else {"model": _model_document(report)}),
@@ -142,7 +155,7 @@ class JsonFormat(Format):
     ...                   run_date=datetime.date(2026, 1, 31))
     >>> doc = json.loads(JsonFormat().render("S1", calls, None, meta))
     >>> doc["genes"][0]["diplotype"], doc["genome_build"], doc["schema_version"]
-    ('*1/*2', 'GRCh38', '1.2')
+    ('*1/*2', 'GRCh38', '1.3')
     """
 
     name = "json"
@@ -153,6 +166,7 @@ class JsonFormat(Format):
         cohort = None if report.meta.cohort is None else dict(report.meta.cohort)
         return (_dumps(_head(report))[:-1] + ',"genes":[' + ",".join(map(_gene_json, report.genes))
                 + '],"recommendations":[' + ",".join(map(_drug_json, report.drugs))
-                + '],"cohort":' + _dumps(cohort)
+                + '],"guidance_by_drug":' + _dumps(_by_drug_document(report))
+                + ',"cohort":' + _dumps(cohort)
                 + ("" if report.tumor is None else ',"tumor":' + _dumps(_tumor_document(report)))
                 + ("" if report.model is None else ',"model":' + _dumps(_model_document(report))) + "}\n")

@@ -1,5 +1,6 @@
 """The TSV report for pipelines: one file per sample, a gene row per gene and a drug
-row per (drug, source), told apart by the ``record`` column."""
+row per (drug, source, guideline), told apart by the ``record`` column; a drug's rows are
+adjacent (CPIC, DPWG, FDA) and ``sources_disagree`` marks drugs whose sources disagree."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ TSV_COLUMNS: tuple[str, ...] = (
     "warnings",
     # drug rows (``genes`` lists the genes the recommendation depends on)
     "drug", "source", "guideline_version", "genes", "phenotypes", "effective_phenotypes", "phenoconverted",
-    "classification", "action", "ambiguous", "recommendation", "implication", "reasons",
+    "classification", "action", "ambiguous", "recommendation", "implication", "reasons", "sources_disagree",
     # stamps, on every row so concatenated files stay self-describing
     "pgx_version", "reference_data_version", "genome_build", "input_file", "run_date", "audit_chain_head",
 )
@@ -111,4 +112,5 @@ def _drug_cells(d: DrugResult) -> str:
         "phenoconverted": d.phenoconverted, "classification": d.classification, "action": d.action,
         "ambiguous": d.ambiguous,
         "recommendation": d.recommendation, "implication": d.implication, "reasons": d.reasons,
+        "sources_disagree": d.sources_disagree,
     })
