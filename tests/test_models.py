@@ -450,7 +450,7 @@ def _sites_cohort(n: int = 1600, seed: int = 11) -> tuple[pl.DataFrame, np.ndarr
 def test_dose_defaults_blend_ridge_and_trees_on_sqrt_scale():
     X, dose, _ = _sites_cohort()
     model = DoseRegressor(n_jobs=1, random_state=0).fit(X[:1200], dose[:1200])
-    assert model.target_transform_ == "sqrt" and model.linear_weight_ == 0.5
+    assert model.target_transform_ == "sqrt" and model.linear_weight_ == 0.5 and model.n_seeds == 5
     trees = DoseRegressor(linear_weight=0, target_transform="none", n_jobs=1, random_state=0).fit(X[:1200],
                                                                                                   dose[:1200])
     assert trees.linear_ is None
@@ -523,3 +523,18 @@ def test_stacked_weight_follows_the_truth_and_survives_saving(tmp_path):
     (tmp_path / "r" / "MANIFEST.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelFileError, match=r"linear_: expected an intercept and one entry per feature"):
         load_model(tmp_path / "r")
+
+
+def test_averaged_boosters_predict_the_mean_of_their_models():
+    from pgx.models._lgbm import average_boosters
+
+    X, dose, _ = _sites_cohort(600)
+    single = [DoseRegressor(n_seeds=1, linear_weight=0, target_transform="none", n_jobs=1, random_state=k).fit(X, dose)
+              for k in (1, 2, 3)]
+    booster, trees = average_boosters([(m.booster_, m.n_estimators_) for m in single])
+    assert trees == sum(m.n_estimators_ for m in single)
+    matrix = single[0]._transform_X(X)
+    np.testing.assert_allclose(booster.predict(matrix, raw_score=True, num_iteration=trees),
+                               np.mean([m.predict(X) for m in single], axis=0), rtol=1e-12)
+    # five seeds by default; without early stopping or subsampling every seed is the same model
+    assert DoseRegressor(early_stopping=False, n_estimators=20, n_jobs=1, random_state=0).fit(X, dose).n_estimators_ == 20

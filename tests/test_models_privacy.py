@@ -128,7 +128,7 @@ def test_small_cohorts_stop_early_by_default(cls):
     # all 500 rounds on a few hundred noisy rows is what memorised training patients
     X, y = _noisy(300, 6)
     model = cls(n_jobs=1, random_state=0).fit(X, y if cls is not DoseRegressor else y + X[:, 0])
-    assert model.n_estimators_ < 200
+    assert model.n_estimators_ / getattr(model, "n_seeds", 1) < 200  # a dose model's trees are n_seeds models
 
 
 # -- saved model files without training statistics ----------------------------------------------

@@ -11,7 +11,8 @@ by :func:`~pgx.models.save_model` in the same files), with the same steps:
   rarer class, as for ``calibration="auto"``), the round count chosen by the folds' mean
   held-out loss with early stopping's rule, the final model on every row for that many rounds;
 * without calibration, and for :class:`~pgx.models.DoseRegressor`: early stopping on a
-  ``validation_fraction`` split (stratified for classifiers), the model kept at its best round.
+  ``validation_fraction`` split (stratified for classifiers), the model kept at its best round;
+  a dose model averages ``n_seeds`` such boosters, each with its own split, into one model.
 
 What differs on Dask: each fold and the final model are ``DaskLGBMClassifier`` /
 ``DaskLGBMRegressor`` fits (LightGBM's data-parallel tree learner), so trees can differ
@@ -43,15 +44,16 @@ from sklearn.utils import check_random_state
 from pgx.models import _calibration, _linear
 from pgx.models._frame import TableEncoder
 from pgx.models._lgbm import (
+    DEFAULT_LINEAR_WEIGHT,
     _binary_targets,
     _BinaryLGBM,
     _calibration_plan,
     _check_choice,
     _check_number,
-    DEFAULT_LINEAR_WEIGHT,
+    average_boosters,
     forward_transform,
-    stacked_weight,
     resolve_target_transform,
+    stacked_weight,
 )
 
 __all__: list[str] = []
@@ -112,14 +114,20 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
             raise ValueError("Input y contains NaN or infinity; drop samples without an outcome")
         model.target_transform_ = resolve_target_transform(model.target_transform, target)
         target = forward_transform(model.target_transform_, target)
-    seed = int(check_random_state(model.random_state).randint(np.iinfo(np.int32).max))
+    rng = check_random_state(model.random_state)
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    # a dose model's further seeds, drawn as in memory (each early-stopped on its own split)
+    seeds = [seed] + [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(getattr(model, "n_seeds", 1) - 1)]
     model.linear_weight_ = DEFAULT_LINEAR_WEIGHT if model.linear_weight == "auto" else float(model.linear_weight)
     folds = 0
     if binary and model.calibration != "none":
         folds = min(int(model.cv), int(np.bincount(target.astype(int)).min()))
     _route_lightgbm_logs()
-    job = _Job(model, X, target, weight, seed, client, progress, total=folds + 1 if folds >= 2 else 1)
+    if not binary:
+        _check_number("n_seeds", model.n_seeds, low=1, integer=True)
     early_stop = model._use_early_stopping(n)
+    job = _Job(model, X, target, weight, seed, client, progress,
+               total=folds + 1 if folds >= 2 else (len(seeds) if early_stop else 1))
     if binary and model.calibration != "none":
         calibrated = _calibrate(job, calibration_weight, early_stop)
         if calibrated is not None:
@@ -138,13 +146,15 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
     from sklearn.model_selection import train_test_split
 
     stratify = target if binary and np.bincount(target.astype(int)).min() >= 2 else None
-    _, valid = train_test_split(np.arange(n), test_size=model.validation_fraction, random_state=seed,
-                                stratify=stratify)
-    held_out = np.zeros(n, dtype=bool)
-    held_out[valid] = True
-    booster = job.fit(~held_out, int(model.n_estimators))
-    model.booster_, model.n_estimators_ = booster, _best_round([job.losses(booster, held_out)],
-                                                               int(model.n_iter_no_change))
+    fitted = []
+    for split_seed in seeds:  # a dose model averages n_seeds boosters, each with its own split
+        _, valid = train_test_split(np.arange(n), test_size=model.validation_fraction, random_state=split_seed,
+                                    stratify=stratify)
+        held_out = np.zeros(n, dtype=bool)
+        held_out[valid] = True
+        booster = job.fit(~held_out, int(model.n_estimators))
+        fitted.append((booster, _best_round([job.losses(booster, held_out)], int(model.n_iter_no_change))))
+    model.booster_, model.n_estimators_ = average_boosters(fitted)
     model.linear_ = job.linear(np.ones(n, dtype=bool))
     return model
 
