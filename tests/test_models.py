@@ -148,8 +148,8 @@ def test_explanations_sum_to_raw_score(planted):
     *_, X_test, y_test, _, model = planted
     head = X_test.head(5)
     table = explain(model, head, top=model.n_features_in_)
-    raw = model._raw(model._transform_X(head))  # trees and linear component, blended
-    assert 0 <= model.linear_weight_ <= 1 and model.linear_ is not None
+    raw = model._raw(model._transform_X(head))
+    assert model.linear_weight_ == 0 and model.linear_ is None  # classifiers: the trees alone by default
     sums = table.group_by("sample").agg(pl.col("contribution").sum() + pl.col("bias").first()).sort("sample")
     np.testing.assert_allclose(sums["contribution"].to_numpy(), raw, rtol=1e-6, atol=1e-9)
     assert set(table["feature"]) == set(head.columns)
@@ -503,10 +503,14 @@ def test_stacked_weight_follows_the_truth_and_survives_saving(tmp_path):
     X = rng.normal(size=(3000, 3))
     additive = (rng.random(3000) < 1 / (1 + np.exp(-(X[:, 0] + X[:, 1])))).astype(int)
     xor = (rng.random(3000) < np.where((X[:, 0] > 0) ^ (X[:, 1] > 0), 0.8, 0.2)).astype(int)
-    lean_linear = ResponseClassifier(n_jobs=1, random_state=0).fit(X, additive)
-    lean_trees = ResponseClassifier(n_jobs=1, random_state=0).fit(X, xor)
+    lean_linear = ResponseClassifier(linear_weight="auto", n_jobs=1, random_state=0).fit(X, additive)
+    lean_trees = ResponseClassifier(linear_weight="auto", n_jobs=1, random_state=0).fit(X, xor)
     assert lean_linear.linear_weight_ > 0.5 > lean_trees.linear_weight_, (lean_linear.linear_weight_,
                                                                           lean_trees.linear_weight_)
+    raw = lean_linear._raw(X[:5])
+    table = explain(lean_linear, X[:5], top=3)
+    sums = table.group_by("sample").agg(pl.col("contribution").sum() + pl.col("bias").first()).sort("sample")
+    np.testing.assert_allclose(sums["contribution"].to_numpy(), raw, rtol=1e-9)
     loaded = load_model(save_model(lean_linear, tmp_path / "m"))
     np.testing.assert_array_equal(loaded.predict_proba(X), lean_linear.predict_proba(X))
     assert loaded.linear_ == lean_linear.linear_ and loaded.linear_weight_ == lean_linear.linear_weight_
