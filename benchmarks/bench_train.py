@@ -24,6 +24,12 @@ hits both), on the same float64 matrix:
   ``ResponseClassifier(early_stopping=False)``, all 500 rounds in the three folds and the final
   model: the upper bound when a label keeps improving for the whole budget.
 
+* ``pgx_baseline`` (with ``--baseline-tree DIR``): ``ResponseClassifier(random_state=0)`` of
+  another pgx checkout (for example ``git archive <commit> pgx | tar -x -C DIR``, with the
+  built extensions copied in), fitted in a child process on the same matrix (saved to a
+  temporary ``.npz``; only the fit is timed): the paired before/after comparison of a change,
+  alternated with ``pgx`` so load on the shared machine hits both.
+
 Each reports the median of ``--repeats`` fits, the runs, and held-out AUROC on a further
 20,000 simulated patients (same spec) as a check that the fast fit still learns. The load
 average before and after is recorded: other jobs on the 2-core machine slow every contender.
@@ -37,6 +43,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -44,6 +51,8 @@ import numpy as np
 import polars as pl
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _results import write_result  # noqa: E402
 
 
 def _table(n: int, seed: int, n_features: int, spec=None):
@@ -90,6 +99,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", default="pgx,hgb,hgb_calibrated")
     parser.add_argument("--out", default=str(HERE / "results" / "train.json"))
+    parser.add_argument("--baseline-tree", default=None,
+                        help="another pgx checkout: adds the pgx_baseline contender (see above)")
     args = parser.parse_args()
     import lightgbm
     import sklearn
@@ -116,6 +127,33 @@ def main() -> None:
         "pgx_no_early_stopping": lambda: ResponseClassifier(early_stopping=False, random_state=0),
     }
     chosen = [name for name in args.only.split(",") if name]
+    if args.baseline_tree:
+        import subprocess
+        import sys
+        import tempfile
+
+        saved = Path(tempfile.mkdtemp()) / "train.npz"
+        child = ("import sys, time, json, numpy as np\n"
+                 "d = np.load(sys.argv[1]); X, y = d['X'], d['y']\n"
+                 "from pgx.models import ResponseClassifier\n"
+                 "from sklearn.metrics import roc_auc_score\n"
+                 "t = time.perf_counter(); m = ResponseClassifier(random_state=0).fit(X, y)\n"
+                 "s = time.perf_counter() - t\n"
+                 "print(json.dumps([s, roc_auc_score(d['y_test'], m.predict_proba(d['X_test'])[:, 1]), "
+                 "int(m.n_estimators_)]))\n")
+        np.savez(saved, X=X, X_test=X_test, y=y, y_test=y_test)
+
+        class _Baseline:
+            """Fits in a child process on the other checkout; exposes the timing it measured."""
+
+            def fit(self, X, y):
+                out = subprocess.run([sys.executable, "-c", child, str(saved)], check=True, capture_output=True,
+                                     text=True, env={**os.environ, "PYTHONPATH": args.baseline_tree}).stdout
+                self.seconds, self.auroc, self.n_estimators_ = json.loads(out.strip().splitlines()[-1])
+                return self
+
+        contenders["pgx_baseline"] = _Baseline
+        chosen.append("pgx_baseline")
     runs: dict[str, list[float]] = {name: [] for name in chosen}
     auroc: dict[str, float] = {}
     extra: dict[str, dict] = {name: {} for name in chosen}
@@ -126,9 +164,14 @@ def main() -> None:
             t = time.perf_counter()
             model.fit(X, y)
             runs[name].append(time.perf_counter() - t)
-            auroc[name] = _auroc(y_test, model.predict_proba(X_test)[:, 1])
-            if name.startswith("pgx"):
-                extra[name] = {"n_estimators_": int(model.n_estimators_), "calibrator": model.calibrator_["method"]}
+            if name == "pgx_baseline":  # the child's own fit time and AUROC
+                runs[name][-1], auroc[name] = model.seconds, model.auroc
+                extra[name] = {"n_estimators_": model.n_estimators_, "tree": args.baseline_tree}
+            else:
+                auroc[name] = _auroc(y_test, model.predict_proba(X_test)[:, 1])
+            if name.startswith("pgx") and name != "pgx_baseline":
+                extra[name] = {"n_estimators_": int(model.n_estimators_), "calibrator": model.calibrator_["method"],
+                               "linear_weight_": float(getattr(model, "linear_weight_", 0.0))}
             elif name == "hgb":
                 extra[name] = {"n_iter_": int(model.n_iter_)}
             print(f"repeat {r + 1}: {name:15s} {runs[name][-1]:6.1f} s  AUROC {auroc[name]:.4f}  "
@@ -154,11 +197,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M"), "pgx": pgx.__version__, "lightgbm": lightgbm.__version__,
         "sklearn": sklearn.__version__, "python": platform.python_version(), "machine": platform.machine(),
     }
-    out = Path(args.out)
-    out.parent.mkdir(exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp, out)
+    write_result(args.out, result)
 
 
 if __name__ == "__main__":

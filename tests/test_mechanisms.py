@@ -28,7 +28,8 @@ against the generating truth the simulator stores (``p_true``):
 Warfarin: :class:`~pgx.models.DoseRegressor` against the IWPC equation (which generated the
 simulated doses, so it is the oracle model, evaluated on measured height and weight).
 
-The test runs one seed (fitting is deterministic). The criteria are statistical and need this
+The test runs one seed (fitting is deterministic); ``benchmarks/bench_mechanisms.py`` judges
+every criterion on five seeds (this one and 1-4), with the same functions. The criteria are statistical and need this
 many patients. At 1,000,000 (the size the simulator is specified for), over seven seeds
 (20261129, 1-6; 49 mechanism-seed pairs, all passing): oracle minus model AUROC -0.006..+0.008
 (fluoropyrimidine +0.001..+0.008); slope against the truth 0.95-1.03; the planted gene always
@@ -94,13 +95,22 @@ _IWPC_RACE = {"European": "White", "East Asian": "Asian", "Central/South Asian":
               "Sub-Saharan African": "Black or African American", "Latino": None}
 
 
+def make_cohort(seed: int = SEED, n_patients: int = N_PATIENTS):
+    """The simulated cohort of one seed (``benchmarks/bench_mechanisms.py`` runs five)."""
+    return simulate_cohort(n_patients, seed=seed, write_vcf=False, visits_mean=3.0, prior_treatments_mean=1.0)
+
+
 @pytest.fixture(scope="module")
 def cohort():
-    return simulate_cohort(N_PATIENTS, seed=SEED, write_vcf=False, visits_mean=3.0, prior_treatments_mean=1.0)
+    return make_cohort()
 
 
 @pytest.fixture(scope="module")
 def table(cohort):
+    return make_table(cohort)
+
+
+def make_table(cohort, seed: int = SEED, n_patients: int = N_PATIENTS):
     """Features, the index therapy, outcomes, phenotypes and a patient split, one row per patient."""
     c = cohort
     features = build(calls=c.diplotypes, biomarkers=c.biomarkers, treatments=c.treatments,
@@ -110,14 +120,14 @@ def table(cohort):
     phenotypes = (c.diplotypes.join(c.patients.select("patient_id", "sample_id"), on="sample_id")
                   .pivot(on="gene", index="patient_id", values="phenotype"))
     phenotypes = phenotypes.rename({g: f"phenotype_{g}" for g in phenotypes.columns if g != "patient_id"})
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     ids = c.patients["patient_id"].to_numpy()
     test_ids = ids[rng.permutation(len(ids))[: len(ids) // 2]]
     outcomes = c.outcomes.select("patient_id", "outcome", "value", "event", "p_true", "mu_true")
     frame = (features.join(outcomes, on="patient_id")
              .join(phenotypes, on="patient_id")
              .with_columns(pl.col("patient_id").is_in(test_ids).alias("_test")))
-    assert frame.height == N_PATIENTS
+    assert frame.height == n_patients
     feature_columns = [name for name in features.columns if name != "patient_id"]
     return frame, feature_columns
 
@@ -191,14 +201,20 @@ def _evaluate(table, outcome: str) -> dict:
     return r
 
 
+def criteria(r: dict) -> dict[str, bool]:
+    """Every acceptance criterion of one mechanism (the module doc), met or not."""
+    return {"auroc_within_0.02_of_oracle": r["oracle"] - r["auroc"] <= 0.02,
+            "slope_0.9_1.1": 0.9 <= r["slope"] <= 1.1,
+            "gene_in_top3": r["gene_in_top3"],
+            "beats_logistic": r["expected"]["model"] >= r["expected"]["logistic"] - r["margin"],
+            "beats_rule": r["expected"]["model"] >= r["expected"]["rule"] - r["margin"]}
+
+
 @pytest.mark.parametrize("outcome", sorted(MECHANISMS))
 def test_planted_mechanism_is_recovered(table, outcome):
     r = _evaluate(table, outcome)
-    assert r["oracle"] - r["auroc"] <= 0.02, r["message"]
-    assert 0.9 <= r["slope"] <= 1.1, r["message"]
-    assert r["gene_in_top3"], r["message"]
-    assert r["expected"]["model"] >= r["expected"]["logistic"] - r["margin"], r["message"]
-    assert r["expected"]["model"] >= r["expected"]["rule"] - r["margin"], r["message"]
+    missed = [name for name, ok in criteria(r).items() if not ok]
+    assert not missed, f"{missed}: {r['message']}"
 
 
 def _iwpc_inputs(cohort, d: pl.DataFrame, medians: dict[str, float]) -> pl.DataFrame:
@@ -247,9 +263,15 @@ def _evaluate_warfarin(cohort, table) -> dict:
     return {"ours": ours, "iwpc": iwpc, "oracle": oracle, "top3": top3, "message": message}
 
 
+def warfarin_criteria(r: dict) -> dict[str, bool]:
+    """The warfarin criteria, met or not."""
+    return {"mae_within_5pct_of_iwpc": r["ours"]["mae"] <= 1.05 * r["iwpc"]["mae"],
+            "pw20_within_2_of_iwpc": r["ours"]["pw20"] >= r["iwpc"]["pw20"] - 2.0,
+            "vkorc1_in_top3": any(name.startswith("VKORC1_") for name in r["top3"]),
+            "cyp2c9_in_top3": any(name.startswith("CYP2C9_") for name in r["top3"])}
+
+
 def test_warfarin_dose_is_recovered(cohort, table):
     r = _evaluate_warfarin(cohort, table)
-    assert r["ours"]["mae"] <= 1.05 * r["iwpc"]["mae"], r["message"]
-    assert r["ours"]["pw20"] >= r["iwpc"]["pw20"] - 2.0, r["message"]
-    assert any(name.startswith("VKORC1_") for name in r["top3"]), r["message"]
-    assert any(name.startswith("CYP2C9_") for name in r["top3"]), r["message"]
+    missed = [name for name, ok in warfarin_criteria(r).items() if not ok]
+    assert not missed, f"{missed}: {r['message']}"

@@ -11,7 +11,8 @@ by :func:`~pgx.models.save_model` in the same files), with the same steps:
   rarer class, as for ``calibration="auto"``), the round count chosen by the folds' mean
   held-out loss with early stopping's rule, the final model on every row for that many rounds;
 * without calibration, and for :class:`~pgx.models.DoseRegressor`: early stopping on a
-  ``validation_fraction`` split (stratified for classifiers), the model kept at its best round.
+  ``validation_fraction`` split (stratified for classifiers), the model kept at its best round;
+  a dose model averages ``n_seeds`` such boosters, each with its own split, into one model.
 
 What differs on Dask: each fold and the final model are ``DaskLGBMClassifier`` /
 ``DaskLGBMRegressor`` fits (LightGBM's data-parallel tree learner), so trees can differ
@@ -20,7 +21,11 @@ early stopping, so every fold is boosted for ``n_estimators`` rounds and the hel
 every round count is computed here, on the workers, from the fold models' per-tree outputs;
 the same early-stopping rule (best mean loss, stop after ``n_iter_no_change`` rounds without
 improvement) then picks the round count. ``cv`` must be a number of folds (a splitter needs the
-rows in one place).
+rows in one place). The penalised linear component (``linear_weight``) is fitted in this
+process on at most ``LINEAR_MAX_ROWS`` rows drawn at random from the rows it would use in memory
+(all training rows, or a calibration fold's training rows): a model of a few hundred
+coefficients is estimated as well from that many rows as from all; its scores of the held-out
+fold rows are computed on the workers. A dose model's target transform is applied as in memory.
 """
 
 from __future__ import annotations
@@ -36,20 +41,27 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.utils import check_random_state
 
-from pgx.models import _calibration
+from pgx.models import _calibration, _linear
 from pgx.models._frame import TableEncoder
 from pgx.models._lgbm import (
+    DEFAULT_LINEAR_WEIGHT,
     _binary_targets,
     _BinaryLGBM,
     _calibration_plan,
     _check_choice,
     _check_number,
+    average_boosters,
+    forward_transform,
+    resolve_target_transform,
+    stacked_weight,
 )
 
 __all__: list[str] = []
 
 # lightgbm.dask sets these itself (from the cluster) and says so for every fit
 _SET_BY_DASK = r"Parameter (n_jobs|num_threads|num_machines) will be ignored"
+#: the most rows the linear component is fitted on (drawn at random) when training on Dask
+LINEAR_MAX_ROWS = 200_000
 
 
 #: LightGBM's Python-side messages in this process ("Finding random open ports for workers" at
@@ -96,21 +108,32 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
             weight = weight * compute_sample_weight(model.class_weight, model.classes_[codes])
     else:
         _check_choice("loss", model.loss, tuple(model._LOSSES))
+        _check_choice("target_transform", model.target_transform, model._TRANSFORMS)
         target = np.asarray(y, dtype=np.float64)
         if not np.isfinite(target).all():
             raise ValueError("Input y contains NaN or infinity; drop samples without an outcome")
-    seed = int(check_random_state(model.random_state).randint(np.iinfo(np.int32).max))
+        model.target_transform_ = resolve_target_transform(model.target_transform, target)
+        target = forward_transform(model.target_transform_, target)
+    rng = check_random_state(model.random_state)
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    # a dose model's further seeds, drawn as in memory (each early-stopped on its own split)
+    seeds = [seed] + [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(getattr(model, "n_seeds", 1) - 1)]
+    model.linear_weight_ = DEFAULT_LINEAR_WEIGHT if model.linear_weight == "auto" else float(model.linear_weight)
     folds = 0
     if binary and model.calibration != "none":
         folds = min(int(model.cv), int(np.bincount(target.astype(int)).min()))
     _route_lightgbm_logs()
-    job = _Job(model, X, target, weight, seed, client, progress, total=folds + 1 if folds >= 2 else 1)
+    if not binary:
+        _check_number("n_seeds", model.n_seeds, low=1, integer=True)
     early_stop = model._use_early_stopping(n)
+    job = _Job(model, X, target, weight, seed, client, progress,
+               total=folds + 1 if folds >= 2 else (len(seeds) if early_stop else 1))
     if binary and model.calibration != "none":
         calibrated = _calibrate(job, calibration_weight, early_stop)
         if calibrated is not None:
-            model.calibrator_, rounds = calibrated
+            model.calibrator_, rounds, model.linear_weight_ = calibrated
             model.booster_, model.n_estimators_ = job.fit(np.ones(n, dtype=bool), rounds), rounds
+            model.linear_ = job.linear(np.ones(n, dtype=bool))
             return model
         model.calibrator_ = {"method": "none"}
     elif binary:
@@ -118,17 +141,21 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
     if not early_stop:
         rounds = int(model.n_estimators)
         model.booster_, model.n_estimators_ = job.fit(np.ones(n, dtype=bool), rounds), rounds
+        model.linear_ = job.linear(np.ones(n, dtype=bool))
         return model
     from sklearn.model_selection import train_test_split
 
     stratify = target if binary and np.bincount(target.astype(int)).min() >= 2 else None
-    _, valid = train_test_split(np.arange(n), test_size=model.validation_fraction, random_state=seed,
-                                stratify=stratify)
-    held_out = np.zeros(n, dtype=bool)
-    held_out[valid] = True
-    booster = job.fit(~held_out, int(model.n_estimators))
-    model.booster_, model.n_estimators_ = booster, _best_round([job.losses(booster, held_out)],
-                                                               int(model.n_iter_no_change))
+    fitted = []
+    for split_seed in seeds:  # a dose model averages n_seeds boosters, each with its own split
+        _, valid = train_test_split(np.arange(n), test_size=model.validation_fraction, random_state=split_seed,
+                                    stratify=stratify)
+        held_out = np.zeros(n, dtype=bool)
+        held_out[valid] = True
+        booster = job.fit(~held_out, int(model.n_estimators))
+        fitted.append((booster, _best_round([job.losses(booster, held_out)], int(model.n_iter_no_change))))
+    model.booster_, model.n_estimators_ = average_boosters(fitted)
+    model.linear_ = job.linear(np.ones(n, dtype=bool))
     return model
 
 
@@ -175,6 +202,23 @@ class _Job:
         total = self.client.compute(sums.sum(axis=0)).result()
         return total[:rounds] / total[rounds]
 
+    def linear(self, rows: np.ndarray) -> dict | None:
+        """The linear component fitted on (at most ``LINEAR_MAX_ROWS`` of) the rows where ``rows``
+        is True, gathered into this process; None when ``linear_weight`` is 0."""
+        if self.model.linear_weight_ == 0:
+            return None
+        index = np.flatnonzero(rows)
+        if len(index) > LINEAR_MAX_ROWS:
+            index = np.sort(np.random.default_rng(self.params["seed"]).choice(index, LINEAR_MAX_ROWS, replace=False))
+        matrix = self.client.compute(self.X[index]).result()
+        return self.model._fit_linear(np.asarray(matrix, dtype=np.float64), self.target[index], self.weight[index])
+
+    def linear_scores(self, states: list[dict], folds: np.ndarray) -> np.ndarray:
+        """Each row's linear predictor from the state of its fold (``states[folds[i]]``)."""
+        scores = da.map_blocks(_fold_linear_scores, self.X, self.column(folds)[:, None], states=states,
+                               chunks=(self.X.chunks[0],), drop_axis=1, dtype=np.float64)
+        return self.client.compute(scores).result()
+
     def raw(self, boosters: list[lgb.Booster], folds: np.ndarray, rounds: int) -> np.ndarray:
         """Each row's raw score from the booster of its fold (``boosters[folds[i]]``), at ``rounds``."""
         texts = [b.model_to_string(num_iteration=rounds) for b in boosters]
@@ -203,12 +247,19 @@ def _loss_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray, rows: np.ndarray, *,
         residual = np.abs(raw - y[:, None])
         if metric == "regression_l1":
             loss = residual
-        elif metric == "huber":  # LightGBM's huber metric, alpha 0.9
-            loss = np.where(residual <= 0.9, 0.5 * residual ** 2, 0.9 * (residual - 0.45))
         else:
             loss = residual ** 2
     out[0, :rounds] = w @ loss
     out[0, rounds] = w.sum()
+    return out
+
+
+def _fold_linear_scores(X: np.ndarray, folds: np.ndarray, *, states: list[dict]) -> np.ndarray:
+    out = np.full(X.shape[0], np.nan)
+    for k, state in enumerate(states):
+        here = folds[:, 0] == k
+        if here.any():
+            out[here] = _linear.predict(X[here], state)
     return out
 
 
@@ -234,8 +285,9 @@ def _best_round(curves: list[np.ndarray], patience: int) -> int:
     return best_round + 1
 
 
-def _calibrate(job: _Job, calibration_weight: np.ndarray, early_stop: bool) -> tuple[dict, int] | None:
-    """The calibrator fitted on out-of-fold raw scores and the round count; None (with a
+def _calibrate(job: _Job, calibration_weight: np.ndarray, early_stop: bool) -> tuple[dict, int, float] | None:
+    """The calibrator fitted on out-of-fold raw scores, the round count and the linear
+    component's weight (stacked on the out-of-fold scores for ``linear_weight="auto"``); None (with a
     :class:`CalibrationWarning`) when a class has fewer than 2 samples."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -255,5 +307,16 @@ def _calibrate(job: _Job, calibration_weight: np.ndarray, early_stop: bool) -> t
         rounds = _best_round([job.losses(b, folds == k) for k, b in enumerate(boosters)],
                              int(model.n_iter_no_change))
     oof = job.raw(boosters, folds, rounds)
+    weight = DEFAULT_LINEAR_WEIGHT if model.linear_weight == "auto" else float(model.linear_weight)
+    if weight > 0:
+        # as in memory: each fold's own fit, or on large cohorts the in-sample scores
+        if len(y) >= _linear.IN_SAMPLE_ROWS_PER_COEFFICIENT * _linear.n_coefficients(model.feature_spec_):
+            states = [job.linear(np.ones(len(y), dtype=bool))] * n_folds
+        else:
+            states = [job.linear(folds != k) for k in range(n_folds)]
+        linear_oof = job.linear_scores(states, folds)
+        if model.linear_weight == "auto":
+            weight = stacked_weight(oof, linear_oof, y, calibration_weight)
+        oof = (1.0 - weight) * oof + weight * linear_oof
     fit = _calibration.fit_sigmoid if method == "sigmoid" else _calibration.fit_isotonic
-    return fit(oof, y, calibration_weight), rounds
+    return fit(oof, y, calibration_weight), rounds, weight

@@ -1,9 +1,13 @@
 """Per-patient explanations: LightGBM TreeSHAP contributions in readable feature names.
 
 Contributions are on the model's raw scale (log-odds for the classifiers, before
-calibration; dose units for :class:`~pgx.models.DoseRegressor`); for each sample they sum,
-with the ``bias`` (expected value), to the raw prediction. A fitted model measures them
-against its training population; a model from :func:`~pgx.models.load_model`, whose file
+calibration; for :class:`~pgx.models.DoseRegressor` the transformed outcome it is fitted on,
+by default the square root of the dose); for each sample they sum, with the ``bias``
+(expected value), to the raw prediction. A model's raw prediction blends its boosted trees
+with its penalised linear component (weight ``linear_weight_``), and so do its contributions:
+each feature's TreeSHAP value times ``1 - linear_weight_`` plus its linear term (centred on the
+training mean) times ``linear_weight_``. A fitted model measures them against its training
+population; a model from :func:`~pgx.models.load_model`, whose file
 keeps no training counts, against a neutral reference in which each branch of every split
 is equally likely.
 """
@@ -21,11 +25,19 @@ __all__ = ["explain", "feature_importance"]
 def _contributions(model: Any, X: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
     from sklearn.utils.validation import check_is_fitted
 
+    from pgx.models import _linear
+
     check_is_fitted(model, "booster_")
     matrix = model._transform_X(X)
-    contrib = model.booster_.predict(matrix, pred_contrib=True, num_iteration=model.n_estimators_)
+    contrib = np.asarray(model.booster_.predict(matrix, pred_contrib=True, num_iteration=model.n_estimators_))
+    linear = getattr(model, "linear_", None)
+    weight = float(getattr(model, "linear_weight_", 0.0))
+    if linear is not None and weight > 0:
+        # the blend is (1 - w) x trees + w x linear model, and so are its contributions
+        terms, bias = _linear.explain(matrix, linear)
+        contrib = (1.0 - weight) * contrib + weight * np.column_stack([terms, bias])
     names = [c["name"] for c in model.feature_spec_]
-    return matrix, np.asarray(contrib), names
+    return matrix, contrib, names
 
 
 def _display(value: float, spec: dict) -> str:

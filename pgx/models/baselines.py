@@ -1,8 +1,8 @@
 """Baselines in the estimator API: logistic/linear regression, the guideline rule, IWPC.
 
 A learned model is only worth its complexity when it beats these: a regularised
-logistic (or linear) regression with imputation and one-hot encoding inside one
-scikit-learn ``Pipeline``; the guideline rule, which knows only the phenotype (the outcome
+logistic (or linear) regression with median imputation, standardisation and one-hot
+encoding (the linear component of pgx's estimators, :mod:`pgx.models._linear`, on its own); the guideline rule, which knows only the phenotype (the outcome
 rate of each phenotype category in the training data); and, for warfarin, the published
 IWPC pharmacogenetic dosing equation.
 """
@@ -20,6 +20,7 @@ import polars as pl
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from pgx.models import _linear
 from pgx.models._frame import is_frame
 from pgx.models._lgbm import _binary_targets, _check_number, _TableInput
 
@@ -27,34 +28,12 @@ __all__ = ["LogisticBaseline", "LinearBaseline", "GuidelineRuleBaseline", "IWPCW
            "iwpc_weekly_dose"]
 
 
-def _pipeline(spec: list[dict], final) -> Any:
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    num = [j for j, c in enumerate(spec) if c["kind"] != "categorical"]
-    cat = [j for j, c in enumerate(spec) if c["kind"] == "categorical"]
-    parts = []
-    if num:
-        parts.append(("numeric", Pipeline([
-            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-            ("scale", StandardScaler()),
-        ]), num))
-    if cat:
-        # -1 stands for missing or unseen; listing every code keeps the encoder from meeting
-        # an unknown value
-        categories = [[-1.0] + [float(i) for i in range(len(spec[j]["categories"]))] for j in cat]
-        parts.append(("categorical", Pipeline([
-            ("impute", SimpleImputer(strategy="constant", fill_value=-1.0, keep_empty_features=True)),
-            ("onehot", OneHotEncoder(categories=categories, handle_unknown="ignore")),
-        ]), cat))
-    return Pipeline([("prepare", ColumnTransformer(parts)), ("model", final)])
-
-
 class LogisticBaseline(ClassifierMixin, _TableInput, BaseEstimator):
-    """L2-regularised logistic regression with median imputation, missing indicators,
-    scaling and one-hot encoding of categorical columns, in one scikit-learn Pipeline.
+    """L2-regularised logistic regression with median imputation, standardisation and
+    one-hot encoding of categorical columns (missing and unseen categories get no indicator).
+
+    Every step is weighted by ``sample_weight`` (weighted median, mean and standard
+    deviation), so a weight of k is the same as k copies of the row.
 
     Parameters
     ----------
@@ -62,10 +41,17 @@ class LogisticBaseline(ClassifierMixin, _TableInput, BaseEstimator):
         Inverse regularisation strength.
     class_weight : dict, "balanced" or None, default=None
     max_iter : int, default=1000
+    missing_indicators : bool, default=False
+        Add an "is missing" column per numeric column with missing values. Off by default:
+        where a column is recorded at some sites and blank at others, the indicator
+        identifies the site, and the model does worse at sites it has not seen (on the
+        IWPC warfarin cohort a ridge regression on 18 columns went from MAE 8.73 to 9.00
+        mg/week with whole sites held out, against 8.42 on random splits).
 
     Attributes
     ----------
-    pipeline_ : sklearn.pipeline.Pipeline
+    linear_ : dict
+        The fitted model as numbers (per feature: fill value, centre, scale, coefficients).
     classes_ : numpy.ndarray
     n_iter_ : int
         Solver iterations.
@@ -81,12 +67,14 @@ class LogisticBaseline(ClassifierMixin, _TableInput, BaseEstimator):
     array([1])
     """
 
-    _fitted_attr = "pipeline_"
+    _fitted_attr = "linear_"
 
-    def __init__(self, *, C: float = 1.0, class_weight: Any = None, max_iter: int = 1000) -> None:
+    def __init__(self, *, C: float = 1.0, class_weight: Any = None, max_iter: int = 1000,
+                 missing_indicators: bool = False) -> None:
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
+        self.missing_indicators = missing_indicators
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -95,7 +83,7 @@ class LogisticBaseline(ClassifierMixin, _TableInput, BaseEstimator):
         return tags
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "LogisticBaseline":
-        """Fit the pipeline.
+        """Fit the model.
 
         Parameters
         ----------
@@ -108,8 +96,6 @@ class LogisticBaseline(ClassifierMixin, _TableInput, BaseEstimator):
         -------
         self
         """
-        from sklearn.linear_model import LogisticRegression
-
         _check_number("C", self.C, low=0, low_open=True)
         _check_number("max_iter", self.max_iter, low=1, integer=True)
         if y is None:
@@ -119,9 +105,14 @@ class LogisticBaseline(ClassifierMixin, _TableInput, BaseEstimator):
         weight = _check_sample_weight(sample_weight, matrix, dtype=np.float64)
         if len(np.unique(code[weight > 0])) < 2:
             raise ValueError("after sample_weight, only 1 class has non-zero weight; a classifier needs 2 classes")
-        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter)
-        self.pipeline_ = _pipeline(self.feature_spec_, model).fit(matrix, code, model__sample_weight=weight)
-        self.n_iter_ = int(np.max(self.pipeline_[-1].n_iter_))
+        if self.class_weight is not None:
+            from sklearn.utils.class_weight import compute_sample_weight
+
+            weight = weight * compute_sample_weight(self.class_weight, self.classes_[code])
+        self.linear_ = _linear.fit(matrix, code.astype(np.float64), weight, self.feature_spec_, alpha=1.0 / self.C,
+                                   task="binary", indicators=bool(self.missing_indicators),
+                                   max_iter=int(self.max_iter))
+        self.n_iter_ = self.linear_["n_iter"]
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -135,8 +126,9 @@ class LogisticBaseline(ClassifierMixin, _TableInput, BaseEstimator):
         -------
         numpy.ndarray
         """
-        check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict_proba(self._transform_X(X))
+        check_is_fitted(self, self._fitted_attr)
+        p = 0.5 * (1.0 + np.tanh(0.5 * _linear.predict(self._transform_X(X), self.linear_)))
+        return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
         """The more probable class of each sample.
@@ -154,16 +146,20 @@ class LogisticBaseline(ClassifierMixin, _TableInput, BaseEstimator):
 
 
 class LinearBaseline(RegressorMixin, _TableInput, BaseEstimator):
-    """Ridge linear regression with the same imputation and encoding as :class:`LogisticBaseline`.
+    """Ridge linear regression with the same (weighted) imputation, standardisation and
+    encoding as :class:`LogisticBaseline`.
 
     Parameters
     ----------
     alpha : float, default=1.0
         L2 penalty on standardised features (near ordinary least squares for large samples).
+    missing_indicators : bool, default=False
+        As for :class:`LogisticBaseline`.
 
     Attributes
     ----------
-    pipeline_ : sklearn.pipeline.Pipeline
+    linear_ : dict
+        The fitted model as numbers.
     feature_spec_ : list of dict
     n_features_in_ : int
 
@@ -177,10 +173,11 @@ class LinearBaseline(RegressorMixin, _TableInput, BaseEstimator):
     61.0
     """
 
-    _fitted_attr = "pipeline_"
+    _fitted_attr = "linear_"
 
-    def __init__(self, *, alpha: float = 1.0) -> None:
+    def __init__(self, *, alpha: float = 1.0, missing_indicators: bool = False) -> None:
         self.alpha = alpha
+        self.missing_indicators = missing_indicators
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -188,7 +185,7 @@ class LinearBaseline(RegressorMixin, _TableInput, BaseEstimator):
         return tags
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "LinearBaseline":
-        """Fit the pipeline.
+        """Fit the model.
 
         Parameters
         ----------
@@ -200,7 +197,6 @@ class LinearBaseline(RegressorMixin, _TableInput, BaseEstimator):
         -------
         self
         """
-        from sklearn.linear_model import Ridge
         from sklearn.utils import assert_all_finite
         from sklearn.utils.validation import column_or_1d
 
@@ -213,8 +209,8 @@ class LinearBaseline(RegressorMixin, _TableInput, BaseEstimator):
             raise ValueError(f"Found input variables with inconsistent numbers of samples: [{matrix.shape[0]}, {len(y)}]")
         assert_all_finite(y, input_name="y")
         weight = _check_sample_weight(sample_weight, matrix, dtype=np.float64)
-        self.pipeline_ = _pipeline(self.feature_spec_, Ridge(alpha=self.alpha)).fit(
-            matrix, y, model__sample_weight=weight)
+        self.linear_ = _linear.fit(matrix, y, weight, self.feature_spec_, alpha=float(self.alpha), task="regression",
+                                   indicators=bool(self.missing_indicators))
         return self
 
     def predict(self, X: Any) -> np.ndarray:
@@ -228,8 +224,8 @@ class LinearBaseline(RegressorMixin, _TableInput, BaseEstimator):
         -------
         numpy.ndarray
         """
-        check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict(self._transform_X(X))
+        check_is_fitted(self, self._fitted_attr)
+        return _linear.predict(self._transform_X(X), self.linear_)
 
 
 class GuidelineRuleBaseline(ClassifierMixin, _TableInput, BaseEstimator):

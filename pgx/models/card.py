@@ -31,6 +31,7 @@ def model_card(
     limitations: str = "",
     feature_importance: Any = None,
     privacy: dict | None = None,
+    cross_validation: list[dict] | None = None,
 ) -> dict:
     """Gather a model card.
 
@@ -49,6 +50,12 @@ def model_card(
     privacy : dict, optional
         Output of :func:`~pgx.models.membership_inference_audit`, kept as
         ``card["privacy"]["membership_inference"]`` and shown in the HTML.
+    cross_validation : list of dict, optional
+        Outputs of :func:`~pgx.models.grouped_cross_validate`, shown side by side at the
+        head of the performance section, site-held-out schemes first: pass one run with
+        ``sites=`` and one without, so readers see how much of the random-split figure
+        survives at a site the model has not seen. Kept as ``card["cross_validation"]``
+        (scheme, folds and metrics of each; not the predictions).
 
     Returns
     -------
@@ -93,6 +100,10 @@ def model_card(
         card["feature_importance"] = feature_importance.head(20).to_dicts()
     if privacy is not None:
         card["privacy"] = {"membership_inference": privacy}
+    if cross_validation:
+        runs = [{"scheme": r["scheme"], "n_folds": len(r["folds"]), "metrics": r["metrics"]}
+                for r in cross_validation]
+        card["cross_validation"] = sorted(runs, key=lambda r: "site" not in r["scheme"])
     return card
 
 
@@ -167,6 +178,17 @@ def _fmt(value: Any) -> str:
     return html.escape(str(value))
 
 
+def _cross_validation_html(runs: list[dict]) -> str:
+    if not runs:
+        return ""
+    keys = [k for k in runs[0]["metrics"] if k != "n" and all(k in r["metrics"] for r in runs)]
+    head = "".join(f"<th>{html.escape(r['scheme'])} ({r['n_folds']} folds)</th>" for r in runs)
+    body = "".join(f"<tr><th>{html.escape(k)}</th>" + "".join(f"<td>{_fmt(r['metrics'][k])}</td>" for r in runs)
+                   + "</tr>" for k in keys)
+    return ("<h2>Cross-validation</h2><p>Out-of-fold figures; the site-held-out column is the one to expect at "
+            f"a new site.</p><table><tr><th></th>{head}</tr>{body}</table>")
+
+
 def _html(card: dict) -> str:
     report = card["evaluation"]
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{_fmt(v)}</td></tr>" for k, v in report["metrics"].items())
@@ -219,6 +241,7 @@ table{{border-collapse:collapse;margin:0.5rem 0}}td,th{{border:1px solid #ccc;pa
 <h1>{html.escape(card["name"])}</h1>
 <p>{html.escape(card["model"]["estimator"])}, {len(card["model"]["features"])} features; created {html.escape(card["created"])}; {versions}</p>
 {text}
+{_cross_validation_html(card.get("cross_validation", []))}
 <h2>Performance</h2><p>Estimates with bootstrap 95% intervals.</p><table>{rows}</table>
 <div class="plots">{"".join(plots)}</div>
 <h2>Subgroups</h2>{"".join(strata) or "<p>-</p>"}

@@ -12,7 +12,9 @@ A saved model is a directory of three text files:
     counts could be solved back. Predictions are unchanged, bit for bit.
 ``model.json``
     The sidecar: estimator class and parameters, feature spec (names, kinds, categories),
-    classes, calibration as numbers, software versions, optional metrics, and the sha256
+    classes, calibration as numbers, the linear component as numbers (per feature its fill
+    value, centre, scale and coefficients: medians and means of the training data, the kind
+    of aggregate a model card reports too), the target transform of a dose model, software versions, optional metrics, and the sha256
     of ``model.txt``.
 ``MANIFEST.json``
     sha256 of both files, verified on load.
@@ -48,8 +50,10 @@ from pgx.models._errors import ModelFileError
 __all__ = ["save_model", "load_model"]
 
 FORMAT = "pgx-model"
-FORMAT_VERSION = 2  # 2: model.txt stripped of training statistics; 1 (read still): not stripped
-_READABLE_VERSIONS = (1, 2)
+#: 3: the sidecar holds the linear component and the target transform; 2: model.txt stripped of
+#: training statistics; 1: not stripped (1 and 2 are read still: trees only, no transform)
+FORMAT_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
 MODEL_FILE = "model.txt"
 SIDECAR_FILE = "model.json"
 MANIFEST_FILE = "MANIFEST.json"
@@ -265,7 +269,11 @@ def save_model(model: Any, path: str | os.PathLike, *, metrics: dict | None = No
         "n_features_in_": int(model.n_features_in_),
         "feature_spec_": model.feature_spec_,
         "has_feature_names": hasattr(model, "feature_names_in_"),
+        "linear_": getattr(model, "linear_", None),
+        "linear_weight_": float(getattr(model, "linear_weight_", 0.0)),
     }
+    if hasattr(model, "target_transform_"):
+        fitted["target_transform_"] = model.target_transform_
     if hasattr(model, "classes_"):
         classes = model.classes_
         numeric = classes.dtype.kind in "biuf"
@@ -313,6 +321,28 @@ def _read_json(path: Path, data: bytes) -> dict:
     if not isinstance(value, dict):
         raise ModelFileError(f"{path}: expected a JSON object, found {type(value).__name__}")
     return value
+
+
+def _checked_linear(linear: Any, spec: list[dict], where: Path) -> dict | None:
+    """The sidecar's linear component, checked against the feature spec (None: trees only)."""
+    if linear is None:
+        return None
+    columns = linear.get("columns") if isinstance(linear, dict) else None
+    ok = isinstance(columns, list) and len(columns) == len(spec) and isinstance(linear.get("intercept"), (int, float))
+    for c, s in zip(columns or [], spec):
+        if not ok:
+            break
+        indicator = isinstance(c, dict) and c.get("indicator")
+        width = (2 if indicator else 1) if s["kind"] == "numeric" else len(s.get("categories", []))
+        ok = (isinstance(c, dict) and c.get("kind") == s["kind"] and isinstance(c.get("coef"), list)
+              and len(c["coef"]) == width
+              and all(isinstance(v, (int, float)) for v in c["coef"])
+              and (s["kind"] != "numeric" or all(isinstance(c.get(k), (int, float)) for k in ("fill", "centre", "scale")))
+              and (s["kind"] != "categorical" or c.get("levels") == width))
+    if not ok:
+        raise ModelFileError(f"{where}: linear_: expected an intercept and one entry per feature matching "
+                             f"feature_spec_ ({len(spec)} features), found a different structure")
+    return linear
 
 
 def load_model(path: str | os.PathLike) -> Any:
@@ -403,6 +433,17 @@ def load_model(path: str | os.PathLike) -> Any:
     model.n_estimators_ = int(fitted["n_estimators_"])
     model.n_features_in_ = int(fitted["n_features_in_"])
     model.feature_spec_ = spec
+    model.linear_ = _checked_linear(fitted.get("linear_"), spec, root / SIDECAR_FILE)
+    model.linear_weight_ = fitted.get("linear_weight_", 0.0)
+    if not isinstance(model.linear_weight_, (int, float)) or not 0 <= model.linear_weight_ <= 1:
+        raise ModelFileError(f"{root / SIDECAR_FILE}: linear_weight_: expected a number in [0, 1], "
+                             f"found {model.linear_weight_!r}")
+    if "target_transform_" in fitted or name == "DoseRegressor":
+        transform = fitted.get("target_transform_", "none")
+        if transform not in ("sqrt", "log", "none"):
+            raise ModelFileError(f"{root / SIDECAR_FILE}: target_transform_: expected 'sqrt', 'log' or 'none', "
+                                 f"found {transform!r}")
+        model.target_transform_ = transform
     if fitted.get("has_feature_names"):
         model.feature_names_in_ = np.asarray([c["name"] for c in spec], dtype=object)
     if "classes_" in fitted:
