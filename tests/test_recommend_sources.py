@@ -84,3 +84,33 @@ def test_the_answer_does_not_depend_on_which_samples_are_run_together():
     alone = recommend(calls).drop("sample_id")
     together = recommend(crowd).filter(pl.col("sample_id") == "x").drop("sample_id")
     assert alone.equals(together)
+
+
+def test_a_gene_present_but_not_called_keeps_each_samples_own_diplotype():
+    # as above, with HLA-B in the calls but not called (the usual VCF case): the shared-answer
+    # cache once gave sample b the text of sample a's CYP2C9 diplotype
+    not_called = {"diplotype": None, "phenotype": None, "warnings": ["not_called"]}
+    calls = pl.concat([
+        calls_frame({"CYP2C9": {"diplotype": d, "phenotype": "Intermediate Metabolizer", "activity_score": 1.0},
+                     "HLA-B": not_called}, sample=s)
+        for s, d in (("a", "*1/*3"), ("b", "*1/*5"), ("c", "*1/*3"))])
+    out = recommend(calls, drugs=["phenytoin"], sources=["CPIC"])
+    text = dict(zip(out["sample_id"], out["recommendation"]))
+    assert "*1/*3" in text["a"] and "*1/*5" not in text["a"]
+    assert "*1/*5" in text["b"] and "*1/*3" not in text["b"]
+    assert text["c"] == text["a"]
+
+
+def test_a_simulated_cohort_gets_per_sample_answers(tmp_path):
+    """Every sample's rows are the rows it gets when recommended on its own (all drugs, all sources)."""
+    import pgx
+    from pgx.simulate import simulate_pgx_vcf
+
+    vcf = tmp_path / "cohort.vcf"
+    simulate_pgx_vcf(vcf, n_samples=24, seed=7)
+    calls = pgx.call(pgx.read_vcf(str(vcf)))
+    together = recommend(calls)
+    for sample in calls["sample_id"].unique(maintain_order=True).to_list():
+        alone = recommend(calls.filter(pl.col("sample_id") == sample)).drop("sources_disagree")
+        mine = together.filter(pl.col("sample_id") == sample).drop("sources_disagree")
+        assert mine.equals(alone), sample

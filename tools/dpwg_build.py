@@ -189,7 +189,7 @@ def read_dpwg(git_dir: Path, codes: dict[str, tuple[str, str]]) -> tuple[list[li
         gene = guideline["relatedGenes"][0]["symbol"]
         citations = ", ".join(f"PMID {c['pmid']} ({c['year']})" for c in data.get("citations") or [])
         version = (f"PharmGKB annotation {guideline['id']} v{guideline['version']} "
-                   f"(data {data['version'][:10]}){'; ' + citations if citations else ''}")
+                   f"(data {data['version'][:7]}){'; ' + citations if citations else ''}")  # month, as CPIC's rows
         drugs = [c["name"] for c in guideline["relatedChemicals"]]
         recs = data["recommendations"] or []
         # one row per lookup key, then lookup keys with the same advice joined (CYP2D6 scores)

@@ -191,7 +191,8 @@ def read_fda(git_dir: Path, codes: dict[str, tuple[str, str]]) -> tuple[list[lis
             continue
         section = SECTIONS[entry["table"]]
         rxnorm, atc = codes.get(drug, ("", ""))
-        version = f"FDA Table of Pharmacogenetic Associations, content collected {collected} ({section})"
+        # month precision, as the CPIC rows: a full date in a report reads as a possible patient date
+        version = f"FDA Table of Pharmacogenetic Associations, content collected {collected[:7]} ({section})"
         for part, part_text in split_by_subgroup(gene, subgroup, text):
             action = classify(part_text, entry["table"])
             implication = f"{part}: " + ", ".join(_effects(text)) + "."

@@ -461,8 +461,9 @@ def recommend(
             ids = (full_ids if gene in named or gene.startswith("HLA-") else short_ids).get(gene, missing)
             code = code * radix + ids  # mixed radix: one integer per distinct combination
             code_full = code_full * radix + full_ids.get(gene, missing)
-            absent |= full_ids.get(gene, missing) == 0
-        # with a gene of the guideline not called, the advice lists each possibility by diplotype
+            # a gene absent, not called or with alternatives (its short id is its full id): the
+            # advice may list possibilities labelled with every gene's diplotype, so key on those
+            absent |= short_ids.get(gene, missing) == full_ids.get(gene, missing)
         code = np.where(absent, -1 - code_full, code)
         _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
         index[:, t] = len(unique) + inverse.reshape(-1)
