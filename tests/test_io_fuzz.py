@@ -115,8 +115,10 @@ def test_mutated_files_never_crash_hang_or_raise_untyped(tmp_path):
         [str(Path(pgx.__file__).parent.parent), str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
     code = f"import test_io_fuzz as t; t._run_cases({str(tmp_path)!r}, {str(progress)!r}, {str(result)!r})"
     try:
+        # cwd: `python -c` puts the working directory first on sys.path, and a source checkout
+        # there (no built kernels when pgx is installed) would shadow the pgx this test imported
         child = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                               timeout=TIME_LIMIT)
+                               timeout=TIME_LIMIT, cwd=tmp_path)
     except subprocess.TimeoutExpired:
         raise AssertionError(f"hang: still running after {TIME_LIMIT} s at case {progress.read_text()}") from None
     assert child.returncode == 0, (f"crash (exit code {child.returncode}) at case {progress.read_text()}: "
