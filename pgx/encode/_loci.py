@@ -242,7 +242,9 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         known.add(pos, ref)
     site_keys = [trim(sites.positions[pi][0], r, a) for pi, r, a in sites.sites]
     key_index = {key: s for s, key in enumerate(site_keys)}
-    sites_at = [[s for s, (pi, _, _) in enumerate(sites.sites) if pi == p] for p in range(n_pos)]
+    sites_at: list[list[int]] = [[] for _ in range(n_pos)]
+    for s, (pi, _, _) in enumerate(sites.sites):
+        sites_at[pi].append(s)
     snv_alt = {(pi, a.upper()): s for s, (pi, r, a) in enumerate(sites.sites) if len(r) == 1 and len(a) == 1}
     # per (sample, site) dosage accumulated from the records that carry the site
     seen_site = np.zeros((n_samples, n_sites), dtype=bool)
