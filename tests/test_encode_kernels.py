@@ -394,3 +394,69 @@ def test_called_alleles_are_carried(phased):
                 {haps[s, 1, alleles.index(h1)], haps[s, 0, alleles.index(h2)]} == {1}), (s, h1, h2)
         checked += 1
     assert checked > n // 2
+
+
+def _random_gene_records(seed: int, n_samples: int, ploidy: int):
+    """A gene with four positions (SNVs, a multi-ALT SNV, a deletion) and records over them:
+    repeats, contradicting repeats, multi-allelic and unrelated ALTs, half, haploid,
+    polyploid and phased calls with phase sets."""
+    rng = np.random.default_rng(seed)
+    from pgx.encode._loci import GeneSites
+    sites = GeneSites("G", "chr1", ((100, "A"), (110, "C"), (120, "GT"), (130, "T")),
+                      ((0, "A", "G"), (1, "C", "T"), (1, "C", "A"), (2, "GT", "G"), (3, "T", "C")),
+                      ("rs1", None, "rs3", None))
+    records = [(100, "A", ["G"]), (100, "A", ["G"]), (110, "C", ["T", "A"]), (110, "C", ["A"]),
+               (120, "GT", ["G"]), (130, "T", ["C", "G"]), (130, "T", ["C"]), (110, "C", ["G"])]
+    picks = rng.choice(len(records), size=rng.integers(1, 9), replace=True)
+    chosen = [records[k] for k in sorted(picks)]
+    gt = np.stack([rng.integers(-1, len(alt) + 1, size=(n_samples, ploidy)) for _, _, alt in chosen]).astype(np.int8)
+    if ploidy >= 2:
+        gt[:, rng.random(n_samples) < 0.2, 1] = -2  # haploid calls
+    if ploidy >= 3:
+        gt[:, rng.random(n_samples) < 0.6, 2:] = -2  # most calls diploid
+    phased = rng.random(gt.shape[:2]) < 0.5
+    cs = CallSet.from_arrays(gt, chrom=["chr1"] * len(chosen), pos=[p for p, _, _ in chosen],
+                             ref=[r for _, r, _ in chosen], alt=[a for _, _, a in chosen],
+                             sample_ids=[f"S{i}" for i in range(n_samples)], phased=phased)
+    if seed % 2:
+        import dataclasses
+        cs = dataclasses.replace(cs, calldata={**cs.calldata, "PS": rng.integers(1, 3, size=gt.shape[:2])
+                                               .astype(np.int32)})
+    return cs, sites
+
+
+@pytest.mark.parametrize("ploidy", [1, 2, 3])
+@pytest.mark.parametrize("seed", range(12))
+def test_encode_gene_record_kernels_match_twin(monkeypatch, seed, ploidy):
+    """encode_gene with the compiled record kernels equals encode_gene with the numpy twin,
+    field by field, on random records (the twin is the old per-record numpy code)."""
+    import pgx.encode._loci as loci
+    cs, sites = _random_gene_records(seed, 60, ploidy)
+    got = loci.encode_gene(cs, sites)
+    monkeypatch.setattr(loci, "encode_kernels", lambda: twin)
+    want = loci.encode_gene(cs, sites)
+    for field in ("dosage", "haplotypes", "called", "novel", "haploid", "phased", "gvcf_reference",
+                  "dosage_max", "half_call", "duplicate", "contradictory", "novel_with_defined", "polyploid"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
+
+
+def test_encode_gene_records_hand_case():
+    """A repeated record counts once, a contradicting one blocks the position, a half call
+    gives one or two copies (and makes the sample unphased)."""
+    from pgx.encode._loci import GeneSites, encode_gene
+    sites = GeneSites("G", "chr1", ((100, "A"), (110, "C")), ((0, "A", "G"), (1, "C", "T")), (None, None))
+    gt = np.array([[[0, 1], [1, 1], [-1, 1]],    # 100 A>G
+                   [[0, 1], [0, 1], [0, 0]],     # 100 A>G again: S0 repeat, S1 contradiction
+                   [[1, 0], [0, 0], [0, 0]]],    # 110 C>T
+                  dtype=np.int8)
+    cs = CallSet.from_arrays(gt, chrom=["chr1"] * 3, pos=[100, 100, 110], ref=["A", "A", "C"],
+                             alt=[["G"], ["G"], ["T"]], sample_ids=["S0", "S1", "S2"],
+                             phased=np.ones((3, 3), dtype=bool))
+    enc = encode_gene(cs, sites)
+    assert enc.duplicate[:, 0].tolist() == [True, False, False]
+    assert enc.contradictory[:, 0].tolist() == [False, True, False]
+    assert enc.dosage.tolist() == [[1, 1], [-1, 0], [1, 0]]
+    assert enc.dosage_max.tolist() == [[1, 1], [-1, 0], [2, 0]]
+    assert enc.half_call[:, 0].tolist() == [False, False, True]
+    assert enc.haplotypes[0].tolist() == [[0, 1], [1, 0]]
+    assert enc.phased.tolist() == [True, True, False]

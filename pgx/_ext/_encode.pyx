@@ -305,3 +305,147 @@ def csr_fill(const gt_t[:, :, ::1] gt, const int64_t[::1] indptr, int8_t[::1] da
             _dosage_row(&gt[v, 0, 0], n_samp, ploidy, &scratch[0])
             _fill_row(&scratch[0], n_samp, &data[indptr[v]], &indices[indptr[v]],
                       &missing_indices[missing_indptr[v]])
+
+
+def record_calls(const gt_t[:, ::1] gt, uint8_t[::1] fully, uint8_t[::1] half, uint8_t[::1] poly):
+    """Per sample of one record: a full call, a half call (``./1``), a call of more than two alleles.
+
+    ``gt`` is (samples, ploidy) with -1 for an allele not called and -2 for a slot the call
+    lacks. A call of more than two alleles (a third slot that is not -2, and some allele
+    called) is ``poly`` and neither full nor half.
+    """
+    cdef Py_ssize_t n = gt.shape[0], ploidy = gt.shape[1]
+    cdef Py_ssize_t i, k
+    cdef gt_t a, b
+    cdef bint extra, any_called
+    with nogil:
+        for i in range(n):
+            if ploidy == 0:
+                fully[i] = half[i] = poly[i] = 0
+                continue
+            a = gt[i, 0]
+            if ploidy == 1:
+                fully[i] = a >= 0
+                half[i] = 0
+                poly[i] = 0
+                continue
+            b = gt[i, 1]
+            fully[i] = a >= 0 and (b >= 0 or b == NON_ALLELE)
+            half[i] = (a == -1 and b >= 0) or (b == -1 and a >= 0)
+            extra = False
+            any_called = a >= 0 or b >= 0
+            for k in range(2, ploidy):
+                extra |= gt[i, k] != NON_ALLELE
+                any_called |= gt[i, k] >= 0
+            poly[i] = extra and any_called
+            if poly[i]:
+                fully[i] = half[i] = 0
+
+
+def apply_record(const gt_t[:, ::1] gt, const uint8_t[::1] phased, const int64_t[::1] ps, bint has_ps,
+                 const uint8_t[::1] fully, const uint8_t[::1] half, const int64_t[::1] covered,
+                 const int64_t[::1] site_indptr, const int64_t[::1] site_indices,
+                 const int64_t[::1] allele_k, const int64_t[::1] allele_site, const int64_t[::1] allele_pos,
+                 uint8_t[:, ::1] called, uint8_t[:, ::1] duplicate, uint8_t[:, ::1] contradictory,
+                 uint8_t[:, ::1] half_call, int16_t[:, ::1] alt_copies, int8_t[:, ::1] dosage,
+                 int8_t[:, ::1] dosage_max, int8_t[:, :, ::1] haps, int8_t[:, ::1] explicit,
+                 uint8_t[:, ::1] seen_site, uint8_t[:, ::1] flags, int64_t[::1] phase_set, int64_t no_set):
+    """Add one record's calls to a gene's per-sample site state (see ``pgx.encode.encode_gene``).
+
+    ``covered`` are the definition positions the record speaks for; position ``p`` has the
+    sites ``site_indices[site_indptr[p]:site_indptr[p + 1]]``. Allele ``allele_k[m]`` of the
+    record is site ``allele_site[m]`` at position ``allele_pos[m]``. ``flags`` columns:
+    diploid call seen, haploid call seen, unphased het, phased het, phase sets split.
+    """
+    cdef Py_ssize_t n = gt.shape[0], ploidy = gt.shape[1], n_cov = covered.shape[0]
+    cdef Py_ssize_t n_all = allele_k.shape[0]
+    cdef Py_ssize_t i, c, m, k
+    cdef int64_t p, s, q, site
+    cdef bint fc, hf, p2, het, again, carrier
+    cdef int8_t count, c0, c1
+    cdef gt_t a0, a1
+    with nogil:
+        for i in range(n):
+            fc = fully[i]
+            hf = half[i]
+            a0 = gt[i, 0] if ploidy > 0 else NON_ALLELE
+            a1 = gt[i, 1] if ploidy > 1 else NON_ALLELE
+            p2 = ploidy > 1 and a1 != NON_ALLELE
+            if fc:
+                if p2:
+                    flags[i, 0] = 1
+                else:
+                    flags[i, 1] = 1
+            het = fc and p2 and a0 != a1
+            if het:
+                if phased[i]:
+                    flags[i, 3] = 1
+                    if has_ps:
+                        if phase_set[i] == no_set:
+                            phase_set[i] = ps[i]
+                        if phase_set[i] != ps[i]:
+                            flags[i, 4] = 1
+                else:
+                    flags[i, 2] = 1
+            if fc:
+                for c in range(n_cov):
+                    p = covered[c]
+                    called[i, p] = 1
+                    for q in range(site_indptr[p], site_indptr[p + 1]):
+                        s = site_indices[q]
+                        if not seen_site[i, s]:
+                            dosage[i, s] = 0
+                            haps[i, 0, s] = 0
+                            haps[i, 1, s] = 0
+                for m in range(n_all):
+                    k = allele_k[m]
+                    site = allele_site[m]
+                    p = allele_pos[m]
+                    count = 0
+                    for q in range(ploidy):
+                        count += gt[i, q] == k
+                    again = explicit[i, site] >= 0
+                    if again:
+                        if explicit[i, site] == count:
+                            duplicate[i, p] = 1
+                        else:
+                            contradictory[i, p] = 1
+                        continue
+                    explicit[i, site] = count
+                    alt_copies[i, p] += count
+                    dosage[i, site] = (dosage[i, site] if seen_site[i, site] else 0) + count
+                    c0 = a0 == k
+                    if c0 > haps[i, 0, site]:
+                        haps[i, 0, site] = c0
+                    if ploidy > 1:
+                        c1 = a1 == k
+                        if c1 > haps[i, 1, site]:
+                            haps[i, 1, site] = c1
+                    seen_site[i, site] = 1
+            if hf:
+                for m in range(n_all):
+                    k = allele_k[m]
+                    carrier = False
+                    for q in range(ploidy):
+                        carrier |= gt[i, q] == k
+                    if not carrier:
+                        continue
+                    site = allele_site[m]
+                    p = allele_pos[m]
+                    half_call[i, p] = 1
+                    called[i, p] = 1
+                    flags[i, 2] = 1
+                    for q in range(site_indptr[p], site_indptr[p + 1]):
+                        s = site_indices[q]
+                        if not seen_site[i, s]:
+                            dosage[i, s] = 0
+                            haps[i, 0, s] = -1
+                            haps[i, 1, s] = -1
+                        seen_site[i, s] = 1
+                    dosage[i, site] = 1
+                    dosage_max[i, site] = 2
+            if fc:
+                for c in range(n_cov):
+                    p = covered[c]
+                    for q in range(site_indptr[p], site_indptr[p + 1]):
+                        seen_site[i, site_indices[q]] = 1

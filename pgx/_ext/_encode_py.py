@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["call_dosage", "dosage", "one_hot", "allele_dosage", "haplotype_carriers", "allele_copies",
-           "csr_count", "csr_fill"]
+           "csr_count", "csr_fill", "record_calls", "apply_record"]
 
 NON_ALLELE = -2
 
@@ -102,3 +102,77 @@ def csr_fill(gt: np.ndarray, indptr: np.ndarray, data: np.ndarray, indices: np.n
         data[indptr[v]:indptr[v + 1]] = d[v, carriers]
         indices[indptr[v]:indptr[v + 1]] = carriers
         missing_indices[missing_indptr[v]:missing_indptr[v + 1]] = np.flatnonzero(d[v] < 0)
+
+
+def record_calls(gt: np.ndarray, fully: np.ndarray, half: np.ndarray, poly: np.ndarray) -> None:
+    ploidy = gt.shape[1]
+    if ploidy == 0:
+        fully[:] = half[:] = poly[:] = 0
+        return
+    if ploidy == 1:
+        fully[:] = gt[:, 0] >= 0
+        half[:] = poly[:] = 0
+        return
+    full = (gt[:, 0] >= 0) & ((gt[:, 1] >= 0) | (gt[:, 1] == NON_ALLELE))
+    halved = ((gt[:, 0] == -1) & (gt[:, 1] >= 0)) | ((gt[:, 1] == -1) & (gt[:, 0] >= 0))
+    many = (gt[:, 2:] != NON_ALLELE).any(axis=1) & (gt >= 0).any(axis=1)
+    fully[:] = full & ~many
+    half[:] = halved & ~many
+    poly[:] = many
+
+
+def apply_record(gt, phased, ps, has_ps, fully, half, covered, site_indptr, site_indices, allele_k, allele_site,
+                 allele_pos, called, duplicate, contradictory, half_call, alt_copies, dosage, dosage_max, haps,
+                 explicit, seen_site, flags, phase_set, no_set) -> None:
+    fully, half, phased = fully.astype(bool), half.astype(bool), phased.astype(bool)
+    called, duplicate, contradictory = called.view(bool), duplicate.view(bool), contradictory.view(bool)
+    half_call, seen_site, flags = half_call.view(bool), seen_site.view(bool), flags.view(bool)
+    ploidy = gt.shape[1]
+    sites_at = [site_indices[site_indptr[p]:site_indptr[p + 1]] for p in range(len(site_indptr) - 1)]
+    second = gt[:, 1] if ploidy > 1 else np.full(gt.shape[0], NON_ALLELE, dtype=gt.dtype)
+    ploidy2 = second != NON_ALLELE
+    flags[:, 0] |= fully & ploidy2
+    flags[:, 1] |= fully & ~ploidy2
+    het = fully & ploidy2 & (gt[:, 0] != second)
+    flags[:, 2] |= het & ~phased
+    flags[:, 3] |= het & phased
+    if has_ps:
+        here = het & phased
+        first = here & (phase_set == no_set)
+        phase_set[first] = ps[first]
+        flags[:, 4] |= here & (phase_set != ps)
+    for p in covered:
+        called[fully, p] = True
+        for s in sites_at[p]:
+            fresh = fully & ~seen_site[:, s]
+            dosage[fresh, s] = 0
+            haps[fresh, :, s] = 0
+    for k, site, p in zip(allele_k, allele_site, allele_pos):
+        carries = gt == k
+        count = carries.sum(axis=1).astype(np.int8)
+        again = fully & (explicit[:, site] >= 0)
+        same = again & (explicit[:, site] == count)
+        duplicate[same, p] = True
+        contradictory[again & ~same, p] = True
+        first = fully & ~again
+        explicit[first, site] = count[first]
+        alt_copies[first, p] += count[first]
+        dosage[first, site] = np.where(seen_site[first, site], dosage[first, site], 0) + count[first]
+        for h in range(min(ploidy, 2)):
+            haps[first, h, site] = np.maximum(haps[first, h, site], carries[first, h])
+        seen_site[first, site] = True
+    for k, site, p in zip(allele_k, allele_site, allele_pos):
+        carrier = half & np.any(gt == k, axis=1)
+        half_call[carrier, p] = True
+        called[carrier, p] = True
+        flags[carrier, 2] = True
+        for s in sites_at[p]:
+            fresh = carrier & ~seen_site[:, s]
+            dosage[fresh, s] = 0
+            haps[fresh, :, s] = -1
+            seen_site[carrier, s] = True
+        dosage[carrier, site] = 1
+        dosage_max[carrier, site] = 2
+    for p in covered:
+        for s in sites_at[p]:
+            seen_site[fully, s] = True

@@ -20,6 +20,7 @@ __all__ = ["AlleleModel", "Match", "match_unphased", "match_phased", "match_hapl
 _STAR = re.compile(r"^\*(\d+)(.*)$")
 
 
+@lru_cache(maxsize=65536)
 def allele_sort_key(name: str) -> tuple:
     """Natural order of allele names: ``*1 < *2 < *10 < *17 < c.1905+1G>A < rs...``.
 
@@ -107,20 +108,15 @@ def _order(model: AlleleModel, a: int, b: int) -> tuple[str, str]:
 
 
 def _unique_rows(dosage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows (first-seen order) and each row's index among them."""
-    if dosage.shape[0] == 0:
-        return dosage[:0], np.zeros(0, dtype=np.intp)
-    seen: dict[bytes, int] = {}
-    inverse = np.empty(dosage.shape[0], dtype=np.intp)
-    first: list[int] = []
-    for k, row in enumerate(np.ascontiguousarray(dosage)):
-        key = row.tobytes()
-        index = seen.get(key)
-        if index is None:
-            index = seen[key] = len(first)
-            first.append(k)
-        inverse[k] = index
-    return dosage[first], inverse
+    """Distinct rows (in byte order) and each row's index among them."""
+    rows = np.ascontiguousarray(dosage)
+    if rows.shape[0] == 0:
+        return rows[:0], np.zeros(0, dtype=np.intp)
+    if rows.shape[1] == 0:
+        return rows[:1], np.zeros(rows.shape[0], dtype=np.intp)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))[:, 0]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return rows[first], inverse.reshape(-1)
 
 
 def _scores(model: AlleleModel, called_positions: np.ndarray) -> np.ndarray:
@@ -166,29 +162,34 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
         None where no pair of named alleles explains the sample.
     """
     patterns, inverse = _unique_rows(dosage)
-    n_pos = model.positions.shape[1]
     sites = model.sites
     optional = model.optional
     wobbly = bool(optional.any())
+    # every pattern at once (float32 products count exactly here): scores, and the candidate
+    # alleles - visible, carrying no site the sample lacks and every site it has twice
+    site_called = patterns >= 0
+    site_to_pos = np.zeros((sites.shape[1], model.positions.shape[1]), dtype=np.float32)
+    site_to_pos[np.arange(sites.shape[1]), site_position] = 1
+    pos_called = ((~site_called).astype(np.float32) @ site_to_pos) == 0
+    scores = (pos_called.astype(np.float32) @ model.positions.T.astype(np.float32)).astype(np.int64)
+    carried = sites.T.astype(np.float32)
+    visible = (site_called.astype(np.float32) @ carried) > 0
+    visible[:, model.reference] = True
+    lacks = ((patterns == 0).astype(np.float32) @ carried) > 0
+    short = ((patterns == 2).astype(np.float32) @ (~(sites | optional)).T.astype(np.float32)) > 0
+    possible = visible & ~lacks & ~short
     results: list[Match | None] = []
-    for pattern in patterns:
-        site_called = pattern >= 0
-        pos_called = np.ones(n_pos, dtype=bool)
-        pos_called[site_position[~site_called]] = False
-        score = _scores(model, pos_called)
-        visible = _visible(model, site_called)
-        candidates = np.flatnonzero(
-            visible & ~sites[:, pattern == 0].any(axis=1) & (sites | optional)[:, pattern == 2].all(axis=1)
-        )
+    for pattern, called_here, score, mask in zip(patterns, site_called, scores, possible):
+        candidates = np.flatnonzero(mask)
         if not candidates.size:
             results.append(None)
             continue
-        sub = sites[candidates][:, site_called].astype(np.int8)
-        target = pattern[site_called]
+        sub = sites[candidates][:, called_here].astype(np.int8)
+        target = pattern[called_here]
         a, b = _pairs(candidates.size)
         low = sub[a] + sub[b]
         if wobbly:
-            opt = optional[candidates][:, site_called].astype(np.int8)
+            opt = optional[candidates][:, called_here].astype(np.int8)
             ok = np.all((low <= target) & (target <= low + opt[a] + opt[b]), axis=1)
         else:
             ok = np.all(low == target, axis=1)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from pgx._ext import encode_kernels
 from pgx.callset import CallSet
 from pgx.encode._normalize import KnownBases, indel_relation, trim
 from pgx.reference import normalize_contig
@@ -189,7 +190,8 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     Examples
     --------
     >>> import numpy as np
-    >>> from pgx.callset import CallSet
+    >>> from pgx._ext import encode_kernels
+from pgx.callset import CallSet
     >>> cs = CallSet.from_arrays(np.array([[[-1, 1]]], dtype=np.int8), chrom=["chr10"],
     ...                          pos=[94781859], ref=["G"], alt=[["A"]], sample_ids=["S1"])
     >>> sites = GeneSites("CYP2C19", "chr10", ((94781859, "G"),), ((0, "G", "A"),), ("rs4244285",))
@@ -200,18 +202,17 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     n_samples = callset.n_samples
     n_pos = len(sites.positions)
     n_sites = len(sites.sites)
+    kernels = encode_kernels()
     dosage = np.full((n_samples, n_sites), -1, dtype=np.int8)
     haps = np.full((n_samples, 2, n_sites), -1, dtype=np.int8)
     called = np.zeros((n_samples, n_pos), dtype=bool)
     novel = np.zeros((n_samples, n_pos), dtype=bool)
     gvcf_ref = np.zeros((n_samples, n_pos), dtype=bool)
-    diploid_seen = np.zeros(n_samples, dtype=bool)
-    haploid_seen = np.zeros(n_samples, dtype=bool)
-    unphased_het = np.zeros(n_samples, dtype=bool)
+    # per sample: diploid call seen, haploid call seen, unphased het, phased het, phase sets split
+    sample_flags = np.zeros((n_samples, 5), dtype=np.uint8)
     ps_all = callset.calldata.get("PS")
     phase_set = np.full(n_samples, _NO_SET, dtype=np.int64)
-    split_sets = np.zeros(n_samples, dtype=bool)
-    phased_het = np.zeros(n_samples, dtype=bool)
+    no_ps = np.zeros(0, dtype=np.int64)
     dosage_max = np.full((n_samples, n_sites), -1, dtype=np.int8)
     half_call = np.zeros((n_samples, n_pos), dtype=bool)
     duplicate = np.zeros((n_samples, n_pos), dtype=bool)
@@ -245,24 +246,28 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     sites_at: list[list[int]] = [[] for _ in range(n_pos)]
     for s, (pi, _, _) in enumerate(sites.sites):
         sites_at[pi].append(s)
+    site_indptr = np.zeros(n_pos + 1, dtype=np.int64)
+    site_indptr[1:] = np.cumsum([len(at) for at in sites_at])
+    site_indices = np.array([s for at in sites_at for s in at], dtype=np.int64)
     snv_alt = {(pi, a.upper()): s for s, (pi, r, a) in enumerate(sites.sites) if len(r) == 1 and len(a) == 1}
-    # per (sample, site) dosage accumulated from the records that carry the site
+    # per (sample, site): a record has spoken for the site
     seen_site = np.zeros((n_samples, n_sites), dtype=bool)
     gt_all = callset.genotypes
     phased_all = callset.phased
     undefined_rows = _undefined_rows(callset, rows)
+    fully_u8 = np.empty(n_samples, dtype=np.uint8)
+    half_u8 = np.empty(n_samples, dtype=np.uint8)
+    poly_u8 = np.empty(n_samples, dtype=np.uint8)
+    state = (called.view(np.uint8), duplicate.view(np.uint8), contradictory.view(np.uint8),
+             half_call.view(np.uint8), alt_copies, dosage, dosage_max, haps, explicit, seen_site.view(np.uint8),
+             sample_flags, phase_set, _NO_SET)
     for row, pos, ref, alts, end in rows.iter_rows():
-        gt = gt_all[row]  # (samples, ploidy)
-        ph = phased_all[row]
-        fully_called = (gt[:, 0] >= 0) & ((gt[:, 1] >= 0) | (gt[:, 1] == -2)) if gt.shape[1] > 1 else gt[:, 0] >= 0
-        # a diploid call with one allele missing (./1): at least one copy of the called allele
-        half = ((gt[:, 0] == -1) & (gt[:, 1] >= 0)) | ((gt[:, 1] == -1) & (gt[:, 0] >= 0)) \
-            if gt.shape[1] > 1 else np.zeros(n_samples, dtype=bool)
+        gt = np.ascontiguousarray(gt_all[row])  # (samples, ploidy)
+        kernels.record_calls(gt, fully_u8, half_u8, poly_u8)
+        fully_called = fully_u8.view(bool)
+        half = half_u8.view(bool)
         # a call of more than two alleles (0/0/1) has no diplotype: used for nothing, flagged
-        poly = (gt[:, 2:] != -2).any(axis=1) & (gt >= 0).any(axis=1) if gt.shape[1] > 2 else None
-        if poly is not None:
-            fully_called &= ~poly
-            half &= ~poly
+        poly = poly_u8.view(bool) if gt.shape[1] > 2 else None
         flags = [(mask, flagged) for mask, flagged in ((poly, polyploid), (undefined_rows.get(row), undefined))
                  if mask is not None]
         symbolic = [a for a in alts if a.startswith("<") or a == "*"]
@@ -341,42 +346,12 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
         for mask, flagged in flags:
             for p_i in covered:
                 flagged[mask, p_i] = True
-        ploidy2 = gt[:, 1] != -2 if gt.shape[1] > 1 else np.zeros(n_samples, bool)
-        diploid_seen |= fully_called & ploidy2
-        haploid_seen |= fully_called & ~ploidy2
-        het = fully_called & ploidy2 & (gt[:, 0] != gt[:, 1])
-        unphased_het |= het & ~ph
-        phased_het |= het & ph
-        if ps_all is not None:
-            # phase is only known within one phase set (FORMAT/PS)
-            here = het & ph
-            ps_row = ps_all[row]
-            first = here & (phase_set == _NO_SET)
-            phase_set[first] = ps_row[first]
-            split_sets |= here & (phase_set != ps_row)
-        for p_i in covered:
-            called[fully_called, p_i] = True
-            for s in sites_at[p_i]:
-                dosage[fully_called & ~seen_site[:, s], s] = 0
-                haps[fully_called & ~seen_site[:, s], :, s] = 0
-        for k, site in allele_site.items():
-            carries = gt == k
-            count = carries.sum(axis=1).astype(np.int8)
-            p_i = sites.sites[site][0]
-            # a record naming this ALT again: the same count is a repeat, another a contradiction
-            again = fully_called & (explicit[:, site] >= 0)
-            same = again & (explicit[:, site] == count)
-            duplicate[same, p_i] = True
-            contradictory[again & ~same, p_i] = True
-            first = fully_called & ~again
-            explicit[first, site] = count[first]
-            alt_copies[first, p_i] += count[first]
-            rows_ok = first
-            dosage[rows_ok, site] = np.where(seen_site[rows_ok, site], dosage[rows_ok, site], 0) + count[rows_ok]
-            haps[rows_ok, 0, site] = np.maximum(haps[rows_ok, 0, site], carries[rows_ok, 0])
-            if gt.shape[1] > 1:
-                haps[rows_ok, 1, site] = np.maximum(haps[rows_ok, 1, site], carries[rows_ok, 1])
-            seen_site[rows_ok, site] = True
+        ps_row = ps_all[row].astype(np.int64) if ps_all is not None else no_ps
+        kernels.apply_record(
+            gt, phased_all[row].view(np.uint8), ps_row, ps_all is not None, fully_u8, half_u8,
+            np.array(sorted(covered), dtype=np.int64), site_indptr, site_indices,
+            np.array(list(allele_site), dtype=np.int64), np.array(list(allele_site.values()), dtype=np.int64),
+            np.array([sites.sites[site][0] for site in allele_site.values()], dtype=np.int64), *state)
         # alleles at a definition position that no definition uses
         for k, p_i in novel_at.items():
             carries = gt == k
@@ -391,25 +366,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
             first = fully_called & ~again
             before[first] = count[first]
             alt_copies[first, p_i] += count[first]
-        # a half call: one or two copies of the ALT it names (the other copy is unknown)
-        for k, site in allele_site.items():
-            carrier = half & np.any(gt == k, axis=1)
-            if not carrier.any():
-                continue
-            p_i = sites.sites[site][0]
-            half_call[carrier, p_i] = True
-            called[carrier, p_i] = True
-            unphased_het |= carrier
-            for s in sites_at[p_i]:
-                fresh = carrier & ~seen_site[:, s]
-                dosage[fresh, s] = 0
-                haps[fresh, :, s] = -1
-                seen_site[carrier, s] = True
-            dosage[carrier, site] = 1
-            dosage_max[carrier, site] = 2
-        for p_i in covered:
-            for s in sites_at[p_i]:
-                seen_site[fully_called, s] = True
+    diploid_seen, haploid_seen, unphased_het, phased_het, split_sets = sample_flags.view(bool).T
     haploid = haploid_seen & ~diploid_seen
     contradictory |= alt_copies > np.where(haploid, 1, 2)[:, None]
     haps[haploid, 1, :] = -2
@@ -432,19 +389,17 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
                 haps[:, 0, s] = 0
                 haps[~haploid, 1, s] = 0
     # a defined ALT called next to a novel one: dropping the position would hide it
+    site_pos = np.array([pi for pi, _, _ in sites.sites], dtype=np.intp)
     carried = np.zeros((n_samples, n_pos), dtype=bool)
-    for p_i in range(n_pos):
-        for s in sites_at[p_i]:
-            carried[:, p_i] |= dosage[:, s] > 0
+    carrier_at = np.nonzero(dosage > 0)
+    carried[carrier_at[0], site_pos[carrier_at[1]]] = True
     novel_with_defined = novel & carried & called
     dosage_max = np.where(dosage_max >= 0, dosage_max, dosage).astype(np.int8)
     # positions not called, with a novel ALT, or contradicted, are dropped from matching
-    drop = ~called | novel | contradictory | polyploid | unplaced | ref_mismatch
-    for p_i in range(n_pos):
-        for s in sites_at[p_i]:
-            dosage[drop[:, p_i], s] = -1
-            dosage_max[drop[:, p_i], s] = -1
-            haps[drop[:, p_i], :, s] = np.where(haps[drop[:, p_i], :, s] == -2, -2, -1)
+    drop = (~called | novel | contradictory | polyploid | unplaced | ref_mismatch)[:, site_pos]
+    dosage[drop] = -1
+    dosage_max[drop] = -1
+    haps[(haps != -2) & drop[:, None, :]] = -1
     return GeneGenotypes(
         sites=sites,
         dosage=dosage,
