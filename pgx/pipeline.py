@@ -106,19 +106,29 @@ def _merge_outside(calls: pl.DataFrame, outside, sample_ids: Sequence[str]) -> t
 
 
 def _annotate(calls: pl.DataFrame, given: dict, reference_dir: str | None) -> pl.DataFrame:
-    cache: dict[tuple, tuple] = {}
-    out = []
-    for sample, gene, h1, h2, alternatives, warn, n_top in calls.select(
-        "sample_id", "gene", "haplotype_1", "haplotype_2", "alternatives", "warnings", "n_top"
-    ).iter_rows():
-        phen_given, act_given = given.get((sample, gene), (None, None))
-        key = (gene, h1, h2, tuple(alternatives), tuple(warn), n_top, phen_given, act_given)
-        row = cache.get(key)
-        if row is None:
-            row = cache[key] = _annotate_one(gene, h1, h2, alternatives, warn, n_top, phen_given, act_given,
-                                             reference_dir)
-        out.append(row)
-    f1s, f2s, scores, phenotypes, warnings, alt_phenotypes = (list(c) for c in zip(*out)) if out else ([],) * 6
+    n = calls.height
+    columns = [np.empty(n, dtype=object) for _ in range(6)]
+    keys = ["gene", "haplotype_1", "haplotype_2", "_alternatives", "_warnings", "n_top"]
+    frame = calls.select(
+        "sample_id", "gene", "haplotype_1", "haplotype_2",
+        pl.col("alternatives").list.join(LIST_SEP).alias("_alternatives"),
+        pl.col("warnings").list.join(LIST_SEP).alias("_warnings"), "n_top",
+    ).with_row_index("_i")
+    # rows with outside phenotypes or activity scores one by one; the rest once per distinct call
+    outside = np.zeros(n, dtype=bool)
+    if given:
+        pairs = set(given)
+        outside = np.array([pair in pairs for pair in zip(frame["sample_id"], frame["gene"])], dtype=bool)
+    groups = frame.filter(~pl.Series(outside)).group_by(keys, maintain_order=True).agg(pl.col("_i"))
+    todo = [(row[:-1], row[-1], (None, None)) for row in groups.iter_rows()]
+    todo += [(row[2:], [row[0]], given[(row[1], row[2])])
+             for row in frame.filter(pl.Series(outside)).select("_i", "sample_id", *keys).iter_rows()]
+    for (gene, h1, h2, alternatives, warn, n_top), rows, (phen_given, act_given) in todo:
+        values = _annotate_one(gene, h1, h2, _unjoin(alternatives), _unjoin(warn), n_top, phen_given, act_given,
+                               reference_dir)
+        for column, value in zip(columns, values):
+            column[rows] = value
+    f1s, f2s, scores, phenotypes, warnings, alt_phenotypes = (c.tolist() for c in columns)
     return calls.with_columns(
         pl.Series("function_1", f1s, dtype=pl.String),
         pl.Series("function_2", f2s, dtype=pl.String),
@@ -127,6 +137,11 @@ def _annotate(calls: pl.DataFrame, given: dict, reference_dir: str | None) -> pl
         pl.Series("warnings", warnings, dtype=pl.String),
         pl.Series("alternative_phenotypes", alt_phenotypes, dtype=pl.String),
     ).pipe(split_list_columns, ["warnings", "alternative_phenotypes"]).select(list(CALL_SCHEMA))
+
+
+def _unjoin(joined: str | None) -> list[str]:
+    """A list column's value back from :data:`LIST_SEP`-joined text."""
+    return joined.split(LIST_SEP) if joined else []
 
 
 def _annotate_one(gene, h1, h2, alternatives, warn, n_top, phen_given, act_given, reference_dir) -> tuple:

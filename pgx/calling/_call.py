@@ -10,7 +10,8 @@ import polars as pl
 
 from pgx import reference
 from pgx.callset import CallSet
-from pgx.calling._match import AlleleModel, Match, allele_sort_key, match_haploid, match_lowest_function, match_phased, match_unphased
+from pgx.calling._match import (AlleleModel, Match, allele_sort_key, match_haploid, match_lowest_function,
+                               match_phased, match_unphased, unique_rows)
 from pgx.calling._model import GeneModel, gene_model
 from pgx.calling._notes import sample_notes, where
 from pgx.calling._proxy import call_proxy_gene, proxy_genes
@@ -156,26 +157,39 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
     assumed = where(labels, enc.assumed_reference)
     gvcf_any = enc.gvcf_reference.any(axis=1)
     missing_mask = ~enc.called & ~enc.novel
-    rows: list[tuple] = []
-    cache: dict[tuple, tuple] = {}
     # only samples with a flagged record (or a gene without data) have notes to write
     flagged = (enc.contradictory.any(axis=1) | enc.novel_with_defined.any(axis=1) | enc.duplicate.any(axis=1)
                | enc.half_call.any(axis=1) | enc.polyploid.any(axis=1) | enc.undefined_allele.any(axis=1)
                | enc.unplaced.any(axis=1) | enc.ref_mismatch.any(axis=1)
                | bool(enc.no_data_in_region))
-    for s in range(n):
-        # samples with the same match and the same missing/novel positions share a row
-        notes, blocked = sample_notes(enc, s, labels) if flagged[s] else ((), False)
-        key = (id(results[s]), bool(any_called[s]), missing_mask[s].tobytes(), enc.novel[s].tobytes(),
-               bool(gvcf_any[s]), bool(haploid[s]), notes, enc.dosage[s].tobytes())
-        row = cache.get(key)
+    # samples with the same match, the same missing/novel positions and dosages share a row:
+    # unflagged samples are grouped at once, flagged ones (with notes) one by one
+    rows: list[tuple | None] = [None] * n
+    plain = np.flatnonzero(~flagged)
+    if plain.size:
+        match_id = np.array([id(results[s]) for s in plain], dtype=np.int64)
+        shape = np.column_stack([any_called[plain], gvcf_any[plain], haploid[plain]]).astype(np.uint8)
+        key = np.concatenate([match_id.view(np.uint8).reshape(-1, 8), shape, missing_mask[plain].view(np.uint8),
+                              enc.novel[plain].view(np.uint8), enc.dosage[plain].view(np.uint8)], axis=1)
+        firsts, group = unique_rows(key)
+        first_of = np.full(firsts.shape[0], -1, dtype=np.int64)
+        first_of[group[::-1]] = plain[::-1]  # the first sample of each group
+        group_rows = [_sample_row(model, results, int(s), any_called, True, missing_mask, enc, labels, assumed,
+                                  gvcf_any, haploid, fallback, fallback_model, fallback_sites, site_pos, ())
+                      for s in first_of]
+        for s, g in zip(plain.tolist(), group.tolist()):
+            rows[s] = group_rows[g]
+    cache: dict[tuple, tuple] = {}
+    for s in np.flatnonzero(flagged).tolist():
+        notes, blocked = sample_notes(enc, s, labels)
+        key_s = (id(results[s]), bool(any_called[s]), missing_mask[s].tobytes(), enc.novel[s].tobytes(),
+                 bool(gvcf_any[s]), bool(haploid[s]), notes, blocked, enc.dosage[s].tobytes())
+        row = cache.get(key_s)
         if row is None:
-            usable = bool(any_called[s]) and not blocked
-            row = _row(model, results[s] if usable else None, usable, missing_mask[s],
-                       enc.novel[s], labels, assumed, bool(gvcf_any[s]), bool(haploid[s]),
-                       fallback, fallback_model, fallback_sites, enc.dosage[s: s + 1], site_pos, notes)
-            cache[key] = row
-        rows.append(row)
+            row = cache[key_s] = _sample_row(model, results, s, any_called, not blocked, missing_mask, enc, labels,
+                                             assumed, gvcf_any, haploid, fallback, fallback_model, fallback_sites,
+                                             site_pos, notes)
+        rows[s] = row
     columns = list(zip(*rows)) if rows else [[] for _ in range(8)]
     diplotype, h1, h2, alternatives, missing, novel, warnings, n_top = columns
     return {
@@ -187,6 +201,17 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
 
 
 LIST_SEP = "\x1f"
+
+
+def _sample_row(model: GeneModel, results: list[Match | None], s: int, any_called: np.ndarray, not_blocked: bool,
+                missing_mask: np.ndarray, enc: GeneGenotypes, labels: list[str], assumed: str, gvcf_any: np.ndarray,
+                haploid: np.ndarray, fallback: str | None, fallback_model: AlleleModel | None,
+                fallback_sites: np.ndarray, site_pos: np.ndarray, notes: tuple[str, ...]) -> tuple:
+    """:func:`_row` for sample ``s``."""
+    usable = bool(any_called[s]) and not_blocked
+    return _row(model, results[s] if usable else None, usable, missing_mask[s], enc.novel[s], labels, assumed,
+                bool(gvcf_any[s]), bool(haploid[s]), fallback, fallback_model, fallback_sites,
+                enc.dosage[s: s + 1], site_pos, notes)
 
 
 def _row(model: GeneModel, match: Match | None, any_called: bool, missing_row: np.ndarray, novel_row: np.ndarray,

@@ -107,7 +107,7 @@ def _order(model: AlleleModel, a: int, b: int) -> tuple[str, str]:
     return (x, y) if allele_sort_key(x) <= allele_sort_key(y) else (y, x)
 
 
-def _unique_rows(dosage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def unique_rows(dosage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows (in byte order) and each row's index among them."""
     rows = np.ascontiguousarray(dosage)
     if rows.shape[0] == 0:
@@ -140,6 +140,30 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(n)
 
 
+_POPCOUNT = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.uint8)
+_CHUNK = 1024  # patterns per block: bounds the (patterns, alleles, bytes) temporary
+
+
+def _packed_and(rows: np.ndarray, cols: np.ndarray):
+    """Blocks of ``rows`` (n, bits) AND ``cols`` (m, bits), bit-packed: (block, m, bytes) each."""
+    packed_cols = np.packbits(cols, axis=1)[None]
+    packed_rows = np.packbits(rows, axis=1)
+    for start in range(0, rows.shape[0], _CHUNK):
+        yield packed_rows[start:start + _CHUNK, None, :] & packed_cols
+
+
+def _shares_any(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(n, m) bool: whether row ``i`` and column set ``j`` share a True bit."""
+    blocks = [both.any(axis=2) for both in _packed_and(rows, cols)]
+    return np.concatenate(blocks) if blocks else np.zeros((0, cols.shape[0]), dtype=bool)
+
+
+def _shared_count(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(n, m) int: how many True bits row ``i`` and column set ``j`` share."""
+    blocks = [_POPCOUNT[both].sum(axis=2, dtype=np.int64) for both in _packed_and(rows, cols)]
+    return np.concatenate(blocks) if blocks else np.zeros((0, cols.shape[0]), dtype=np.int64)
+
+
 def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.ndarray) -> list[Match | None]:
     """Diplotypes consistent with unphased ALT dosages, for many samples at once.
 
@@ -161,23 +185,21 @@ def match_unphased(model: AlleleModel, dosage: np.ndarray, site_position: np.nda
     list of Match or None
         None where no pair of named alleles explains the sample.
     """
-    patterns, inverse = _unique_rows(dosage)
+    patterns, inverse = unique_rows(dosage)
     sites = model.sites
     optional = model.optional
     wobbly = bool(optional.any())
-    # every pattern at once (float32 products count exactly here): scores, and the candidate
-    # alleles - visible, carrying no site the sample lacks and every site it has twice
+    # every pattern at once (bit-packed, no BLAS: its threads stall a busy machine): scores,
+    # and the candidate alleles - visible, carrying no site the sample lacks and every site
+    # it has twice
     site_called = patterns >= 0
-    site_to_pos = np.zeros((sites.shape[1], model.positions.shape[1]), dtype=np.float32)
-    site_to_pos[np.arange(sites.shape[1]), site_position] = 1
-    pos_called = ((~site_called).astype(np.float32) @ site_to_pos) == 0
-    scores = (pos_called.astype(np.float32) @ model.positions.T.astype(np.float32)).astype(np.int64)
-    carried = sites.T.astype(np.float32)
-    visible = (site_called.astype(np.float32) @ carried) > 0
+    site_to_pos = np.zeros((model.positions.shape[1], sites.shape[1]), dtype=bool)
+    site_to_pos[site_position, np.arange(sites.shape[1])] = True
+    pos_called = ~_shares_any(~site_called, site_to_pos)
+    scores = _shared_count(pos_called, model.positions)
+    visible = _shares_any(site_called, sites)
     visible[:, model.reference] = True
-    lacks = ((patterns == 0).astype(np.float32) @ carried) > 0
-    short = ((patterns == 2).astype(np.float32) @ (~(sites | optional)).T.astype(np.float32)) > 0
-    possible = visible & ~lacks & ~short
+    possible = visible & ~_shares_any(patterns == 0, sites) & ~_shares_any(patterns == 2, ~(sites | optional))
     results: list[Match | None] = []
     for pattern, called_here, score, mask in zip(patterns, site_called, scores, possible):
         candidates = np.flatnonzero(mask)
@@ -226,7 +248,7 @@ def match_phased(model: AlleleModel, haplotypes: np.ndarray, site_position: np.n
     """
     n_pos = model.positions.shape[1]
     flat = haplotypes.reshape(haplotypes.shape[0], -1)
-    patterns, inverse = _unique_rows(flat)
+    patterns, inverse = unique_rows(flat)
     results: list[Match | None] = []
     for row in patterns:
         haps = row.reshape(2, -1)
@@ -251,7 +273,7 @@ def match_phased(model: AlleleModel, haplotypes: np.ndarray, site_position: np.n
 def match_haploid(model: AlleleModel, dosage: np.ndarray, site_position: np.ndarray) -> list[Match | None]:
     """Match haploid samples (one haplotype: chrM, a male's chrX); diplotypes are (allele, "")."""
     n_pos = model.positions.shape[1]
-    patterns, inverse = _unique_rows(dosage)
+    patterns, inverse = unique_rows(dosage)
     results: list[Match | None] = []
     for pattern in patterns:
         pos_called = np.ones(n_pos, dtype=bool)
@@ -275,7 +297,7 @@ def match_lowest_function(model: AlleleModel, dosage: np.ndarray, site_position:
     ref = model.reference
     order = sorted(range(len(model.names)),
                    key=lambda a: (np.nan_to_num(model.activity[a], nan=np.inf), allele_sort_key(model.names[a])))
-    patterns, inverse = _unique_rows(dosage)
+    patterns, inverse = unique_rows(dosage)
     # larger definitions first, so a haplotype's variants are credited to the most
     # specific allele that carries them, not also to a smaller allele inside it
     by_size = sorted((a for a in range(len(model.names)) if a != ref and model.sites[a].any()),
