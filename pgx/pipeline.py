@@ -107,7 +107,6 @@ def _merge_outside(calls: pl.DataFrame, outside, sample_ids: Sequence[str]) -> t
 
 def _annotate(calls: pl.DataFrame, given: dict, reference_dir: str | None) -> pl.DataFrame:
     n = calls.height
-    columns = [np.empty(n, dtype=object) for _ in range(6)]
     keys = ["gene", "haplotype_1", "haplotype_2", "_alternatives", "_warnings", "n_top"]
     frame = calls.select(
         "sample_id", "gene", "haplotype_1", "haplotype_2",
@@ -120,14 +119,18 @@ def _annotate(calls: pl.DataFrame, given: dict, reference_dir: str | None) -> pl
         pairs = set(given)
         outside = np.array([pair in pairs for pair in zip(frame["sample_id"], frame["gene"])], dtype=bool)
     groups = frame.filter(~pl.Series(outside)).group_by(keys, maintain_order=True).agg(pl.col("_i"))
-    todo = [(row[:-1], row[-1], (None, None)) for row in groups.iter_rows()]
-    todo += [(row[2:], [row[0]], given[(row[1], row[2])])
-             for row in frame.filter(pl.Series(outside)).select("_i", "sample_id", *keys).iter_rows()]
-    for (gene, h1, h2, alternatives, warn, n_top), rows, (phen_given, act_given) in todo:
-        values = _annotate_one(gene, h1, h2, _unjoin(alternatives), _unjoin(warn), n_top, phen_given, act_given,
-                               reference_dir)
-        for column, value in zip(columns, values):
-            column[rows] = value
+    todo = [(row, None, None) for row in groups.select(keys).iter_rows()]
+    singles = frame.filter(pl.Series(outside))
+    todo += [(row[2:], *given[(row[1], row[2])]) for row in singles.select("_i", "sample_id", *keys).iter_rows()]
+    group_of = np.empty(n, dtype=np.int64)
+    members = groups.with_row_index("_g").select("_g", "_i").explode("_i")
+    group_of[members["_i"].to_numpy()] = members["_g"].to_numpy()
+    group_of[singles["_i"].to_numpy()] = np.arange(groups.height, groups.height + singles.height)
+    values = [_annotate_one(gene, h1, h2, _unjoin(alternatives), _unjoin(warn), n_top, phen_given, act_given,
+                            reference_dir)
+              for (gene, h1, h2, alternatives, warn, n_top), phen_given, act_given in todo]
+    columns = [np.array(column, dtype=object)[group_of] for column in zip(*values)] if values \
+        else [np.empty(0, dtype=object)] * 6
     f1s, f2s, scores, phenotypes, warnings, alt_phenotypes = (c.tolist() for c in columns)
     return calls.with_columns(
         pl.Series("function_1", f1s, dtype=pl.String),
