@@ -3,7 +3,8 @@
 Two kinds of expectation, neither read from pgx's table:
 
 * literal pins per drug family, written by hand from the DPWG annotations at PharmCAT commit 0c6123b6
-  (reporter/guidelines/DPWG_<drug>_and_<gene>.json): action, classification, a dose figure;
+  (reporter/guidelines/DPWG_<drug>_and_<gene>.json) and, for rosuvastatin, atazanavir and mavacamten, from
+  the pinned 2026 ClinPGx extract: action, classification, a dose figure;
 * tests/data/dpwg_oracle.json (tools/pin_guidance_oracles.py, which shares no code with the table's
   builder): every lookup key of every annotation with PharmGKB's classification term and flags. Each
   key becomes a patient; the row pgx picks must agree with the facts, and every table row must be
@@ -93,6 +94,10 @@ PINNED = [
     ("simvastatin", "SLCO1B1", "Poor Function", "consider_alternative", "not graded", "another drug"),
     ("atorvastatin", "SLCO1B1", "Decreased Function", "consider_alternative", "not graded", "depends on the indication"),
     ("atorvastatin", "SLCO1B1", "Normal Function", "no_recommendation", "no recommendation", "no advice"),
+    # rosuvastatin, atazanavir, mavacamten: DPWG guidelines newer than PharmCAT's 2024 copy, pinned by hand from the
+    # 2026 ClinPGx extract (PA166363221 v2, PA166411701 v3, PA166418081 v2; dpwg.tsv header 'added')
+    ("rosuvastatin", "SLCO1B1", "Poor Function", "adjust_dose", "not graded", "genotype-guided dose"),
+    ("rosuvastatin", "SLCO1B1", "Normal Function", "no_recommendation", "no recommendation", "no advice"),
     # antiepileptics
     ("phenytoin", "CYP2C9", {"diplotype": "*1/*3", "phenotype": "x"}, "adjust_dose", "not graded", "75% of the standard dose"),
     ("phenytoin", "CYP2C9", {"diplotype": "*3/*3", "phenotype": "x"}, "adjust_dose", "not graded", "40% of the standard dose"),
@@ -134,6 +139,11 @@ PINNED = [
     ("clopidogrel", "CYP2C19", IM, "consider_alternative", "not graded", "150mg/day"),
     ("tamoxifen", "CYP2D6", A(0.0), "consider_alternative", "not graded", "40mg/day"),
     ("quetiapine", "CYP3A4", PM, "consider_alternative", "not graded", "another drug"),
+    ("atazanavir", "UGT1A1", {"diplotype": "*28/*28", "phenotype": "x"}, "consider_alternative", "not graded", "another drug"),
+    ("atazanavir", "UGT1A1", {"diplotype": "*1/*28", "phenotype": "x"}, "standard", "not graded", "no need to act"),
+    ("atazanavir", "UGT1A1", NM, "no_recommendation", "no recommendation", "no advice"),
+    ("mavacamten", "CYP2C19", PM, "adjust_dose", "not graded", "2.5mg/day"),
+    ("mavacamten", "CYP2C19", UM, "standard", "not graded", "no need to act"),
 ]
 
 
@@ -181,7 +191,7 @@ def test_every_lookup_key_agrees_with_dpwg_and_every_row_is_reached():
 def test_dpwg_covers_the_pinned_drugs():
     drugs = set(guidelines(sources=["DPWG"])["drug"])
     pinned = {e["drug"] for e in ORACLE["entries"]}
-    assert drugs == pinned and len(drugs) == 53
+    assert drugs == pinned and len(drugs) == 56
 
 
 def test_a_drug_with_two_dpwg_genes_gets_one_row_per_gene():

@@ -8,7 +8,9 @@ below. Recommendation and implication texts are pgx's own wording of those facts
 (reporter/guidelines/cpic/<drug>.json at commit 76bfe08c85fc1b63d014445e3d7dd883cf7088cf, CPIC v1.30.0);
 the cpic.tsv header lists them.
 
-DPWG rows come from PharmGKB's DPWG annotations as PharmCAT shipped them (tools/dpwg_build.py).
+DPWG rows come from PharmGKB's DPWG annotations as PharmCAT shipped them (tools/dpwg_build.py), plus three
+guidelines from a pinned 2026 extract; FDA rows from the FDA Table of Pharmacogenetic Associations
+(tools/fda_build.py) and from ClinPGx's FDA label annotations in that extract (tools/fda_label_build.py).
 
 Run from the repository root::
 
@@ -33,11 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dpwg_build import read_dpwg  # noqa: E402
 from fda_build import PINNED as FDA_PINNED  # noqa: E402
 from fda_build import cpic_drug_codes, read_fda  # noqa: E402
+from fda_label_build import EXTRACT, SOURCE_COMMIT as LABEL_COMMIT  # noqa: E402
+from fda_label_build import read_labels  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RETRIEVED = "2026-11-28"
 ADDED = "2026-12-06"
 DPWG_RETRIEVED = "2026-12-06"
+EXTRACT_READ = "2026-12-07"  # the ClinPGx 2026 extract (tools/fda_label_build.py EXTRACT)
 COLUMNS = ["source", "guideline_version", "drug", "rxnorm", "atc", "genes", "condition",
            "implication", "recommendation", "classification", "action"]
 
@@ -768,15 +773,20 @@ add("CPIC", V, "peginterferon alfa-2a,peginterferon alfa-2b", "IFNL3", "IFNL3=Un
 
 HEADERS = {
     "FDA": [
-        "# FDA pharmacogenetic associations: one row per (drug, gene, affected subgroup) of the FDA's Table of "
-        "Pharmacogenetic Associations, built by tools/build_guidelines.py (tools/fda_build.py).",
-        "# source: FDA Table of Pharmacogenetic Associations (www.fda.gov/medical-devices/precision-medicine/"
+        "# FDA pharmacogenomic guidance: the FDA's Table of Pharmacogenetic Associations (one row per drug, gene and "
+        "affected subgroup; tools/fda_build.py) and FDA drug-label statements as ClinPGx annotates them (rows whose "
+        "guideline_version starts 'FDA label annotation'; tools/fda_label_build.py), built by tools/build_guidelines.py. "
+        "Label rows come first: pgx.recommend takes the first row of a drug and gene set that matches.",
+        "# source: FDA Table of Pharmacogenetic Associations; FDA drug labels as annotated by ClinPGx (PharmGKB)",
+        f"# source_version: fda-biomarker {FDA_PINNED[:8]} (table of {{collected}}); PharmCAT fork {LABEL_COMMIT[:8]} "
+        "(ClinPGx 2026-05-05)",
+        f"# retrieved: {EXTRACT_READ}",
+        "# licence: US government works (FDA table, labels); ClinPGx annotations CC BY-SA 4.0 (facts only)",
+        "# table rows: the FDA Table of Pharmacogenetic Associations (www.fda.gov/medical-devices/precision-medicine/"
         "table-pharmacogenetic-associations) as scraped verbatim by PharmGKB into github.com/PharmGKB/fda-biomarker "
-        "fda_pgx_associations_table.json",
-        f"# source_version: fda-biomarker commit {FDA_PINNED} (table content collected {{collected}}; 111 associations; "
-        "later FDA revisions are not in this copy: no newer stored copy was found)",
-        f"# retrieved: {DPWG_RETRIEVED}",
-        "# licence: US government work (FDA), public domain; the scraper repository is ISC",
+        f"fda_pgx_associations_table.json at commit {FDA_PINNED} (table content collected {{collected}}; 111 associations; "
+        "later FDA revisions of the table are not in this copy: no newer stored copy was found); retrieved "
+        f"{DPWG_RETRIEVED}.",
         "# classification: the FDA table's section: 'therapeutic management recommended' (section 1), 'potential impact "
         "on safety or response' (section 2), 'pharmacokinetic impact only' (section 3).",
         "# condition: the FDA's affected subgroup in pgx's phenotype words (metabolizer words -> that phenotype and its "
@@ -790,6 +800,17 @@ HEADERS = {
         "# not expressed (no gene pgx can test, or no phenotype pgx calls): {skipped}",
         "# rxnorm, atc: as in cpic.tsv, else CPIC's drug table (cpicpgx/cpic-data V2__initial_data.sql, commit c4d51f49, "
         "CC0); empty where neither gives one.",
+        "# label rows: source: ClinPGx (PharmGKB) FDA label annotations as PharmCAT ships them in "
+        "reporter/prescribing_guidance.json at github.com/madhavajay/PharmCAT (a fork of PharmGKB/PharmCAT) commit "
+        f"{LABEL_COMMIT} (ClinPGx data {{label_data}}), read page by page through the code-search index on "
+        f"{EXTRACT_READ} into a pinned extract (the file is over the 4 MiB a fetched snapshot keeps); labels: "
+        "{label_drugs}. Licence: ClinPGx annotations CC BY-SA 4.0 (facts only here), label texts US government works.",
+        "# label rows: condition from each lookup key (activity score -> closed range, joined over the gene's score "
+        "step; HLA allele status; CYP2C9 diplotype; VKORC1 rs9923231 CC/TC/TT -> -1639 GG/AG/AA as the label text pairs "
+        "them; 'No Result' -> GENE=*); every fully called key of the source gets its own text back (checked when "
+        "building). Action from the text and ClinPGx's flags (contraindicated -> avoid; 'consider avoiding' or another "
+        "drug -> consider_alternative; dosing information -> adjust_dose; caution -> monitor; the label's usual dose -> "
+        "standard); classification 'not graded'. Left out: {label_left_out}.",
     ],
     "CPIC": [
         "# CPIC drug guidance: one row per (drug, condition); recommendation and implication texts are pgx's own",
@@ -864,7 +885,7 @@ HEADERS = {
     "DPWG": [
         "# DPWG (Dutch Pharmacogenetics Working Group, KNMP) drug guidance, kept apart from CPIC: one row per",
         "# source: PharmGKB's DPWG guideline annotations as shipped by PharmCAT (pinned commit below)",
-        "# source_version: PharmCAT commit {commit} (PharmGKB annotation data {versions})",
+        "# source_version: PharmCAT commit {commit} (PharmGKB annotation data {versions}; the 2026 data: the added guidelines)",
         f"# retrieved: {DPWG_RETRIEVED}",
         "# licence: DPWG recommendations published openly by KNMP; PharmGKB annotations CC BY-SA 4.0 (facts only here)",
         "#   (drug, gene, DPWG genotype group), built by tools/build_guidelines.py (tools/dpwg_build.py) from every",
@@ -874,8 +895,12 @@ HEADERS = {
         "#   {files} files, the last commit with one file per guideline; later commits ship prescribing_guidance.json).",
         "# version pinned: PharmCAT 2024-03-25 data. Later DPWG changes are NOT in this table: PharmCAT's 2025-10",
         "#   commits 3d7c4a80 (DPYD advice after DPWG's 2025 update) and bd221371 (DPWG-specific phenotypes removed)",
-        "#   changed prescribing_guidance.json, which is too large for the stored snapshot. mavacamten (CYP2C19),",
-        "#   atazanavir (UGT1A1) and rosuvastatin (SLCO1B1) came to DPWG after the pinned copy and are absent.",
+        "#   changed prescribing_guidance.json, which is too large for the stored snapshot.",
+        "# added (" + EXTRACT_READ + "): the guidelines DPWG published after the pinned copy that PharmCAT 3.1 reports:",
+        "#   {added};",
+        "#   each read whole from prescribing_guidance.json at github.com/madhavajay/PharmCAT (a fork of",
+        f"#   PharmGKB/PharmCAT) commit {LABEL_COMMIT} (ClinPGx data 2026-05-05) through the code-search index",
+        "#   into a pinned extract (see tools/fda_label_build.py EXTRACT); same reading and wording as the rest.",
         "# gene groups as DPWG defines them: CYP2D6 by DPWG's activity score (lookup keys 0, 0.25, ... and '>=3.0';",
         "#   consecutive keys with the same advice are joined into one closed range; an open-ended key reaches to",
         "#   'inf' in the last range only); DPYD by activity score (score 1 from one no-function allele and from two",
@@ -925,19 +950,39 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"a git directory of github.com/PharmGKB/fda-biomarker (commit {FDA_PINNED[:8]}), for the FDA rows")
     parser.add_argument("--cpic-data-git", type=Path, default=os.environ.get("PGX_CPIC_DATA_GIT"),
                         help="a git directory of github.com/cpicpgx/cpic-data (commit c4d51f49): RxNorm/ATC of FDA drugs")
+    parser.add_argument("--clinpgx-extract", type=Path, default=EXTRACT,
+                        help="the pinned extract of ClinPGx guidance (fda_labels.json, DPWG_*.json; README there)")
     args = parser.parse_args(argv)
     for name, what in (("pharmcat_git", "github.com/PharmGKB/PharmCAT"), ("fda_git", "github.com/PharmGKB/fda-biomarker"),
                        ("cpic_data_git", "github.com/cpicpgx/cpic-data")):
         value = getattr(args, name)
         if value is None or not Path(value).is_dir():
             parser.error(f"--{name.replace('_', '-')}: a clone of {what} is needed; found {value!r}")
-    dpwg_rows, meta = read_dpwg(Path(args.pharmcat_git), CODES)
+    if not (args.clinpgx_extract / "fda_labels.json").is_file():
+        parser.error(f"--clinpgx-extract: the pinned extract (fda_labels.json, DPWG_*.json) is needed; "
+                     f"found no fda_labels.json in {str(args.clinpgx_extract)!r}")
+    dpwg_rows, meta = read_dpwg(Path(args.pharmcat_git), CODES, args.clinpgx_extract)
     drug_codes = {**cpic_drug_codes(Path(args.cpic_data_git)), **CODES}
     fda_rows, fda_meta = read_fda(Path(args.fda_git), drug_codes)
+    label_rows, label_meta = read_labels(args.clinpgx_extract, drug_codes)
+    # label rows first (first match wins: the label's genotype-specific statement before the table's coarser
+    # subgroup); a label row with the very condition of an association row of the same drug is left out, the
+    # association row answers it (siponimod CYP2C9 *3/*3)
+    association = {(r[2], r[5], r[6]) for r in fda_rows}
+    kept = [r for r in label_rows if (r[2], r[5], r[6]) not in association]
+    shadowed = [f"{r[2]} {r[6]}" for r in label_rows if (r[2], r[5], r[6]) in association]
     fda_header = [line.replace("{collected}", fda_meta["collected"])
-                  .replace("{skipped}", "; ".join(fda_meta["skipped"])) for line in HEADERS["FDA"]]
+                  .replace("{skipped}", "; ".join(fda_meta["skipped"]))
+                  .replace("{label_drugs}", ", ".join(label_meta["drugs"]))
+                  .replace("{label_data}", label_meta["data_version"])
+                  .replace("{label_left_out}", "; ".join(shadowed) + f" (an association row has the same condition); "
+                           f"{len(label_meta['unreached'])} rows no fully called key reaches (keys naming 'No Result' "
+                           "whose genotypes the rows above already answer)")
+                  for line in HEADERS["FDA"]]
+    fda_rows = kept + fda_rows
     header = [line.replace("{commit}", meta["commit"]).replace("{versions}", ", ".join(meta["versions"]))
-              .replace("{files}", str(meta["files"])) for line in HEADERS["DPWG"]]
+              .replace("{files}", str(meta["files"])).replace("{added}", ", ".join(meta["added"]))
+              for line in HEADERS["DPWG"]]
     out = ROOT / "reference" / "guidelines"
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "cpic.tsv", HEADERS["CPIC"], COLUMNS, ROWS["CPIC"])

@@ -20,7 +20,7 @@ GUIDELINE_DIR = "src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines"
 # drug -> (RxNorm, ATC) for drugs DPWG covers and CPIC does not, from CPIC's drug table as shipped in
 # github.com/cpicpgx/cpic-data src/main/resources/db/migration/V2__initial_data.sql (commit
 # c4d51f4979ba54ac7e6ccd400ab8562873268a01, 2020-09-10; CC0); the first ATC code listed, empty where
-# that table gives none. flucloxacillin, flucytosine and quetiapine are not in that table: empty ids.
+# that table gives none. flucloxacillin, flucytosine, quetiapine and mavacamten are not in that table: empty ids.
 DPWG_CODES = {
     "acenocoumarol": ("154", "B01AA07"), "aripiprazole": ("89013", "N05AX12"),
     "brexpiprazole": ("1658314", ""), "eliglustat": ("1547220", ""), "flecainide": ("4441", "C01BC04"),
@@ -29,6 +29,9 @@ DPWG_CODES = {
     "risperidone": ("35636", "N05AX08"), "siponimod": ("2121085", ""), "tegafur": ("4582", "L01BC03"),
     "zuclopenthixol": ("114176", "N05AF05"),
     "flucloxacillin": ("", ""), "flucytosine": ("", ""), "quetiapine": ("", ""),
+    # from the 2026 extract (tools/fda_label_build.py EXTRACT); mavacamten (approved 2022) is in neither stored
+    # source of drug codes: empty ids
+    "mavacamten": ("", ""),
 }
 
 _SKIP = ("it is not possible", "there is insufficient", "there are no data", "carefully weigh")
@@ -79,7 +82,8 @@ def classify(text: str, term: str | None, dosing: bool, alternative: bool) -> st
         if _AVOID.search(sentence):
             if _PERCENT.search(sentence):
                 return "adjust_dose"
-            if re.search(r"if an alternative|if possible|or start|alternative is possible|\bor avoid", sentence):
+            if re.search(r"if an alternative|if possible|or start|alternative is possible|\bor avoid"
+                         r"|if there is a suitable alternative", sentence):
                 return "consider_alternative"
             return "avoid"
         if "alternative" in sentence:
@@ -175,17 +179,28 @@ def _number(x: float) -> str:
     return f"{x:g}"
 
 
-def read_dpwg(git_dir: Path, codes: dict[str, tuple[str, str]]) -> tuple[list[list[str]], dict]:
-    """Rows (COLUMNS order) for every DPWG annotation in the pinned copy, and provenance facts."""
+def read_dpwg(git_dir: Path, codes: dict[str, tuple[str, str]],
+              extract: Path | None = None) -> tuple[list[list[str]], dict]:
+    """Rows (COLUMNS order) for every DPWG annotation in the pinned copy, then for the DPWG guidelines of the
+    pinned 2026 extract (``extract``/DPWG_*.json, see tools/fda_label_build.py EXTRACT), and provenance facts."""
     commit = _git(git_dir, "rev-parse", PINNED_SHORT).strip()
     names = [n for n in _git(git_dir, "ls-tree", "--name-only", f"{commit}:{GUIDELINE_DIR}").split()
              if n.startswith("DPWG_")]
+    docs = [(name, json.loads(_git(git_dir, "show", f"{commit}:{GUIDELINE_DIR}/{name}"))) for name in sorted(names)]
+    added = sorted(extract.glob("DPWG_*.json")) if extract is not None else []
+    pinned = {(d["guideline"]["relatedChemicals"][0]["name"], d["guideline"]["relatedGenes"][0]["symbol"]) for _, d in docs}
+    for path in added:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        key = (data["guideline"]["relatedChemicals"][0]["name"], data["guideline"]["relatedGenes"][0]["symbol"])
+        if key in pinned:
+            raise ValueError(f"{path}: {key} is already in the pinned PharmCAT copy")
+        docs.append((path.name, data))
     rows: list[list[str]] = []
     versions = set()
-    for name in sorted(names):
-        data = json.loads(_git(git_dir, "show", f"{commit}:{GUIDELINE_DIR}/{name}"))
+    for name, data in docs:
         guideline = data["guideline"]
-        versions.add(data["version"])
+        if name in names:  # the 2024 copy; the extract's data version is named in the header apart
+            versions.add(data["version"])
         gene = guideline["relatedGenes"][0]["symbol"]
         citations = ", ".join(f"PMID {c['pmid']} ({c['year']})" for c in data.get("citations") or [])
         version = (f"PharmGKB annotation {guideline['id']} v{guideline['version']} "
@@ -247,7 +262,9 @@ def read_dpwg(git_dir: Path, codes: dict[str, tuple[str, str]]) -> tuple[list[li
                 else:
                     rec = recommendation_text(drug, e["action"], e["text"], e["alt"], _conditional(e["text"]))
                 rows.append(["DPWG", version, drug, rxnorm, atc, gene, e["cond"], implication, rec, cls, e["action"]])
-    return rows, {"commit": commit, "versions": sorted(versions), "files": len(names)}
+    return rows, {"commit": commit, "versions": sorted(versions), "files": len(names),
+                  "added": [f"{d['guideline']['relatedChemicals'][0]['name']} ({d['guideline']['relatedGenes'][0]['symbol']}, "
+                            f"{d['guideline']['id']} v{d['guideline']['version']})" for n, d in docs if n not in names]}
 
 
 _SEVERITY = ("avoid", "consider_alternative", "adjust_dose", "monitor", "standard", "no_recommendation")

@@ -11,9 +11,13 @@ as PharmCAT shipped them (reporter/guidelines/{CPIC,DPWG}_*.json at commit 0c612
 No sentence is kept. This script shares no code with tools/build_guidelines.py or tools/dpwg_build.py
 on purpose: a fact the builder gets wrong is not repeated here.
 
+The DPWG oracle also holds the guidelines of the pinned 2026 ClinPGx extract (``--extract``, DPWG_*.json,
+read page by page from PharmCAT's prescribing_guidance.json in the fork madhavajay/PharmCAT at commit
+162d746c; the README there says how), their entries' ``file`` prefixed ``extract:``.
+
 Usage::
 
-    python tools/pin_guidance_oracles.py --pharmcat-git /path/to/PharmCAT/.git
+    python tools/pin_guidance_oracles.py --pharmcat-git /path/to/PharmCAT/.git [--extract DIR]
 """
 
 from __future__ import annotations
@@ -47,8 +51,8 @@ def _dpwg(doc: dict, rec: dict, name: str) -> list[dict]:
             for c in doc["guideline"]["relatedChemicals"]]
 
 
-def _write(path: Path, head: dict, entries: list[dict]) -> None:
-    text = json.dumps(head, ensure_ascii=False)[:-1]
+def _write(path: Path, head: dict, entries: list[dict], **more: str) -> None:
+    text = json.dumps({**head, **more}, ensure_ascii=False)[:-1]
     body = ",\n".join(json.dumps(e, ensure_ascii=False) for e in entries)  # one entry per line
     path.write_text(text + ', "entries": [\n' + body + "\n]}\n", encoding="utf-8")
     print(f"{len(entries)} entries -> {path}")
@@ -58,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pharmcat-git", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=Path("tests/data"))
+    parser.add_argument("--extract", type=Path, default=Path("/work/pinned/clinpgx-guidance-162d746c"))
     args = parser.parse_args()
 
     def git(*a: str) -> str:
@@ -72,13 +77,19 @@ def main() -> None:
         doc = json.loads(git("show", f"{COMMIT}:{FOLDER}/{name}"))
         for rec in doc["recommendations"] or []:
             found[source] += _cpic(doc, rec) if source == "CPIC" else _dpwg(doc, rec, name)
+    for path in sorted(args.extract.glob("DPWG_*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for rec in doc["recommendations"]:
+            found["DPWG"] += _dpwg(doc, rec, "extract:" + path.name)
     head = {"source": "PharmGKB {} guideline annotations as shipped by PharmCAT (github.com/PharmGKB/PharmCAT)",
             "commit": COMMIT, "folder": FOLDER}
     _write(args.out / "cpic_guidance_oracle.json", {**head, "source": head["source"].format("CPIC"),
                                                       "licence": "CPIC CC0-1.0; PharmGKB annotations CC BY-SA 4.0 (facts only)"},
            found["CPIC"])
     _write(args.out / "dpwg_oracle.json", {**head, "source": head["source"].format("DPWG"),
-                                           "licence": "PharmGKB CC BY-SA 4.0 (facts only)"}, found["DPWG"])
+                                           "licence": "PharmGKB CC BY-SA 4.0 (facts only)"}, found["DPWG"],
+           extract="madhavajay/PharmCAT 162d746c3366438e72885eaa8ad68f6a550b8741 prescribing_guidance.json "
+                   "(ClinPGx 2026-05-05): the entries whose file starts 'extract:'")
 
 
 if __name__ == "__main__":
