@@ -14,8 +14,8 @@ from pgx import CallSet
 from pgx._ext import _encode as compiled
 from pgx._ext import _encode_py as twin
 from pgx._ext import encode_kernels
-from pgx.calling import call_diplotypes, gene_model
-from pgx.encode import allele_dosage, diplotype_indicators, dosage, dosage_csr, haplotype_indicators, one_hot
+from pgx.calling import call_diplotypes, diplotype_indicators, gene_model, haplotype_indicators
+from pgx.encode import allele_dosage, dosage, dosage_csr, one_hot
 from pgx.exceptions import GenomeBuildError, PurePythonKernelWarning
 from pgx.schema import SchemaError
 

@@ -3,6 +3,7 @@
 from pgx.calling._call import DIPLOTYPE_SCHEMA, call_diplotypes, callable_genes
 from pgx.calling._match import AlleleModel, Match, allele_sort_key
 from pgx.calling._model import GeneModel, gene_model
+from pgx.calling._indicators import diplotype_indicators, haplotype_indicators
 from pgx.calling._proxy import HLA_TAG_PROXY, call_proxy_gene, proxy_genes, proxy_phenotypes
 from pgx.calling._names import AlleleNameError, CopyPart, accepted_forms, copy_parts, resolve_allele, resolve_diplotype
 from pgx.calling._structural import LocusModel, StructuralCall, call_structure, locus_model
@@ -17,6 +18,8 @@ __all__ = [
     "allele_sort_key",
     "GeneModel",
     "gene_model",
+    "haplotype_indicators",
+    "diplotype_indicators",
     "AlleleNameError",
     "CopyPart",
     "accepted_forms",

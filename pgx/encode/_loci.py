@@ -190,8 +190,7 @@ def encode_gene(callset: CallSet, sites: GeneSites, *, assume_reference: bool = 
     Examples
     --------
     >>> import numpy as np
-    >>> from pgx._ext import encode_kernels
-from pgx.callset import CallSet
+    >>> from pgx.callset import CallSet
     >>> cs = CallSet.from_arrays(np.array([[[-1, 1]]], dtype=np.int8), chrom=["chr10"],
     ...                          pos=[94781859], ref=["G"], alt=[["A"]], sample_ids=["S1"])
     >>> sites = GeneSites("CYP2C19", "chr10", ((94781859, "G"),), ((0, "G", "A"),), ("rs4244285",))
