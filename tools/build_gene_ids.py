@@ -19,12 +19,13 @@ with ``git show``, nothing is copied into the repository but the derived table.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _atomic import write_atomic  # noqa: E402
 
 COMMIT = "459e3eb"  # cpic-data release 1.56.0, 2026-04-30
 COMMIT_FULL_NOTE = "cpic-data release 1.56.0 (commit 459e3eb, 2026-04-30)"
@@ -81,10 +82,7 @@ def main(argv: list[str] | None = None) -> int:
               "# built by: tools/build_gene_ids.py"]
     text = "\n".join(header + ["\t".join(["gene", "hgnc_id", "ncbi_gene", "ensembl_gene", "source"])]
                      + ["\t".join(r) for r in rows]) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, args.out)
+    write_atomic(args.out, text)
     print(f"{args.out}: {len(rows)} genes")
     return 0
 

@@ -37,6 +37,7 @@ from fda_build import PINNED as FDA_PINNED  # noqa: E402
 from fda_build import cpic_drug_codes, read_fda  # noqa: E402
 from fda_label_build import EXTRACT, SOURCE_COMMIT as LABEL_COMMIT  # noqa: E402
 from fda_label_build import read_labels  # noqa: E402
+from _atomic import write_tsv  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RETRIEVED = "2026-11-28"
@@ -936,10 +937,9 @@ def _wrap(line: str, width: int = 112) -> list[str]:
 
 
 def _write(path: Path, header: list[str], columns: list[str], rows: list[list[str]]) -> None:
-    lines = header + ["\t".join(columns)] + ["\t".join(row) for row in rows]
     for row in rows:
         assert all("\t" not in cell and "\n" not in cell for cell in row), row
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_tsv(path, header, columns, rows)
 
 
 def main(argv: list[str] | None = None) -> None:

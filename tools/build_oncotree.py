@@ -24,9 +24,11 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _atomic import write_atomic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE = "oncotree_2026_05_21"
@@ -98,10 +100,7 @@ def table(rows: list[tuple[str, str, str, str]]) -> list[list[str]]:
 
 def write(path: Path, rows: list[list[str]]) -> None:
     text = "\n".join(HEADER) + "\n" + "\t".join(COLUMNS) + "\n" + "".join("\t".join(r) + "\n" for r in rows)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:

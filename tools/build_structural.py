@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_reference  # noqa: E402
+from _atomic import write_atomic  # noqa: E402
 
 RETRIEVED = "2026-12-06"
 CONTROL_MARGIN = 2000
@@ -46,13 +45,6 @@ STRUCTURES = [
     ("hybrid_13_intron1", "D7[1-2]D6[3-17]", "*13", "*13"),
     ("hybrid_13_intron6", "D7[1-12]D6[13-17]", "*13", "*13"),
 ]
-
-
-def _atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def _header(source: str, version: str, licence: str, build: str, extra: list[str]) -> list[str]:
@@ -96,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
          f"control_locus: from {CONTROL_MARGIN} bp past CYP2D7's last exon end to the end of PyPGx's CYP2D6 region (CYP2D8 side)"])
     lines.append("genome_build\tfeature\tnumber\tchrom\tstart0\tend")
     lines += ["\t".join(str(x) for x in row) for row in locus_rows(args.pypgx_data / "gene-table.csv")]
-    _atomic(folder / "CYP2D6_locus.tsv", "\n".join(lines) + "\n")
+    write_atomic(folder / "CYP2D6_locus.tsv", "\n".join(lines) + "\n")
     lines = _header(
         "Pratt VM et al. 2021, Recommendations for Clinical CYP2D6 Genotyping Allele Selection, J Mol Diagn 23(9):1047-1064, "
         "Table 4 (hybrid switch regions); PharmVar CYP2D6 structural variation (Turner et al. 2023, Clin Pharmacol Ther 114:1220)",
@@ -108,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
          "hybrid_allele: the allele the structure names (not matched from small variants)"])
     lines.append("structure\tunits\tname\thybrid_allele")
     lines += ["\t".join(row) for row in STRUCTURES]
-    _atomic(folder / "CYP2D6_structures.tsv", "\n".join(lines) + "\n")
+    write_atomic(folder / "CYP2D6_structures.tsv", "\n".join(lines) + "\n")
     build_reference.write_manifest(args.out)
     return 0
 

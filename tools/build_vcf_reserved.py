@@ -13,11 +13,13 @@ then ``python tools/build_reference.py --manifest-only`` to refresh ``reference/
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
-import tempfile
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _atomic import write_atomic  # noqa: E402
 
 #: the hts-specs commit the table is read from
 HTS_SPECS_COMMIT = "c101c79"
@@ -70,11 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for (section, key), (number, kind, versions) in sorted(keys.items()):
         lines.append(f"{section}\t{key}\t{number}\t{kind}\t{','.join(versions)}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=args.out, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.replace(tmp, args.out / "reserved_keys.tsv")
+    write_atomic(args.out / "reserved_keys.tsv", "\n".join(lines) + "\n")
     print(f"wrote {len(keys)} keys to {args.out / 'reserved_keys.tsv'}")
     return 0
 
