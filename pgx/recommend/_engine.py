@@ -58,26 +58,35 @@ class _State:
     diplotype: str | None
 
     def describe(self) -> str:
-        text = self.phenotype or self.diplotype or "unknown"
-        if self.gene.startswith("HLA-") and self.diplotype and not self.phenotype:
-            text = self.diplotype
-        if self.activity is not None:
-            text += f" (activity score {self.activity:g})"
-        return f"{self.gene}: {text}"
+        """``GENE: phenotype (activity score x)``, or the diplotype where there is no phenotype."""
+        return _describe(self)
+
+
+@lru_cache(maxsize=65536)
+def _describe(state: _State) -> str:
+    text = state.phenotype or state.diplotype or "unknown"
+    if state.gene.startswith("HLA-") and state.diplotype and not state.phenotype:
+        text = state.diplotype
+    if state.activity is not None:
+        text += f" (activity score {state.activity:g})"
+    return f"{state.gene}: {text}"
 
 
 _STATUS_WORDS = re.compile(r"\b(positive|negative)\b")
 
 
+@lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+@lru_cache(maxsize=65536)
 def _is_status_text(text: str) -> bool:
     """Whether a diplotype is written as allele statuses (an HLA tag-SNP proxy), not allele names."""
     return _STATUS_WORDS.search(text.lower()) is not None
 
 
+@lru_cache(maxsize=65536)
 def _allele_status(state: _State, allele: str) -> bool | None:
     """Whether ``state`` carries an HLA allele: from the diplotype, else from the status words
     of the phenotype (or of a diplotype written as statuses, as tag-SNP proxies are).
@@ -109,9 +118,14 @@ def _matches(term: Condition, state: _State) -> bool:
     if term.kind == "diplotype":
         if not state.diplotype or _is_status_text(state.diplotype):
             return False
-        return frozenset(h.strip() for h in state.diplotype.split("/")) == term.values
+        return _haplotype_set(state.diplotype) == term.values
     status = _allele_status(state, term.allele)
     return status is not None and status == term.positive
+
+
+@lru_cache(maxsize=65536)
+def _haplotype_set(diplotype: str) -> frozenset[str]:
+    return frozenset(h.strip() for h in diplotype.split("/"))
 
 
 class _Phenoconverter:
@@ -407,25 +421,24 @@ def recommend(
              for gene_rules in rules.get((drug, source), {}).values()]
     sample_ids, short_ids, full_ids, rows_of = _call_ids(calls)
     n = len(sample_ids)
-    calls_of: dict[int, dict[str, dict]] = {}
 
     # only what the guidance reads (a calls frame from pgx.call also carries long position lists)
     read = calls.select([c for c in ("sample_id", "gene", "diplotype", "phenotype", "activity_score", "alternatives",
                                      "alternative_phenotypes", "warnings") if c in calls.columns])
 
-    def sample_calls(i: int) -> dict[str, dict]:
-        if i not in calls_of:
-            calls_of[i] = {row["gene"]: row for row in (read.row(r, named=True) for r in rows_of[i])}
-        return calls_of[i]
+    genes_of_rows = read["gene"].to_list()
+    row_of = {(i, genes_of_rows[r]): r for i, rows in enumerate(rows_of) for r in rows}
 
-    # a gene's possible states depend on the call only (its 'full' id), not on the sample or drug
+    # a gene's possible states depend on the call only (its 'full' id), not on the sample or drug;
+    # the call's row is read only when its states are not known yet
     state_cache: dict[tuple[str, int], tuple[list[_State] | None, list[str]]] = {}
 
     def states_for(i: int):
-        def states(gene: str, call: dict | None):
+        def states(gene: str):
             key = (gene, int(full_ids[gene][i]) if gene in full_ids else 0)
             if key not in state_cache:
-                state_cache[key] = _gene_states(call, gene, reference_dir)
+                r = row_of.get((i, gene))
+                state_cache[key] = _gene_states(None if r is None else read.row(r, named=True), gene, reference_dir)
             found, reasons = state_cache[key]
             return found, list(reasons)
         return states
@@ -469,8 +482,8 @@ def recommend(
         index[:, t] = len(unique) + inverse.reshape(-1)
         for i in first:
             drug_effects = effect_id(meds_of[i] - {drug})[0] if drug in meds_of[i] else effect_id(meds_of[i])[0]
-            unique.append(_recommend_one(sample_ids[i], drug, source, drug_rules, sample_calls(i), drug_effects,
-                                         converter, reference_dir, states_for(i)))
+            unique.append(_recommend_one(sample_ids[i], drug, source, drug_rules, drug_effects,
+                                         converter, states_for(i)))
     frame = _frame(unique)
     flags = _disagreement(unique, index, [drug for drug, _, _ in tasks])
     if unique:
@@ -600,16 +613,16 @@ def _label(state: _State) -> str:
     return text
 
 
-def _recommend_one(sample, drug, source, drug_rules, sample_calls, effects, converter, reference_dir=None,
-                   gene_states=None) -> dict:
+def _recommend_one(sample, drug, source, drug_rules, effects, converter, gene_states) -> dict:
+    """The advice of one source's rules for one drug (``drug_rules``, one gene set) for one sample;
+    ``gene_states(gene)`` gives the sample's possible states of a gene and the reasons."""
     genes = list(drug_rules[0]["genes"])
     base = {"sample_id": sample, "drug": drug, "source": source,
             "guideline_version": drug_rules[0]["guideline_version"], "genes": genes}
     options: dict[str, list[_State]] = {}
     reasons: list[str] = []
     for gene in genes:
-        states, gene_reasons = (gene_states(gene, sample_calls.get(gene)) if gene_states is not None
-                                else _gene_states(sample_calls.get(gene), gene, reference_dir))
+        states, gene_reasons = gene_states(gene)
         reasons += gene_reasons
         if states is not None:
             options[gene] = states
