@@ -503,6 +503,8 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
     # phenotype rules
     kind = "activity_score" if gene in ("CYP2C9", "CYP2D6", "DPYD") else "function_pair"
     dips = cpic_source.diplotype_phenotypes(root, gene)
+    if not dips and supplement is not None:  # entries sampled from CPIC's 2026-05-05 file (G6PD, RYR1)
+        dips = cpic_source.supplement_diplotypes(gene)
     if gene == "CYP4F2" or (gene in NO_PHENOTYPE and not dips):
         rules = []
     elif not dips:
@@ -513,12 +515,19 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
     elif kind == "activity_score":
         rules = _score_bins(gene, dips)
     else:
-        fmap = {r[0]: r[1] for r in allele_rows}
+        # an allele's function: its table row, else the phenotype file's map (alleles newer than the
+        # definitions); a one-allele entry (hemizygous) must agree with the (f, f) pair
+        fmap = {**{n: v[0] for n, v in (fn or supplement or {}).items()}, **{r[0]: r[1] for r in allele_rows}}
         seen: dict[tuple[str, str], set] = defaultdict(set)
         for names_, pheno, _ in dips:
             pair = names_ if len(names_) == 2 else names_ * 2
-            f1, f2 = sorted(fmap.get(n, fn.get(n, ("", None))[0] if fn else "") for n in pair)
+            f1, f2 = sorted(fmap.get(n, "") for n in pair)
             seen[(f1, f2)].add(pheno)
+        if supplement is not None:  # a sample: it must show every pair of CPIC's function values
+            values = sorted({f for f, _ in supplement.values()})
+            missing = [(a, b) for i, a in enumerate(values) for b in values[i:] if (a, b) not in seen]
+            if missing:
+                raise SystemExit(f"{gene}: the sampled CPIC diplotypes lack the function pairs {missing}")
         rules = []
         for (f1, f2), phenos in sorted(seen.items()):
             if len(phenos) > 1:
@@ -539,12 +548,12 @@ def build_cpic_gene(gene: str, root: Path, pypgx: dict, prev: dict) -> dict[str,
                f", functions from {cpic_source.CYP2D6_2024_SOURCE} and activity-score bins from the previous build "
                "(the pinned copy has no phenotype file for this gene; see alleles.tsv column source)" if gene == "CYP2D6"
                else f", functions from {cpic_source.SUPPLEMENT_SOURCE.format(gene=gene)} and phenotype rules "
-               "from the previous build (the pinned copy has no phenotype file for this gene)"
+               "from diplotype entries sampled from the same file (the pinned copy has no phenotype file for this gene)"
                if gene in cpic_source.SUPPLEMENT_GENES
                else ", functions and phenotype rules from the previous build "
                "(the pinned copy has no phenotype file for this gene)"))
     return {"positions": positions, "definitions": definitions, "alleles": allele_rows, "phenotypes": rules,
-            "kind": kind, "info": info, "note": note}
+            "kind": kind, "info": info, "note": note, "rules_elsewhere": not pv}
 
 
 _STRANDS = {"ABCG2": "-", "CACNA1S": "-", "CFTR": "+", "CYP2B6": "+", "CYP2C19": "+", "CYP2C9": "+", "CYP2D6": "-",
@@ -641,6 +650,8 @@ def write_gene(out: Path, gene: str, t: dict) -> None:
         if gene in NO_PHENOTYPE:
             extra.append("CPIC assigns no phenotype to this gene: report the diplotype (no rows)")
         cols = ["function_1", "function_2", "phenotype"]
+    if t.get("rules_elsewhere"):  # the header's source lacks this gene's phenotype file: say where rules come from
+        extra[1:1] = note
     _write(folder / "phenotypes.tsv", [extra[0].join(["# ", ""])] + _header(gene, extra[1:], "not build-specific"),
            cols, t["phenotypes"])
     _write(folder / "gene.tsv", _header(gene, [], "GRCh38 and GRCh37"), ["key", "value"], t["info"])

@@ -225,6 +225,22 @@ def supplement_functions(gene: str, folder: Path = SUPPLEMENT_DIR) -> dict[str, 
     return {name: (function, None) for name, function in data["haplotypes"].items()}
 
 
+def supplement_diplotypes(gene: str, folder: Path = SUPPLEMENT_DIR) -> list[tuple[list[str], str, None]]:
+    """(alleles, phenotype, None) of the diplotype entries sampled from the 2026-05-05 file.
+
+    SUPPLEMENT_DIR/<GENE>.diplotypes.tsv holds entries transcribed from pages spread over the
+    whole file (offsets in its README; verify_layout.py there checks the rule they imply against
+    the file's full length). A one-allele entry (a hemizygous G6PD call) has one name.
+    """
+    if gene not in SUPPLEMENT_GENES:
+        return []
+    with open(folder / f"{gene}.diplotypes.tsv", encoding="utf-8") as handle:
+        lines = [line.rstrip("\n").split("\t") for line in handle if not line.startswith("#")]
+    if lines[0] != ["offset", "allele_1", "allele_2", "generesult"]:
+        raise SystemExit(f"{folder / f'{gene}.diplotypes.tsv'}: unexpected columns {lines[0]}")
+    return [([a for a in (a1, a2) if a], phenotype, None) for _, a1, a2, phenotype in lines[1:]]
+
+
 def phenotype_version(root: Path, gene: str) -> str | None:
     p = phenotype_file(root, gene)
     return None if p is None else p.get("version")

@@ -15,6 +15,9 @@ Usage::
 
 ``DIR`` holds ``definition/alleles/*.json`` and ``phenotype/*.json`` taken from PharmCAT commit
 5431bf1187e50383df7e7db18ef67b36fc8b562e (``src/main/resources/org/pharmgkb/pharmcat/``).
+That copy lacks ``phenotype/G6PD.json`` and ``phenotype/RYR1.json`` (over 4 MiB); for those genes
+the ``--supplement`` folder gives the allele -> function maps and a sample of the diplotype entries
+(484 G6PD, 365 RYR1, every pair of function values) of CPIC's 2026-05-05 files (see its README).
 """
 
 from __future__ import annotations
@@ -70,6 +73,14 @@ def extract(root: Path, supplement: Path | None = None) -> dict:
             p = json.loads((supplement / f"{gene}.json").read_text(encoding="utf-8"))
             gene_out["phenotype_version"] = p["version"]
             gene_out["functions"] = {name: [function, None] for name, function in p["haplotypes"].items()}
+            # and the diplotype entries sampled from the same file (offset, allele_1, allele_2, generesult;
+            # allele_2 empty for a one-allele, hemizygous entry), spread over its whole "diplotypes" list
+            sampled = supplement / f"{gene}.diplotypes.tsv"
+            if sampled.is_file():
+                body = [r for r in sampled.read_text(encoding="utf-8").splitlines() if r and r[0] != "#"]
+                for row in body[1:]:
+                    _, first, second, result = row.split("\t")
+                    gene_out["diplotypes"].append([sorted(filter(None, (first, second))), result])
         out["genes"][gene] = gene_out
     return out
 
@@ -79,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pharmcat", type=Path, default=Path(f"/work/pinned/pharmcat-{COMMIT}"))
     parser.add_argument("--supplement", type=Path, default=Path("/work/pinned/cpic-phenotype-2026-05-05"),
-                        help="allele -> function maps of phenotype files the pinned copy lacks (G6PD, RYR1)")
+                        help="allele -> function maps and sampled diplotypes of phenotype files the pinned "
+                             "copy lacks (G6PD, RYR1)")
     parser.add_argument("--out", type=Path, default=here / "tests" / "data" / "cpic_oracle.json.gz")
     args = parser.parse_args(argv)
     data = json.dumps(extract(args.pharmcat, args.supplement), sort_keys=True, separators=(",", ":")).encode()
