@@ -24,14 +24,13 @@ import csv
 import hashlib
 import json
 import math
-import os
 import sys
-import tempfile
 from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _atomic import write_atomic, write_tsv  # noqa: E402
 import cpic_source  # noqa: E402
 
 # the CPIC data version travels in the version string, so every output that stamps the
@@ -604,20 +603,10 @@ def _header(gene: str, extra: list[str], build: str = "GRCh38 and GRCh37") -> li
     return lines + [f"# {line}" for line in extra]
 
 
-def _write(path: Path, header: list[str], columns: list[str], rows: list[list]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(header) + "\n" + "\t".join(columns) + "\n"
-    text += "".join("\t".join(str(v) for v in row) + "\n" for row in rows)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def write_gene(out: Path, gene: str, t: dict) -> None:
     folder = out / "pharmacogenes" / gene
     note = ([f"data: {t['note']}"] if gene in CPIC_GENES else [f"correction: {t['note']}"]) if t["note"] else []
-    _write(folder / "positions.tsv", _header(gene, note + [
+    write_tsv(folder / "positions.tsv", _header(gene, note + [
         "one row per (position, ref); positions are 1-based VCF POS; ref/alt are VCF-style (indels keep the "
         "anchor base); ref is the base of the gene's reference allele, genome_ref_<build> the base of that "
         "build's reference sequence (they differ where the genome carries a variant allele)",
@@ -628,7 +617,7 @@ def write_gene(out: Path, gene: str, t: dict) -> None:
         "ref_context). pgx places differently written indels within these bases, no reference genome needed"]),
         ["chrom", "pos_grch38", "pos_grch37", "ref", "alt", "rsid", "variant_type",
          "genome_ref_grch38", "genome_ref_grch37", "cpic_position", "hgvs", "ref_context"], t["positions"])
-    _write(folder / "definitions.tsv", _header(gene, note + [
+    write_tsv(folder / "definitions.tsv", _header(gene, note + [
         "one row per (allele, position the allele specifies), VCF style (left-aligned, anchored indels); the reference "
         "allele has no rows (it specifies every position); alt equal to ref: the allele specifies the reference base "
         "(it counts in the match score); wobble true: CPIC allows either ref or alt there (IUPAC code in "
@@ -636,7 +625,7 @@ def write_gene(out: Path, gene: str, t: dict) -> None:
         "empty: no sourced GRCh37 position (the allele is GRCh38-only)"]),
         ["allele", "chrom", "pos_grch38", "pos_grch37", "ref", "alt", "rsid", "cpic_allele", "wobble"],
         t["definitions"])
-    _write(folder / "alleles.tsv", _header(gene, note + [
+    write_tsv(folder / "alleles.tsv", _header(gene, note + [
         "function in CPIC's words; activity_value empty where CPIC gives none; structural alleles have no "
         "definition rows and come from outside calls only"], build="not build-specific"),
         ["allele", "function", "activity_value", "is_reference", "structural", "source"], t["alleles"])
@@ -652,9 +641,9 @@ def write_gene(out: Path, gene: str, t: dict) -> None:
         cols = ["function_1", "function_2", "phenotype"]
     if t.get("rules_elsewhere"):  # the header's source lacks this gene's phenotype file: say where rules come from
         extra[1:1] = note
-    _write(folder / "phenotypes.tsv", [extra[0].join(["# ", ""])] + _header(gene, extra[1:], "not build-specific"),
+    write_tsv(folder / "phenotypes.tsv", [extra[0].join(["# ", ""])] + _header(gene, extra[1:], "not build-specific"),
            cols, t["phenotypes"])
-    _write(folder / "gene.tsv", _header(gene, [], "GRCh38 and GRCh37"), ["key", "value"], t["info"])
+    write_tsv(folder / "gene.tsv", _header(gene, [], "GRCh38 and GRCh37"), ["key", "value"], t["info"])
 
 
 def write_hla(out: Path) -> None:
@@ -669,9 +658,9 @@ def write_hla(out: Path) -> None:
                   "# licence: CPIC data CC0-1.0",
                   "# genome_build: not build-specific (HLA alleles come from outside calls only)"]
         rows = [[a, "", "", "false", "false"] for a in spec["alleles"]]
-        _write(folder / "alleles.tsv", header + ["# function: CPIC reports HLA alleles as positive/negative, no function"],
+        write_tsv(folder / "alleles.tsv", header + ["# function: CPIC reports HLA alleles as positive/negative, no function"],
                ["allele", "function", "activity_value", "is_reference", "structural"], rows)
-        _write(folder / "gene.tsv", header, ["key", "value"],
+        write_tsv(folder / "gene.tsv", header, ["key", "value"],
                [["gene", gene], ["chrom", spec["chrom"]], ["strand", spec["strand"]], ["phenotype_rule", "none"],
                 ["reference_allele", ""], ["outside_calls_only", "true"]])
 
@@ -708,10 +697,7 @@ def write_manifest(out: Path) -> None:
                "pypgx": {"version": "0.27.0", "licence": "MIT"}}
     text = json.dumps({"reference_version": REFERENCE_VERSION, "sources": sources, "files": files}, indent=2,
                       sort_keys=True) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, out / "MANIFEST.json")
+    write_atomic(out / "MANIFEST.json", text)
 
 
 def main(argv: list[str] | None = None) -> int:

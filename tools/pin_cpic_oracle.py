@@ -25,10 +25,11 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _atomic import write_atomic  # noqa: E402
 
 COMMIT = "5431bf1187e50383df7e7db18ef67b36fc8b562e"
 
@@ -95,10 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=here / "tests" / "data" / "cpic_oracle.json.gz")
     args = parser.parse_args(argv)
     data = json.dumps(extract(args.pharmcat, args.supplement), sort_keys=True, separators=(",", ":")).encode()
-    fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
-        handle.write(data)
-    os.replace(tmp, args.out)
+    write_atomic(args.out, gzip.compress(data, mtime=0))
     print(f"{args.out}: {len(data):,} bytes of JSON")
     return 0
 
