@@ -50,8 +50,6 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ]},
     ("cetuximab", "EGFR"): "EGFR is cetuximab's target; the FDA table does not say what the label asks of it and "
                            "the label text was not read (NOT DONE); cetuximab's RAS and BRAF rules are held",
-    ("imatinib", "KIT"): "KIT in imatinib's GIST and mastocytosis indications: the label text was not read, so "
-                         "no alteration or direction can be stated (NOT DONE)",
     **{pair: _HER2_NEGATIVE for pair in [
         ("abemaciclib", "ERBB2"), ("alpelisib", "ERBB2"), ("everolimus", "ERBB2"), ("fulvestrant", "ERBB2"),
         ("olaparib", "ERBB2"), ("palbociclib", "ERBB2"), ("ribociclib", "ERBB2"), ("talazoparib", "ERBB2"),
@@ -81,14 +79,6 @@ EXCLUDED: dict[tuple[str, str], str] = {
                                "accelerated approval to infigratinib for metastatic cholangiocarcinoma')",
     ("erdafitinib", "FGFR2"): "the 2024-01 label restricts erdafitinib to FGFR3 alterations (biomarkers.tsv, "
                               "sources V46 V47)",
-    ("arsenic trioxide", "RARA"): "APL with t(15;17) / PML::RARA: no FDA label text or approval notice naming "
-                                  "the fusion could be read (NOT DONE: a rule to add once read)",
-    ("tretinoin", "RARA"): "APL with t(15;17) / PML::RARA: no FDA label text or approval notice naming the "
-                           "fusion could be read (NOT DONE: a rule to add once read)",
-    ("imatinib", "PDGFRA"): "FIP1L1::PDGFRA hypereosinophilic syndrome / chronic eosinophilic leukaemia: only "
-                            "the EU product information was read, not the US label (NOT DONE)",
-    ("imatinib", "PDGFRB"): "MDS/MPD with PDGFRB rearrangements: only the EU product information was read, not "
-                            "the US label (NOT DONE)",
 }
 
 
@@ -142,7 +132,7 @@ def test_every_label_pair_is_covered_or_excluded_with_a_reason():
     assert sorted(set(EXCLUDED) - set(pairs)) == []
     assert sorted(set(EXCLUDED) & set(covered)) == []
     assert all(len(reason) > 40 for reason in EXCLUDED.values())
-    assert (len(covered), len(pairs)) == (73, 147)
+    assert (len(covered), len(pairs)) == (78, 147)
 
 
 def test_the_added_label_rules_match_end_to_end():
@@ -154,3 +144,5 @@ def test_the_added_label_rules_match_end_to_end():
     amplified = match(None, tumor_type="breast cancer", cna=pl.DataFrame({"gene": ["ERBB2"], "call": ["amplification"]}))
     assert {"neratinib", "margetuximab", "lapatinib + capecitabine",
             "tucatinib + trastuzumab + capecitabine"} <= set(amplified["therapy"])
+    apl = match(None, tumor_type="APLPMLRARA", fusions=["PML::RARA"])
+    assert sorted(apl["therapy"]) == ["arsenic trioxide", "arsenic trioxide + tretinoin"]
