@@ -22,15 +22,19 @@ _EXPRESSION = ("protein or receptor expression (immunohistochemistry, flow cytom
                "DNA variants, fusions and copy numbers, not expression")
 _HER2_NEGATIVE = ("the label selects HER2-negative (hormone receptor-positive) breast cancer: HER2 is named to "
                   "exclude patients; pgx keeps rules for markers that select a therapy, not for their absence "
-                  "(read for alpelisib, olaparib, talazoparib: biomarkers.tsv V68 V62 V63; the others not read)")
-_NO_DRIVER = ("immune checkpoint inhibitor: the NSCLC indication names EGFR/ALK (cemiplimab also ROS1) "
-              "aberrations the tumour must lack, or that must have progressed on targeted therapy first "
-              "(pembrolizumab: 'no EGFR or ALK genomic tumor aberrations', keytruda.com/hcp/nsclc and "
-              "dev.moalmanac.org/indications/ind:fda.keytruda:0; the other labels not read)")
+                  "(read for alpelisib, olaparib, talazoparib: biomarkers.tsv V68 V62 V63; abemaciclib: "
+                  "myamericannurse.com/fda-approves-new-breast-cancer-treatment; palbociclib: drugs.com/monograph/"
+                  "ibrance.html; ribociclib: FDA approval summary, jhu.pure.elsevier.com; everolimus and "
+                  "fulvestrant not read)")
+_NO_DRIVER = ("immune checkpoint inhibitor: the first-line NSCLC indication names EGFR/ALK (cemiplimab also "
+              "ROS1) aberrations the tumour must lack: pembrolizumab (dev.moalmanac.org/indications/"
+              "ind:fda.keytruda:0), cemiplimab (ie.moalmanac.org/indications/ind:fda.libtayo:1), nivolumab with "
+              "ipilimumab (ie.moalmanac.org/statements/262), atezolizumab (a summary of FDA notices, "
+              "alzheimers-ce.com/adaptivecme/nsclc-1/q3)")
 _PRIOR_THERAPY = ("the marker qualifies a prior therapy, not this one: colorectal cancer treated before with an "
                   "anti-EGFR antibody if RAS wild-type (regorafenib: Drugs 2018, link.springer.com/10.1007/"
-                  "s40265-018-0938-y) or a HER2-directed therapy if HER2-positive (trifluridine/tipiracil, "
-                  "not read)")
+                  "s40265-018-0938-y; trifluridine/tipiracil's colorectal text not read) or a HER2/neu-targeted therapy if appropriate (trifluridine/tipiracil in "
+                  "gastric cancer, 2019: medscape.com/answers/278744-197570)")
 _SIGNATURE = ("genomic instability score (homologous recombination deficiency): pgx cannot compute it from "
               "a VCF; the label's BRCA part is the BRCA1/BRCA2 rows")
 
@@ -48,8 +52,9 @@ EXCLUDED: dict[tuple[str, str], str] = {
         ("pembrolizumab", "CD274"), ("ribociclib", "ESR1"), ("ribociclib", "PGR"), ("rituximab", "MS4A1"),
         ("tamoxifen", "ESR1"), ("tamoxifen", "PGR"), ("toremifene", "ESR1"),
     ]},
-    ("cetuximab", "EGFR"): "EGFR is cetuximab's target; the FDA table does not say what the label asks of it and "
-                           "the label text was not read (NOT DONE); cetuximab's RAS and BRAF rules are held",
+    ("cetuximab", "EGFR"): "EGFR-expressing colorectal cancer (with K-Ras wild-type): EGFR protein expression, "
+                           "quoted from the label by ie.moalmanac.org/statements/86; cetuximab's RAS and BRAF rules "
+                           "are held",
     **{pair: _HER2_NEGATIVE for pair in [
         ("abemaciclib", "ERBB2"), ("alpelisib", "ERBB2"), ("everolimus", "ERBB2"), ("fulvestrant", "ERBB2"),
         ("olaparib", "ERBB2"), ("palbociclib", "ERBB2"), ("ribociclib", "ERBB2"), ("talazoparib", "ERBB2"),
@@ -65,8 +70,9 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ]},
     ("lenvatinib", "MSI"): "lenvatinib with pembrolizumab is for endometrial carcinoma that is NOT MSI-H or dMMR "
                            "(ascopost.com, FDA approval of 2021-07-21): a marker's absence",
-    ("vincristine", "ABL1"): "vincristine with BCR-ABL1 (Philadelphia chromosome): the label text was not "
-                             "read, so whether it selects or excludes the marker is not stated (NOT DONE)",
+    ("vincristine", "ABL1"): "vincristine sulfate liposome is for Philadelphia chromosome-negative ALL (FDA "
+                             "approval of 2012-08-09, cancer.gov/cancertopics/druginfo/fda-vincristine-sulfate-"
+                             "liposome): a marker's absence",
     ("niraparib", "HRD"): _SIGNATURE,
     ("olaparib", "HRD"): _SIGNATURE,
     ("olaparib", "HRR"): "a gene set (homologous recombination repair genes) whose members the label lists; "
