@@ -158,7 +158,8 @@ def test_copy_number():
     assert set(out["match_type"]) == {"copy_number"}
     assert "trastuzumab" in set(out["therapy"])
     assert match(tumor_type="STAD", cna=pl.DataFrame({"gene": ["ERBB2"], "call": ["amplification"]}))[
-        "therapy"].to_list() == ["trastuzumab"]
+        "therapy"].to_list() == [
+        "trastuzumab", "pembrolizumab + trastuzumab + fluoropyrimidine and platinum chemotherapy"]
     assert match(tumor_type="BRCA", cna={"ERBB2": "deletion"}).height == 0
 
 
