@@ -109,13 +109,14 @@ def _not_ruled_out(model: GeneModel, match: Match | None, missing_row: np.ndarra
     alleles = model.alleles
     site_missing = missing_row[model.site_position]
     in_call = {name for pair in match.diplotypes for name in pair}
+    open_ = (alleles.sites & site_missing).any(axis=1) & ~(alleles.sites & ~site_missing & (dosage == 0)).any(axis=1)
+    open_[alleles.reference] = False
     out = []
-    for a, name in enumerate(alleles.names):
+    for a in np.flatnonzero(open_):
+        name = alleles.names[a]
+        if name in in_call:
+            continue
         need = alleles.sites[a]
-        if a == alleles.reference or name in in_call or not (need & site_missing).any():
-            continue
-        if (dosage[need & ~site_missing] == 0).any():
-            continue
         where = sorted(set(model.site_position[need & site_missing].tolist()))
         shown = [model.sites.rsids[k] or model.sites.position_label(k) for k in where]
         out.append(f"{name} ({', '.join(shown)} missing)")
