@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -100,26 +101,38 @@ def _match_range(model: GeneModel, low: np.ndarray, high: np.ndarray) -> Match |
     return Match(tuple(order), tuple(scores[d] for d in order))
 
 
-def _not_ruled_out(model: GeneModel, match: Match | None, missing_row: np.ndarray, dosage: np.ndarray) -> str:
+def _missing_texts(model: GeneModel) -> tuple[list[str], np.ndarray]:
+    """Each position's rsID or label, and for each allele defined at one position its
+    not-ruled-out text (``*2 (rs4244285 missing)``; None for alleles at several positions)."""
+    alleles = model.alleles
+    shown = [rs or model.sites.position_label(k) for k, rs in enumerate(model.sites.rsids)]
+    fixed = np.full(len(alleles.names), None, dtype=object)
+    for a, name in enumerate(alleles.names):
+        where = np.unique(model.site_position[alleles.sites[a]])
+        if where.size == 1:
+            fixed[a] = f"{name} ({shown[int(where[0])]} missing)"
+    return shown, fixed
+
+
+def _not_ruled_out(model: GeneModel, match: Match | None, missing_row: np.ndarray, dosage: np.ndarray,
+                   texts: tuple[list[str], np.ndarray] | None = None) -> str:
     """The alleles outside the call that missing positions cannot exclude, each with them:
     ``*2 (rs4244285 missing)``. An allele is excluded when a called position lacks one of
-    its ALTs."""
+    its ALTs. ``texts`` is :func:`_missing_texts` of the model (computed when not given)."""
     if match is None or not missing_row.any():
         return ""
     alleles = model.alleles
+    shown, fixed = texts if texts is not None else _missing_texts(model)
     site_missing = missing_row[model.site_position]
-    in_call = {name for pair in match.diplotypes for name in pair}
     open_ = (alleles.sites & site_missing).any(axis=1) & ~(alleles.sites & ~site_missing & (dosage == 0)).any(axis=1)
     open_[alleles.reference] = False
-    out = []
-    for a in np.flatnonzero(open_):
-        name = alleles.names[a]
-        if name in in_call:
-            continue
-        need = alleles.sites[a]
-        where = sorted(set(model.site_position[need & site_missing].tolist()))
-        shown = [model.sites.rsids[k] or model.sites.position_label(k) for k in where]
-        out.append(f"{name} ({', '.join(shown)} missing)")
+    in_call = {name for pair in match.diplotypes for name in pair}
+    chosen = [a for a in np.flatnonzero(open_).tolist() if alleles.names[a] not in in_call]
+    out = fixed[chosen].tolist()
+    for k, a in enumerate(chosen):
+        if out[k] is None:  # an allele defined at several positions: the missing ones
+            where = sorted(set(model.site_position[alleles.sites[a] & site_missing].tolist()))
+            out[k] = f"{alleles.names[a]} ({', '.join(shown[q] for q in where)} missing)"
     return "; ".join(out)
 
 
@@ -152,12 +165,12 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
         results[s] = _match_range(model, enc.dosage[s], enc.dosage_max[s])
         phased_used[s] = False
     fallback = model.info.get("fallback_rsid")
-    fallback_model = _fallback_model(model, fallback) if fallback else None
-    fallback_sites = np.isin(site_pos, [k for k, rs in enumerate(model.sites.rsids) if rs == fallback])
     labels = [model.sites.position_label(k) for k in range(len(model.sites.positions))]
-    assumed = where(labels, enc.assumed_reference)
-    gvcf_any = enc.gvcf_reference.any(axis=1)
-    missing_mask = ~enc.called & ~enc.novel
+    context = _GeneRows(
+        model, enc, results, any_called, ~enc.called & ~enc.novel, enc.gvcf_reference.any(axis=1), labels,
+        where(labels, enc.assumed_reference), fallback, _fallback_model(model, fallback) if fallback else None,
+        np.isin(site_pos, [k for k, rs in enumerate(model.sites.rsids) if rs == fallback]))
+    missing_mask, gvcf_any = context.missing_mask, context.gvcf_any
     # only samples with a flagged record (or a gene without data) have notes to write
     flagged = (enc.contradictory.any(axis=1) | enc.novel_with_defined.any(axis=1) | enc.duplicate.any(axis=1)
                | enc.half_call.any(axis=1) | enc.polyploid.any(axis=1) | enc.undefined_allele.any(axis=1)
@@ -175,9 +188,7 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
         firsts, group = unique_rows(key)
         first_of = np.full(firsts.shape[0], -1, dtype=np.int64)
         first_of[group[::-1]] = plain[::-1]  # the first sample of each group
-        group_rows = [_sample_row(model, results, int(s), any_called, True, missing_mask, enc, labels, assumed,
-                                  gvcf_any, haploid, fallback, fallback_model, fallback_sites, site_pos, ())
-                      for s in first_of]
+        group_rows = [context.row(int(s)) for s in first_of]
         for s, g in zip(plain.tolist(), group.tolist()):
             rows[s] = group_rows[g]
     cache: dict[tuple, tuple] = {}
@@ -187,9 +198,7 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
                  bool(gvcf_any[s]), bool(haploid[s]), notes, blocked, enc.dosage[s].tobytes())
         row = cache.get(key_s)
         if row is None:
-            row = cache[key_s] = _sample_row(model, results, s, any_called, not blocked, missing_mask, enc, labels,
-                                             assumed, gvcf_any, haploid, fallback, fallback_model, fallback_sites,
-                                             site_pos, notes)
+            row = cache[key_s] = context.row(s, blocked, notes)
         rows[s] = row
     columns = list(zip(*rows)) if rows else [[] for _ in range(8)]
     diplotype, h1, h2, alternatives, missing, novel, warnings, n_top = columns
@@ -204,71 +213,82 @@ def _call_gene(model: GeneModel, enc: GeneGenotypes, sample_ids: Sequence[str]) 
 LIST_SEP = "\x1f"
 
 
-def _sample_row(model: GeneModel, results: list[Match | None], s: int, any_called: np.ndarray, not_blocked: bool,
-                missing_mask: np.ndarray, enc: GeneGenotypes, labels: list[str], assumed: str, gvcf_any: np.ndarray,
-                haploid: np.ndarray, fallback: str | None, fallback_model: AlleleModel | None,
-                fallback_sites: np.ndarray, site_pos: np.ndarray, notes: tuple[str, ...]) -> tuple:
-    """:func:`_row` for sample ``s``."""
-    usable = bool(any_called[s]) and not_blocked
-    return _row(model, results[s] if usable else None, usable, missing_mask[s], enc.novel[s], labels, assumed,
-                bool(gvcf_any[s]), bool(haploid[s]), fallback, fallback_model, fallback_sites,
-                enc.dosage[s: s + 1], site_pos, notes)
+@dataclass
+class _GeneRows:
+    """What the output rows of one gene are made from (see :func:`_call_gene`)."""
 
+    model: GeneModel
+    enc: GeneGenotypes
+    results: list[Match | None]
+    any_called: np.ndarray
+    missing_mask: np.ndarray
+    gvcf_any: np.ndarray
+    labels: list[str]
+    assumed: str  # the positions assumed reference
+    fallback: str | None
+    fallback_model: AlleleModel | None
+    fallback_sites: np.ndarray
+    texts: tuple = field(init=False)  # see _missing_texts
 
-def _row(model: GeneModel, match: Match | None, any_called: bool, missing_row: np.ndarray, novel_row: np.ndarray,
-         labels: list[str], assumed: str, gvcf: bool, haploid: bool, fallback: str | None,
-         fallback_model: AlleleModel | None, fallback_sites: np.ndarray, dosage: np.ndarray,
-         site_pos: np.ndarray, notes: tuple[str, ...] = ()) -> tuple:
-    """One output row; list columns as strings joined by a unit separator (split later).
+    def __post_init__(self) -> None:
+        self.texts = _missing_texts(self.model)
 
-    ``assumed`` lists the positions assumed reference; ``notes`` are the warnings of
-    :func:`pgx.calling._notes.sample_notes`, which follow the bare codes.
-    """
-    warnings: list[str] = []
-    missing = [labels[k] for k in np.flatnonzero(missing_row)]
-    novel = [labels[k] for k in np.flatnonzero(novel_row)]
-    if not any_called:
-        warnings.append("not_called")
-    elif match is None and fallback_model is not None:
-        only = np.where(fallback_sites, dosage, -1).astype(np.int8)
-        fb = match_unphased(fallback_model, only, site_pos)[0]
-        if fb is not None:
-            match = fb
-            warnings.append(f"fallback_{fallback}")
-    if any_called and match is None:
-        warnings.append("no_match")
-    if missing:
-        warnings.append("missing_positions")
-    if novel:
-        warnings.append("novel_allele")
-    if assumed:
-        warnings.append("assumed_reference")
-    if gvcf:
-        warnings.append("gvcf_reference")
-    if haploid:
-        warnings.append("haploid")
-    if match is not None and len(match.diplotypes) > 1:
-        warnings.append("ambiguous")
-        if len(match.top) > 1:
-            warnings.append("tied_top_score")
-    warnings.extend(notes)
-    if assumed:
-        warnings.append("assumed_positions: " + assumed)
-    open_alleles = _not_ruled_out(model, match, missing_row, dosage[0])
-    if open_alleles:
-        warnings.append("not_ruled_out: " + open_alleles)
-    best = match.diplotypes[0] if match is not None else None
-    alternatives = [_diplotype_text(d) for d in match.diplotypes[1:]] if match else []
-    return (
-        _diplotype_text(best) if best else None,
-        best[0] if best else None,
-        (best[1] or None) if best else None,
-        LIST_SEP.join(alternatives),
-        LIST_SEP.join(missing),
-        LIST_SEP.join(novel),
-        LIST_SEP.join(warnings),
-        len(match.top) if match is not None else 0,
-    )
+    def row(self, s: int, blocked: bool = False, notes: tuple[str, ...] = ()) -> tuple:
+        """Sample ``s``'s row; list columns as strings joined by a unit separator (split later).
+
+        ``notes`` are the warnings of :func:`pgx.calling._notes.sample_notes`, which follow the
+        bare codes; a ``blocked`` sample is not matched.
+        """
+        model, enc, labels = self.model, self.enc, self.labels
+        any_called = bool(self.any_called[s]) and not blocked
+        match = self.results[s] if any_called else None
+        dosage = enc.dosage[s: s + 1]
+        missing_row = self.missing_mask[s]
+        warnings: list[str] = []
+        missing = [labels[k] for k in np.flatnonzero(missing_row)]
+        novel = [labels[k] for k in np.flatnonzero(enc.novel[s])]
+        if not any_called:
+            warnings.append("not_called")
+        elif match is None and self.fallback_model is not None:
+            only = np.where(self.fallback_sites, dosage, -1).astype(np.int8)
+            fb = match_unphased(self.fallback_model, only, model.site_position)[0]
+            if fb is not None:
+                match = fb
+                warnings.append(f"fallback_{self.fallback}")
+        if any_called and match is None:
+            warnings.append("no_match")
+        if missing:
+            warnings.append("missing_positions")
+        if novel:
+            warnings.append("novel_allele")
+        if self.assumed:
+            warnings.append("assumed_reference")
+        if self.gvcf_any[s]:
+            warnings.append("gvcf_reference")
+        if enc.haploid[s]:
+            warnings.append("haploid")
+        if match is not None and len(match.diplotypes) > 1:
+            warnings.append("ambiguous")
+            if len(match.top) > 1:
+                warnings.append("tied_top_score")
+        warnings.extend(notes)
+        if self.assumed:
+            warnings.append("assumed_positions: " + self.assumed)
+        open_alleles = _not_ruled_out(model, match, missing_row, dosage[0], self.texts)
+        if open_alleles:
+            warnings.append("not_ruled_out: " + open_alleles)
+        best = match.diplotypes[0] if match is not None else None
+        alternatives = [_diplotype_text(d) for d in match.diplotypes[1:]] if match else []
+        return (
+            _diplotype_text(best) if best else None,
+            best[0] if best else None,
+            (best[1] or None) if best else None,
+            LIST_SEP.join(alternatives),
+            LIST_SEP.join(missing),
+            LIST_SEP.join(novel),
+            LIST_SEP.join(warnings),
+            len(match.top) if match is not None else 0,
+        )
 
 
 def _add_warning(frame: pl.DataFrame, code: str, *, only_called: bool = False) -> pl.DataFrame:
