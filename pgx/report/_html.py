@@ -14,10 +14,14 @@ from pgx.report._base import (
     ACTIONS,
     DrugResult,
     Format,
+    GeneDetails,
     GeneResult,
+    ReportMeta,
     SampleReport,
     drug_groups,
     format_score,
+    gene_details,
+    gene_details_for,
 )
 
 __all__ = ["HtmlFormat", "WARNING_TEXT"]
@@ -98,6 +102,11 @@ tr.drug-first td { border-top: 2px solid var(--line); }
 .not-called { color: var(--avoid); font-weight: 600; }
 .muted { color: var(--muted); }
 ul.plain { margin: 4px 0; padding-left: 20px; }
+details.gene-details { margin: 4px 0; }
+details.gene-details summary { cursor: pointer; }
+table.positions td, table.positions th { padding: 2px 6px; font-size: 13px; }
+td.st-variant { font-weight: 600; }
+td.st-missing, td.st-not-placed, td.st-not-used, td.st-novel-allele { color: var(--avoid); }
 footer { margin-top: 28px; border-top: 1px solid var(--line); padding-top: 8px; color: var(--muted);
          font-size: 13px; }
 @page { size: A4; margin: 14mm; }
@@ -329,40 +338,100 @@ def _tumor_section(report: SampleReport) -> str:
     return "".join(parts)
 
 
-def _gene_issues(gene: GeneResult) -> list[str]:
+def _missing_text(gene: GeneResult, details: GeneDetails | None) -> str:
+    """How many positions are missing, pointing at the gene's details table (or, without one,
+    the positions in a collapsed list), instead of every position inline."""
+    count = len(gene.missing_positions)
+    if details is not None:
+        return (f' Missing: {count} of {len(details.rows)} definition positions (see '
+                f'<a href="#details-{_e(gene.gene)}">allele-matching details</a>).')
+    return (f' <details class="gene-details"><summary>Missing: {count} positions</summary>'
+            + _e(", ".join(gene.missing_positions)) + "</details>")
+
+
+def _gene_issues(gene: GeneResult, details: GeneDetails | None = None) -> list[str]:
     issues = []
     for warning in gene.warnings:
         # "code: detail" warnings name the positions (or alleles) they are about
         code, _, detail = warning.partition(": ")
         text = _e(WARNING_TEXT.get(code, code.replace("_", " ")))
-        if detail:
+        if code == "assumed_positions" and details is not None:
+            # the details table lists them with their status
+            text += (f" {len(detail.split(', '))} positions (see "
+                     f'<a href="#details-{_e(gene.gene)}">allele-matching details</a>).')
+        elif detail:
             text += " " + _e(detail) + ("" if detail.endswith(".") else ".")
         if warning == "ambiguous" and gene.alternatives:
             text += " Also possible: " + _e(", ".join(gene.alternatives)) + "."
         if warning == "missing_positions" and gene.missing_positions:
-            text += (f" Missing ({len(gene.missing_positions)}): "
-                     + _e(", ".join(gene.missing_positions)) + ".")
+            text += _missing_text(gene, details)
         if warning == "novel_allele" and gene.novel_positions:
             text += " At: " + _e(", ".join(gene.novel_positions)) + "."
         issues.append(text)
     if not gene.called and "not_called" not in gene.warnings:
         issues.insert(0, _e(WARNING_TEXT["not_called"]))
     if gene.missing_positions and "missing_positions" not in gene.warnings:
-        issues.append(_e(WARNING_TEXT["missing_positions"]) + f" Missing ({len(gene.missing_positions)}): "
-                      + _e(", ".join(gene.missing_positions)) + ".")
+        issues.append(_e(WARNING_TEXT["missing_positions"]) + _missing_text(gene, details))
     return issues
 
 
 def _not_called_section(report: SampleReport) -> str:
     items = []
     for gene in report.genes:
-        issues = _gene_issues(gene)
+        issues = _gene_issues(gene, gene_details(gene, report.meta))
         if issues:
             status = "not called" if not gene.called else _e(gene.diplotype)
             items.append(f"<li><strong>{_e(gene.gene)}</strong> ({status}): " + " ".join(issues) + "</li>")
     body = ('<ul class="plain">' + "\n".join(items) + "</ul>") if items else (
         '<p class="muted">Every gene tested was called without ambiguity or missing positions.</p>')
     return f'<section id="not-called"><h2>Not called or uncertain</h2>\n{body}</section>\n'
+
+
+@lru_cache(maxsize=1 << 12)
+def _position_cells(definition) -> str:
+    """The cells of a definition position every sample's table shares (position, rsID,
+    the definitions' changes and the named alleles carrying them)."""
+    return (f"<tr><td>{definition.position}</td><td>{_or_dash(definition.rsid)}</td>"
+            f"<td>{_e(', '.join(definition.variants))}</td><td>{_or_dash(', '.join(definition.alleles))}</td>")
+
+
+@lru_cache(maxsize=1 << 12)
+def _call_cells(genotype: str | None, status: str) -> str:
+    shown = "missing" if genotype is None else _e(genotype)
+    return f'<td>{shown}</td><td class="st-{status.replace(" ", "-")}">{_e(status)}</td></tr>\n'
+
+
+def _details_block(gene: GeneResult, meta: ReportMeta) -> str:
+    if gene.position_genotypes is None:
+        return ""
+    return _details_html(gene, meta.genome_build, meta.reference_dir)
+
+
+@lru_cache(maxsize=1 << 14)
+def _details_html(gene: GeneResult, genome_build: str, reference_dir: str | None) -> str:
+    # a cohort repeats gene results (shared objects): each table is rendered once
+    details = gene_details_for(gene, genome_build, reference_dir)
+    if details is None:
+        return ""
+    rows = "".join(_position_cells(r.definition) + _call_cells(r.genotype, r.status) for r in details.rows)
+    chrom = _e(details.rows[0].definition.chrom) if details.rows else ""
+    return (f'<details class="gene-details" id="details-{_e(details.gene)}"><summary>{_e(details.summary())}</summary>\n'
+            f'<table class="positions"><thead><tr><th>Position ({chrom})</th><th>rsID</th><th>Definitions (REF&gt;ALT)</th>'
+            "<th>Named alleles</th><th>Genotype in the input</th><th>Status</th></tr></thead><tbody>\n"
+            + rows + "</tbody></table></details>\n")
+
+
+def _details_section(report: SampleReport) -> str:
+    blocks = "".join(_details_block(g, report.meta) for g in report.genes)
+    if not blocks:
+        return ""
+    return (
+        '<section id="details"><h2>Allele-matching details</h2>\n'
+        "<p class=\"muted\">Per gene, every position the allele definitions use "
+        f"({_e(report.meta.genome_build)}, 1-based): the changes the definitions name there, the "
+        "named alleles that carry them, the sample's genotype as the input writes it (&#8220;missing&#8221; "
+        "where it has no record) and how the call used it. Open a gene to see its table.</p>\n"
+        + blocks + "</section>\n")
 
 
 def _phenoconversion_section(report: SampleReport) -> str:
@@ -433,8 +502,9 @@ class HtmlFormat(Format):
     Sections (each a ``<section>`` with a stable id): ``genes`` (diplotype, phenotype,
     activity score), ``recommendations`` grouped by action (avoid; adjust dose or
     consider an alternative; monitor; standard; no recommendation) with source and
-    strength, ``not-called`` (what was not called and why), ``phenoconversion`` and
-    ``methods`` (limitations and the versions used).
+    strength, ``not-called`` (what was not called and why), ``details`` (per gene, a
+    collapsed table of every definition position with the sample's genotype there and its
+    status), ``phenoconversion`` and ``methods`` (limitations and the versions used).
 
     Examples
     --------
@@ -485,6 +555,7 @@ class HtmlFormat(Format):
             + _tumor_section(report)
             + _model_section(report)
             + _not_called_section(report)
+            + _details_section(report)
             + _phenoconversion_section(report)
             + _methods_section(report)
             + "</main>\n"

@@ -9,12 +9,21 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pgx.report._base import ACTIONS, DrugResult, Format, GeneResult, SampleReport, drug_groups
+from pgx.report._base import (
+    ACTIONS,
+    DrugResult,
+    Format,
+    GeneDetails,
+    GeneResult,
+    SampleReport,
+    drug_groups,
+    gene_details_for,
+)
 
 __all__ = ["JsonFormat", "SCHEMA_VERSION", "report_schema", "report_document"]
 
 #: version of the report document layout; the schema file's ``schema_version`` const
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +50,25 @@ def report_schema() -> dict[str, Any]:
     return json.loads(_schema_text())
 
 
-def _gene_document(g: GeneResult) -> dict[str, Any]:
+def _position_head(d) -> dict[str, Any]:
+    return {"chrom": d.chrom, "position": d.position, "rsid": d.rsid, "ref": d.ref,
+            "variants": list(d.variants), "alleles": list(d.alleles)}
+
+
+def _details_head(details: GeneDetails) -> dict[str, Any]:
+    return {"summary": details.summary(), "definition_positions": len(details.rows),
+            "genotyped": details.genotyped, "missing": details.missing, "novel": details.novel}
+
+
+def _details_document(details: GeneDetails | None) -> dict[str, Any] | None:
+    if details is None:
+        return None
+    return {**_details_head(details),
+            "positions": [{**_position_head(r.definition), "genotype": r.genotype, "status": r.status}
+                          for r in details.rows]}
+
+
+def _gene_document(g: GeneResult, details: GeneDetails | None = None) -> dict[str, Any]:
     return {
         "gene": g.gene,
         "called": g.called,
@@ -57,6 +84,7 @@ def _gene_document(g: GeneResult) -> dict[str, Any]:
         "missing_positions": list(g.missing_positions),
         "novel_positions": list(g.novel_positions),
         "warnings": list(g.warnings),
+        "position_details": _details_document(details),
     }
 
 
@@ -123,7 +151,8 @@ def report_document(report: SampleReport) -> dict[str, Any]:
     """The JSON-ready dictionary of one :class:`~pgx.report._base.SampleReport`."""
     return {
         **_head(report),
-        "genes": [_gene_document(g) for g in report.genes],
+        "genes": [_gene_document(g, gene_details_for(g, report.meta.genome_build, report.meta.reference_dir))
+                  for g in report.genes],
         "recommendations": [_drug_document(d) for d in report.drugs],
         "guidance_by_drug": _by_drug_document(report),
         "cohort": None if report.meta.cohort is None else dict(report.meta.cohort),
@@ -136,8 +165,34 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-# a cohort repeats gene results and recommendations (shared objects): each is encoded once
-_gene_json = lru_cache(maxsize=1 << 14)(lambda g: _dumps(_gene_document(g)))
+@lru_cache(maxsize=1 << 12)
+def _position_json(d) -> str:
+    """A position's fields every sample's details share, encoded once: ``{"chrom":...,"alleles":[...],``."""
+    return _dumps(_position_head(d))[:-1] + ","
+
+
+@lru_cache(maxsize=1 << 12)
+def _call_json(genotype: str | None, status: str) -> str:
+    return '"genotype":' + _dumps(genotype) + ',"status":' + _dumps(status) + "}"
+
+
+def _details_json(details: GeneDetails | None) -> str:
+    """The text of ``_dumps(_details_document(details))`` built from encoded pieces."""
+    if details is None:
+        return "null"
+    return (_dumps(_details_head(details))[:-1] + ',"positions":['
+            + ",".join(_position_json(r.definition) + _call_json(r.genotype, r.status) for r in details.rows)
+            + "]}")
+
+
+@lru_cache(maxsize=1 << 14)
+def _gene_json(g: GeneResult, genome_build: str, reference_dir: str | None) -> str:
+    # a cohort repeats gene results (shared objects): each is encoded once
+    return (_dumps(_gene_document(g))[:-len("null}")]
+            + _details_json(gene_details_for(g, genome_build, reference_dir)) + "}")
+
+
+# a cohort repeats recommendations (shared objects): each is encoded once
 _drug_json = lru_cache(maxsize=1 << 14)(lambda d: _dumps(_drug_document(d)))
 
 
@@ -155,7 +210,7 @@ class JsonFormat(Format):
     ...                   run_date=datetime.date(2026, 1, 31))
     >>> doc = json.loads(JsonFormat().render("S1", calls, None, meta))
     >>> doc["genes"][0]["diplotype"], doc["genome_build"], doc["schema_version"]
-    ('*1/*2', 'GRCh38', '1.3')
+    ('*1/*2', 'GRCh38', '1.4')
     """
 
     name = "json"
@@ -164,7 +219,8 @@ class JsonFormat(Format):
     def render_report(self, report: SampleReport) -> str:
         # the text of json.dumps(report_document(report)) built from encoded pieces
         cohort = None if report.meta.cohort is None else dict(report.meta.cohort)
-        return (_dumps(_head(report))[:-1] + ',"genes":[' + ",".join(map(_gene_json, report.genes))
+        return (_dumps(_head(report))[:-1] + ',"genes":[' + ",".join(_gene_json(g, report.meta.genome_build, report.meta.reference_dir)
+                                           for g in report.genes)
                 + '],"recommendations":[' + ",".join(map(_drug_json, report.drugs))
                 + '],"guidance_by_drug":' + _dumps(_by_drug_document(report))
                 + ',"cohort":' + _dumps(cohort)
