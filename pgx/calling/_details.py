@@ -160,6 +160,7 @@ def position_calls(callset: CallSet, model: GeneModel, enc: GeneGenotypes,
     index = {p: k for k, p in enumerate(positions)}
     genotypes = np.full((n, n_pos), "", dtype=object)
     pos_values = np.array(positions, dtype=np.int64)
+    seen = np.zeros(n_pos, dtype=bool)
     for row, pos, ref, alts, end in rows_in_region.iter_rows():
         symbolic = all(a.startswith("<") or a == "*" for a in alts)
         if alts and symbolic and end > pos:
@@ -175,8 +176,12 @@ def position_calls(callset: CallSet, model: GeneModel, enc: GeneGenotypes,
         else:
             continue
         for k in targets:
-            before = genotypes[:, k]
-            genotypes[:, k] = np.where(before == "", texts, before + "; " + texts)
+            if seen[k]:  # another record at this POS (rare): join them
+                before = genotypes[:, k]
+                genotypes[:, k] = np.where(before == "", texts, before + "; " + texts)
+            else:
+                genotypes[:, k] = texts
+                seen[k] = True
     carried = np.zeros((n, n_pos), dtype=bool)
     for s, k in enumerate(model.site_position.tolist()):
         carried[:, k] |= enc.dosage[:, s] > 0

@@ -273,7 +273,10 @@ def _texts(value: Any) -> list[str]:
 
 
 def _optional_texts(value: Any) -> tuple[str, ...] | None:
-    return None if value is None else tuple("" if v is None else str(v) for v in value)
+    if value is None:
+        return None
+    items = tuple(value)
+    return items if None not in items else tuple("" if v is None else str(v) for v in items)
 
 
 def _number(value: Any) -> float | None:
@@ -556,10 +559,41 @@ class GeneDetails:
 
     def summary(self) -> str:
         """``CYP2D6: 121 definition positions, 118 genotyped, 3 missing``."""
-        count = len(self.rows)
-        text = (f"{self.gene}: {count} definition position{'' if count == 1 else 's'}, {self.genotyped} genotyped, "
-                f"{self.missing} missing")
-        return text + (f", {self.novel} with a novel allele" if self.novel else "")
+        return details_summary(self.gene, [r.status for r in self.rows])
+
+
+def details_counts(status: Sequence[str]) -> tuple[int, int, int]:
+    """(genotyped, missing, novel) positions of a ``position_status`` list."""
+    genotyped = sum(s in GENOTYPED_STATUSES for s in status)
+    novel = sum(s == "novel allele" for s in status)
+    return genotyped, len(status) - genotyped - novel, novel
+
+
+def details_summary(gene: str, status: Sequence[str]) -> str:
+    """The summary line of a gene's details: ``CYP2D6: 121 definition positions, 118 genotyped, 3 missing``."""
+    genotyped, missing, novel = details_counts(status)
+    count = len(status)
+    text = (f"{gene}: {count} definition position{'' if count == 1 else 's'}, {genotyped} genotyped, "
+            f"{missing} missing")
+    return text + (f", {novel} with a novel allele" if novel else "")
+
+
+def gene_definitions(gene: GeneResult, meta: ReportMeta) -> tuple[DefinitionPosition, ...] | None:
+    """The definition positions ``gene``'s position lists follow, or None when it has none
+    (see :func:`gene_details`)."""
+    return definitions_for(gene, meta.genome_build, meta.reference_dir)
+
+
+def definitions_for(gene: GeneResult, genome_build: str,
+                    reference_dir: str | None) -> tuple[DefinitionPosition, ...] | None:
+    """:func:`gene_definitions` keyed by the build and reference folder."""
+    genotypes, status = gene.position_genotypes, gene.position_status
+    if genotypes is None or status is None:
+        return None
+    definitions = _definitions(gene.gene, genome_build, reference_dir)
+    if definitions is None or not len(definitions) == len(genotypes) == len(status):
+        return None
+    return definitions
 
 
 @functools.lru_cache(maxsize=256)
@@ -583,12 +617,10 @@ def gene_details(gene: GeneResult, meta: ReportMeta) -> GeneDetails | None:
 def gene_details_for(gene: GeneResult, genome_build: str, reference_dir: str | None) -> GeneDetails | None:
     """:func:`gene_details` keyed by the build and reference folder (cached: a cohort repeats
     gene results, shared objects, so each is paired with its definitions once)."""
-    if gene.position_genotypes is None or gene.position_status is None:
+    definitions = definitions_for(gene, genome_build, reference_dir)
+    if definitions is None:
         return None
     genotypes, status = gene.position_genotypes, gene.position_status
-    definitions = _definitions(gene.gene, genome_build, reference_dir)
-    if definitions is None or not len(definitions) == len(genotypes) == len(status):
-        return None
     return GeneDetails(gene.gene, tuple(PositionRow(d, g or None, st)
                                         for d, g, st in zip(definitions, genotypes, status)))
 

@@ -14,14 +14,14 @@ from pgx.report._base import (
     ACTIONS,
     DrugResult,
     Format,
-    GeneDetails,
     GeneResult,
     ReportMeta,
     SampleReport,
     drug_groups,
     format_score,
-    gene_details,
-    gene_details_for,
+    definitions_for,
+    details_summary,
+    gene_definitions,
 )
 
 __all__ = ["HtmlFormat", "WARNING_TEXT"]
@@ -338,18 +338,21 @@ def _tumor_section(report: SampleReport) -> str:
     return "".join(parts)
 
 
-def _missing_text(gene: GeneResult, details: GeneDetails | None) -> str:
+def _missing_text(gene: GeneResult, details: tuple | None) -> str:
     """How many positions are missing, pointing at the gene's details table (or, without one,
     the positions in a collapsed list), instead of every position inline."""
     count = len(gene.missing_positions)
     if details is not None:
-        return (f' Missing: {count} of {len(details.rows)} definition positions (see '
+        return (f' Missing: {count} of {len(details)} definition positions (see '
                 f'<a href="#details-{_e(gene.gene)}">allele-matching details</a>).')
     return (f' <details class="gene-details"><summary>Missing: {count} positions</summary>'
             + _e(", ".join(gene.missing_positions)) + "</details>")
 
 
-def _gene_issues(gene: GeneResult, details: GeneDetails | None = None) -> list[str]:
+def _gene_issues(gene: GeneResult, details: tuple | None = None) -> list[str]:
+    """The gene's warnings in words; ``details``: its definition positions, when the report
+    has its allele-matching details table (missing and assumed positions are then counted
+    and linked, not listed)."""
     issues = []
     for warning in gene.warnings:
         # "code: detail" warnings name the positions (or alleles) they are about
@@ -378,7 +381,7 @@ def _gene_issues(gene: GeneResult, details: GeneDetails | None = None) -> list[s
 def _not_called_section(report: SampleReport) -> str:
     items = []
     for gene in report.genes:
-        issues = _gene_issues(gene, gene_details(gene, report.meta))
+        issues = _gene_issues(gene, gene_definitions(gene, report.meta))
         if issues:
             status = "not called" if not gene.called else _e(gene.diplotype)
             items.append(f"<li><strong>{_e(gene.gene)}</strong> ({status}): " + " ".join(issues) + "</li>")
@@ -410,12 +413,15 @@ def _details_block(gene: GeneResult, meta: ReportMeta) -> str:
 @lru_cache(maxsize=1 << 14)
 def _details_html(gene: GeneResult, genome_build: str, reference_dir: str | None) -> str:
     # a cohort repeats gene results (shared objects): each table is rendered once
-    details = gene_details_for(gene, genome_build, reference_dir)
-    if details is None:
+    definitions = definitions_for(gene, genome_build, reference_dir)
+    if definitions is None:
         return ""
-    rows = "".join(_position_cells(r.definition) + _call_cells(r.genotype, r.status) for r in details.rows)
-    chrom = _e(details.rows[0].definition.chrom) if details.rows else ""
-    return (f'<details class="gene-details" id="details-{_e(details.gene)}"><summary>{_e(details.summary())}</summary>\n'
+    status = gene.position_status
+    rows = "".join(_position_cells(d) + _call_cells(g or None, st)
+                   for d, g, st in zip(definitions, gene.position_genotypes, status))
+    chrom = _e(definitions[0].chrom) if definitions else ""
+    return (f'<details class="gene-details" id="details-{_e(gene.gene)}"><summary>'
+            f"{_e(details_summary(gene.gene, status))}</summary>\n"
             f'<table class="positions"><thead><tr><th>Position ({chrom})</th><th>rsID</th><th>Definitions (REF&gt;ALT)</th>'
             "<th>Named alleles</th><th>Genotype in the input</th><th>Status</th></tr></thead><tbody>\n"
             + rows + "</tbody></table></details>\n")

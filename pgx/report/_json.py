@@ -16,6 +16,9 @@ from pgx.report._base import (
     GeneDetails,
     GeneResult,
     SampleReport,
+    definitions_for,
+    details_counts,
+    details_summary,
     drug_groups,
     gene_details_for,
 )
@@ -176,12 +179,18 @@ def _call_json(genotype: str | None, status: str) -> str:
     return '"genotype":' + _dumps(genotype) + ',"status":' + _dumps(status) + "}"
 
 
-def _details_json(details: GeneDetails | None) -> str:
-    """The text of ``_dumps(_details_document(details))`` built from encoded pieces."""
-    if details is None:
+def _details_json(g: GeneResult, genome_build: str, reference_dir: str | None) -> str:
+    """The text of ``_dumps(_details_document(gene_details_for(g, ...)))`` built from encoded pieces."""
+    definitions = definitions_for(g, genome_build, reference_dir)
+    if definitions is None:
         return "null"
-    return (_dumps(_details_head(details))[:-1] + ',"positions":['
-            + ",".join(_position_json(r.definition) + _call_json(r.genotype, r.status) for r in details.rows)
+    status = g.position_status
+    genotyped, missing, novel = details_counts(status)
+    head = {"summary": details_summary(g.gene, status), "definition_positions": len(status),
+            "genotyped": genotyped, "missing": missing, "novel": novel}
+    return (_dumps(head)[:-1] + ',"positions":['
+            + ",".join(_position_json(d) + _call_json(gt or None, st)
+                       for d, gt, st in zip(definitions, g.position_genotypes, status))
             + "]}")
 
 
@@ -189,7 +198,7 @@ def _details_json(details: GeneDetails | None) -> str:
 def _gene_json(g: GeneResult, genome_build: str, reference_dir: str | None) -> str:
     # a cohort repeats gene results (shared objects): each is encoded once
     return (_dumps(_gene_document(g))[:-len("null}")]
-            + _details_json(gene_details_for(g, genome_build, reference_dir)) + "}")
+            + _details_json(g, genome_build, reference_dir) + "}")
 
 
 # a cohort repeats recommendations (shared objects): each is encoded once
