@@ -136,12 +136,15 @@ def test_json_position_details_equal_the_html_table(written):
     gene = next(g for g in doc["genes"] if g["gene"] == "CYP2C19")
     details = gene["position_details"]
     assert details["summary"] == blocks["CYP2C19"]["summary"]
-    assert (details["definition_positions"], details["missing"]) == (len(details["positions"]), 1)
-    assert details["genotyped"] == len(details["positions"]) - 1
+    count = details["definition_positions"]
+    assert details["missing"] == 1 and details["genotyped"] == count - 1 and details["chrom"] == "chr10"
+    columns = ("position", "rsid", "ref", "variants", "alleles", "genotype", "status")
+    assert {len(details[c]) for c in columns} == {count}
+    positions = [dict(zip(columns, values)) for values in zip(*(details[c] for c in columns))]
     table = [[str(p["position"]), p["rsid"] or "\u2014", ", ".join(p["variants"]), ", ".join(p["alleles"]) or "\u2014",
-              p["genotype"] or "missing", p["status"]] for p in details["positions"]]
+              p["genotype"] or "missing", p["status"]] for p in positions]
     assert table == blocks["CYP2C19"]["rows"]
-    by_position = {p["position"]: p for p in details["positions"]}
+    by_position = {p["position"]: p for p in positions}
     assert (by_position[POS2]["genotype"], by_position[POS2]["status"]) == (f"{REF2}/{ALT2}", "variant")
     assert (by_position[POS17]["genotype"], by_position[POS17]["status"]) == ("./.", "missing")
     assert {p["genotype"] for q, p in by_position.items() if q not in (POS2, POS17, POS1, POS2B)} == {None}
@@ -156,7 +159,7 @@ def test_json_report_validates_against_its_schema(written):
     doc = json.loads((written / "S1.json").read_text())
     jsonschema.Draft202012Validator(report_schema()).validate(doc)
     broken = json.loads(json.dumps(doc))
-    broken["genes"][0]["position_details"]["positions"][0]["status"] = "fine"
+    broken["genes"][0]["position_details"]["status"][0] = "fine"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(report_schema()).validate(broken)
 
@@ -183,3 +186,21 @@ def test_calls_table_keeps_the_position_columns(tmp_path):
     page = (out / "S1.html").read_text()
     assert 'id="details-CYP2C19"' not in page
     assert re.search(r"<details class=\"gene-details\"><summary>Missing: \d+ positions</summary>chr10:", page)
+
+
+def test_json_text_equals_its_document(tmp_path):
+    # the JSON report is assembled from cached encoded pieces; it must say what the document says
+    import datetime
+
+    from pgx.report import JsonFormat, ReportMeta
+    from pgx.report._base import build_sample_report
+    from pgx.report._json import report_document
+
+    vcf = tmp_path / "two.vcf"
+    vcf.write_text(VCF)
+    calls = call(vcf, genes=["CYP2C19"])
+    meta = ReportMeta(reference_version="r", genome_build="GRCh38", run_date=datetime.date(2026, 1, 31))
+    sample = build_sample_report("S2", calls, None, meta)
+    text = JsonFormat().render_report(sample)
+    assert json.loads(text) == report_document(sample)
+    assert json.loads(text)["genes"][0]["position_details"]["genotype"].count(f"{ALT2}|{REF2}") == 1

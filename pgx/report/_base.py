@@ -590,14 +590,15 @@ def definitions_for(gene: GeneResult, genome_build: str,
     genotypes, status = gene.position_genotypes, gene.position_status
     if genotypes is None or status is None:
         return None
-    definitions = _definitions(gene.gene, genome_build, reference_dir)
+    definitions = definitions_of(gene.gene, genome_build, reference_dir)
     if definitions is None or not len(definitions) == len(genotypes) == len(status):
         return None
     return definitions
 
 
 @functools.lru_cache(maxsize=256)
-def _definitions(gene: str, genome_build: str, reference_dir: str | None) -> tuple[DefinitionPosition, ...] | None:
+def definitions_of(gene: str, genome_build: str, reference_dir: str | None) -> tuple[DefinitionPosition, ...] | None:
+    """The definition positions of ``gene`` (cached), or None when it has none."""
     try:
         return definition_positions(gene, genome_build=genome_build, reference_dir=reference_dir)
     except PgxError:  # a gene without definition positions (outside calls only)

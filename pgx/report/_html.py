@@ -401,7 +401,9 @@ def _position_cells(definition) -> str:
 @lru_cache(maxsize=1 << 12)
 def _call_cells(genotype: str | None, status: str) -> str:
     shown = "missing" if genotype is None else _e(genotype)
-    return f'<td>{shown}</td><td class="st-{status.replace(" ", "-")}">{_e(status)}</td></tr>\n'
+    # only the statuses to look at are styled (a table has up to hundreds of rows per gene)
+    marked = "" if status in ("reference", "assumed reference") else f' class="st-{status.replace(" ", "-")}"'
+    return f"<td>{shown}</td><td{marked}>{_e(status)}</td></tr>\n"
 
 
 def _details_block(gene: GeneResult, meta: ReportMeta) -> str:

@@ -7,7 +7,10 @@ import dataclasses
 import json
 from functools import lru_cache
 from importlib import resources
+from collections.abc import Sequence
 from typing import Any
+
+from pgx.calling import DefinitionPosition
 
 from pgx.report._base import (
     ACTIONS,
@@ -17,6 +20,7 @@ from pgx.report._base import (
     GeneResult,
     SampleReport,
     definitions_for,
+    definitions_of,
     details_counts,
     details_summary,
     drug_groups,
@@ -53,22 +57,28 @@ def report_schema() -> dict[str, Any]:
     return json.loads(_schema_text())
 
 
-def _position_head(d) -> dict[str, Any]:
-    return {"chrom": d.chrom, "position": d.position, "rsid": d.rsid, "ref": d.ref,
-            "variants": list(d.variants), "alleles": list(d.alleles)}
+def _definitions_columns(definitions: Sequence[DefinitionPosition]) -> dict[str, Any]:
+    """The columns of the details every sample shares: where each position is and what the
+    definitions name there."""
+    return {"chrom": definitions[0].chrom if definitions else None,
+            "position": [d.position for d in definitions], "rsid": [d.rsid for d in definitions],
+            "ref": [d.ref for d in definitions], "variants": [list(d.variants) for d in definitions],
+            "alleles": [list(d.alleles) for d in definitions]}
 
 
-def _details_head(details: GeneDetails) -> dict[str, Any]:
-    return {"summary": details.summary(), "definition_positions": len(details.rows),
-            "genotyped": details.genotyped, "missing": details.missing, "novel": details.novel}
+def _details_head(gene: str, status: Sequence[str]) -> dict[str, Any]:
+    genotyped, missing, novel = details_counts(status)
+    return {"summary": details_summary(gene, status), "definition_positions": len(status),
+            "genotyped": genotyped, "missing": missing, "novel": novel}
 
 
 def _details_document(details: GeneDetails | None) -> dict[str, Any] | None:
     if details is None:
         return None
-    return {**_details_head(details),
-            "positions": [{**_position_head(r.definition), "genotype": r.genotype, "status": r.status}
-                          for r in details.rows]}
+    status = [r.status for r in details.rows]
+    return {**_details_head(details.gene, status),
+            **_definitions_columns([r.definition for r in details.rows]),
+            "genotype": [r.genotype for r in details.rows], "status": status}
 
 
 def _gene_document(g: GeneResult, details: GeneDetails | None = None) -> dict[str, Any]:
@@ -168,30 +178,20 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-@lru_cache(maxsize=1 << 12)
-def _position_json(d) -> str:
-    """A position's fields every sample's details share, encoded once: ``{"chrom":...,"alleles":[...],``."""
-    return _dumps(_position_head(d))[:-1] + ","
-
-
-@lru_cache(maxsize=1 << 12)
-def _call_json(genotype: str | None, status: str) -> str:
-    return '"genotype":' + _dumps(genotype) + ',"status":' + _dumps(status) + "}"
+@lru_cache(maxsize=256)
+def _definitions_json(gene: str, genome_build: str, reference_dir: str | None) -> str:
+    """:func:`_definitions_columns` of a gene, encoded once: ``"chrom":...,"alleles":[...]``."""
+    return _dumps(_definitions_columns(definitions_of(gene, genome_build, reference_dir)))[1:-1]
 
 
 def _details_json(g: GeneResult, genome_build: str, reference_dir: str | None) -> str:
     """The text of ``_dumps(_details_document(gene_details_for(g, ...)))`` built from encoded pieces."""
-    definitions = definitions_for(g, genome_build, reference_dir)
-    if definitions is None:
+    if definitions_for(g, genome_build, reference_dir) is None:
         return "null"
     status = g.position_status
-    genotyped, missing, novel = details_counts(status)
-    head = {"summary": details_summary(g.gene, status), "definition_positions": len(status),
-            "genotyped": genotyped, "missing": missing, "novel": novel}
-    return (_dumps(head)[:-1] + ',"positions":['
-            + ",".join(_position_json(d) + _call_json(gt or None, st)
-                       for d, gt, st in zip(definitions, g.position_genotypes, status))
-            + "]}")
+    return (_dumps(_details_head(g.gene, status))[:-1] + "," + _definitions_json(g.gene, genome_build, reference_dir)
+            + ',"genotype":' + _dumps([gt or None for gt in g.position_genotypes])
+            + ',"status":' + _dumps(list(status)) + "}")
 
 
 @lru_cache(maxsize=1 << 14)
