@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import functools
 import datetime as _dt
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -528,40 +528,6 @@ def results_by_sample(frame: pl.DataFrame, kind: Literal["calls", "recommendatio
 # --------------------------------------------------------------------------- allele-matching details
 
 
-@dataclasses.dataclass(frozen=True)
-class PositionRow:
-    """One definition position of one gene of one sample (a row of the details table)."""
-
-    definition: DefinitionPosition
-    genotype: str | None  #: as the VCF writes it; None where the input has no record there
-    status: str  #: one of :data:`pgx.calling.POSITION_STATUSES`
-
-
-@dataclasses.dataclass(frozen=True)
-class GeneDetails:
-    """A gene's allele-matching details for one sample: every definition position with the
-    sample's genotype there, and the counts the summary line gives."""
-
-    gene: str
-    rows: tuple[PositionRow, ...]
-
-    @property
-    def genotyped(self) -> int:
-        return sum(r.status in GENOTYPED_STATUSES for r in self.rows)
-
-    @property
-    def novel(self) -> int:
-        return sum(r.status == "novel allele" for r in self.rows)
-
-    @property
-    def missing(self) -> int:
-        return len(self.rows) - self.genotyped - self.novel
-
-    def summary(self) -> str:
-        """``CYP2D6: 121 definition positions, 118 genotyped, 3 missing``."""
-        return details_summary(self.gene, [r.status for r in self.rows])
-
-
 def details_counts(status: Sequence[str]) -> tuple[int, int, int]:
     """(genotyped, missing, novel) positions of a ``position_status`` list."""
     genotyped = sum(s in GENOTYPED_STATUSES for s in status)
@@ -579,8 +545,10 @@ def details_summary(gene: str, status: Sequence[str]) -> str:
 
 
 def gene_definitions(gene: GeneResult, meta: ReportMeta) -> tuple[DefinitionPosition, ...] | None:
-    """The definition positions ``gene``'s position lists follow, or None when it has none
-    (see :func:`gene_details`)."""
+    """The definition positions ``gene``'s ``position_genotypes`` and ``position_status`` follow,
+    or None when the report has no allele-matching details for it: the calls do not carry them
+    (outside calls, tag-SNP proxies, a calls table without the position columns) or they do not
+    fit the definitions of ``meta``'s build and reference folder."""
     return definitions_for(gene, meta.genome_build, meta.reference_dir)
 
 
@@ -603,27 +571,6 @@ def definitions_of(gene: str, genome_build: str, reference_dir: str | None) -> t
         return definition_positions(gene, genome_build=genome_build, reference_dir=reference_dir)
     except PgxError:  # a gene without definition positions (outside calls only)
         return None
-
-
-def gene_details(gene: GeneResult, meta: ReportMeta) -> GeneDetails | None:
-    """The allele-matching details of ``gene``, or None when the calls do not carry them
-    (outside calls, tag-SNP proxies, a calls table without the position columns) or they do not
-    fit the definitions of ``meta``'s build and reference folder."""
-    if gene.position_genotypes is None or gene.position_status is None:
-        return None
-    return gene_details_for(gene, meta.genome_build, meta.reference_dir)
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def gene_details_for(gene: GeneResult, genome_build: str, reference_dir: str | None) -> GeneDetails | None:
-    """:func:`gene_details` keyed by the build and reference folder (cached: a cohort repeats
-    gene results, shared objects, so each is paired with its definitions once)."""
-    definitions = definitions_for(gene, genome_build, reference_dir)
-    if definitions is None:
-        return None
-    genotypes, status = gene.position_genotypes, gene.position_status
-    return GeneDetails(gene.gene, tuple(PositionRow(d, g or None, st)
-                                        for d, g, st in zip(definitions, genotypes, status)))
 
 
 # --------------------------------------------------------------------------- interface

@@ -17,10 +17,11 @@ from pgx.report._base import (
     GeneResult,
     ReportMeta,
     SampleReport,
+    definitions_for,
+    definitions_of,
+    details_summary,
     drug_groups,
     format_score,
-    definitions_for,
-    details_summary,
     gene_definitions,
 )
 
@@ -345,7 +346,7 @@ def _missing_text(gene: GeneResult, details: tuple | None) -> str:
     if details is not None:
         return (f' Missing: {count} of {len(details)} definition positions (see '
                 f'<a href="#details-{_e(gene.gene)}">allele-matching details</a>).')
-    return (f' <details class="gene-details"><summary>Missing: {count} positions</summary>'
+    return (f' <details class="gene-details"><summary>Missing: {count} position{"" if count == 1 else "s"}</summary>'
             + _e(", ".join(gene.missing_positions)) + "</details>")
 
 
@@ -390,12 +391,13 @@ def _not_called_section(report: SampleReport) -> str:
     return f'<section id="not-called"><h2>Not called or uncertain</h2>\n{body}</section>\n'
 
 
-@lru_cache(maxsize=1 << 12)
-def _position_cells(definition) -> str:
-    """The cells of a definition position every sample's table shares (position, rsID,
-    the definitions' changes and the named alleles carrying them)."""
-    return (f"<tr><td>{definition.position}</td><td>{_or_dash(definition.rsid)}</td>"
-            f"<td>{_e(', '.join(definition.variants))}</td><td>{_or_dash(', '.join(definition.alleles))}</td>")
+@lru_cache(maxsize=256)
+def _position_cells(gene: str, genome_build: str, reference_dir: str | None) -> tuple[str, ...]:
+    """Per definition position of ``gene``, the cells every sample's table shares (position,
+    rsID, the definitions' changes and the named alleles carrying them)."""
+    return tuple(f"<tr><td>{d.position}</td><td>{_or_dash(d.rsid)}</td>"
+                 f"<td>{_e(', '.join(d.variants))}</td><td>{_or_dash(', '.join(d.alleles))}</td>"
+                 for d in definitions_of(gene, genome_build, reference_dir) or ())
 
 
 @lru_cache(maxsize=1 << 12)
@@ -419,8 +421,8 @@ def _details_html(gene: GeneResult, genome_build: str, reference_dir: str | None
     if definitions is None:
         return ""
     status = gene.position_status
-    rows = "".join(_position_cells(d) + _call_cells(g or None, st)
-                   for d, g, st in zip(definitions, gene.position_genotypes, status))
+    rows = "".join(cells + _call_cells(g or None, st) for cells, g, st in
+                   zip(_position_cells(gene.gene, genome_build, reference_dir), gene.position_genotypes, status))
     chrom = _e(definitions[0].chrom) if definitions else ""
     return (f'<details class="gene-details" id="details-{_e(gene.gene)}"><summary>'
             f"{_e(details_summary(gene.gene, status))}</summary>\n"

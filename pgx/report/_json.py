@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from collections.abc import Sequence
 from typing import Any
 
 from pgx.calling import DefinitionPosition
@@ -16,7 +16,6 @@ from pgx.report._base import (
     ACTIONS,
     DrugResult,
     Format,
-    GeneDetails,
     GeneResult,
     SampleReport,
     definitions_for,
@@ -24,7 +23,7 @@ from pgx.report._base import (
     details_counts,
     details_summary,
     drug_groups,
-    gene_details_for,
+    gene_definitions,
 )
 
 __all__ = ["JsonFormat", "SCHEMA_VERSION", "report_schema", "report_document"]
@@ -72,16 +71,14 @@ def _details_head(gene: str, status: Sequence[str]) -> dict[str, Any]:
             "genotyped": genotyped, "missing": missing, "novel": novel}
 
 
-def _details_document(details: GeneDetails | None) -> dict[str, Any] | None:
-    if details is None:
+def _details_document(g: GeneResult, definitions: Sequence[DefinitionPosition] | None) -> dict[str, Any] | None:
+    if definitions is None:
         return None
-    status = [r.status for r in details.rows]
-    return {**_details_head(details.gene, status),
-            **_definitions_columns([r.definition for r in details.rows]),
-            "genotype": [r.genotype for r in details.rows], "status": status}
+    return {**_details_head(g.gene, g.position_status), **_definitions_columns(definitions),
+            "genotype": [gt or None for gt in g.position_genotypes], "status": list(g.position_status)}
 
 
-def _gene_document(g: GeneResult, details: GeneDetails | None = None) -> dict[str, Any]:
+def _gene_document(g: GeneResult, definitions: Sequence[DefinitionPosition] | None = None) -> dict[str, Any]:
     return {
         "gene": g.gene,
         "called": g.called,
@@ -97,7 +94,7 @@ def _gene_document(g: GeneResult, details: GeneDetails | None = None) -> dict[st
         "missing_positions": list(g.missing_positions),
         "novel_positions": list(g.novel_positions),
         "warnings": list(g.warnings),
-        "position_details": _details_document(details),
+        "position_details": _details_document(g, definitions),
     }
 
 
@@ -164,8 +161,7 @@ def report_document(report: SampleReport) -> dict[str, Any]:
     """The JSON-ready dictionary of one :class:`~pgx.report._base.SampleReport`."""
     return {
         **_head(report),
-        "genes": [_gene_document(g, gene_details_for(g, report.meta.genome_build, report.meta.reference_dir))
-                  for g in report.genes],
+        "genes": [_gene_document(g, gene_definitions(g, report.meta)) for g in report.genes],
         "recommendations": [_drug_document(d) for d in report.drugs],
         "guidance_by_drug": _by_drug_document(report),
         "cohort": None if report.meta.cohort is None else dict(report.meta.cohort),
@@ -185,7 +181,7 @@ def _definitions_json(gene: str, genome_build: str, reference_dir: str | None) -
 
 
 def _details_json(g: GeneResult, genome_build: str, reference_dir: str | None) -> str:
-    """The text of ``_dumps(_details_document(gene_details_for(g, ...)))`` built from encoded pieces."""
+    """The text of ``_dumps(_details_document(g, ...))`` built from encoded pieces."""
     if definitions_for(g, genome_build, reference_dir) is None:
         return "null"
     status = g.position_status
