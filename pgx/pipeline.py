@@ -48,7 +48,10 @@ CALL_SCHEMA = {
     **{k: v for k, v in DIPLOTYPE_SCHEMA.items() if k in ("missing_positions", "novel_positions", "phased",
                                                           "warnings")},
     "alternative_phenotypes": pl.List(pl.String),
+    **{k: v for k, v in DIPLOTYPE_SCHEMA.items() if k in ("position_genotypes", "position_status")},
 }
+#: columns a calls table may lack (written before they existed, or by another tool): read as nulls
+_OPTIONAL_CALL_COLUMNS = ("position_genotypes", "position_status")
 
 
 def _split(diplotype: str | None) -> tuple[str | None, str | None]:
@@ -307,7 +310,8 @@ def _hint_assume_reference(callset: CallSet, build: str | None, reference_dir: s
             "counted as reference", VariantOnlyInputWarning, stacklevel=3)
 
 
-_LIST_FIELDS = ("alternatives", "missing_positions", "novel_positions", "warnings", "alternative_phenotypes")
+_LIST_FIELDS = ("alternatives", "missing_positions", "novel_positions", "warnings", "alternative_phenotypes",
+                *_OPTIONAL_CALL_COLUMNS)
 
 
 def write_calls_tsv(calls: pl.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -387,7 +391,8 @@ def read_calls_tsv(path: str | os.PathLike[str], *, reference_dir: str | None = 
         raw = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise OutsideCallError(f"cannot read calls table {path}: {exc}") from None
-    if set(CALL_SCHEMA) <= set(raw.columns):
+    if set(CALL_SCHEMA) - set(_OPTIONAL_CALL_COLUMNS) <= set(raw.columns):
+        raw = raw.with_columns(pl.lit("null").alias(c) for c in _OPTIONAL_CALL_COLUMNS if c not in raw.columns)
         frame = raw.select(list(CALL_SCHEMA)).with_columns(
             pl.col(c).replace("", None) for c in ("diplotype", "haplotype_1", "haplotype_2", "function_1",
                                                   "function_2", "phenotype")
@@ -608,7 +613,7 @@ def report(
                       genome_build_source=build_source,
                       input_name=None if pseudonyms is not None else os.path.basename(os.fspath(source)),
                       cohort={"samples": len(names)}, date_precision="day" if pseudonyms is None else "year",
-                      audit_chain_head=audit_chain_head)
+                      audit_chain_head=audit_chain_head, reference_dir=reference_dir)
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive whole number, found {threads!r}")
     step = max(1, len(names) // 100)

@@ -386,7 +386,10 @@ def test_html_sections_and_action_groups(frames, meta):
     assert 'id="group-standard"' not in page  # empty groups are left out
     assert "CYP2D6: Intermediate Metabolizer &#8594; CYP2D6: Poor Metabolizer" in page
     assert "paroxetine: strong CYP2D6 inhibitor" in page
-    assert "Also possible: *3B/*3C." in page and "Missing (2): chr1:97450058, chr1:97515839." in page
+    assert "Also possible: *3B/*3C." in page
+    # without per-position calls the missing positions are a collapsed list, not inline text
+    assert ('<details class="gene-details"><summary>Missing: 2 positions</summary>'
+            "chr1:97450058, chr1:97515839</details>") in page
     for stamp in (pgx.__version__, "pgx-ref 2025.03", "GRCh38", "cohort.vcf.gz", "2026-01-31"):
         assert stamp in page
 
@@ -640,7 +643,7 @@ def test_reports_carry_the_audit_chain_head(frames, tmp_path):
     calls, recs = frames
     stamped = ReportMeta(reference_version="r", genome_build="GRCh38", run_date=RUN_DATE, audit_chain_head=HEAD)
     doc = json.loads(_render(JsonFormat(), "S1", frames, stamped))
-    assert doc["audit_chain_head"] == HEAD and doc["schema_version"] == "1.3"
+    assert doc["audit_chain_head"] == HEAD and doc["schema_version"] == "1.4"
     assert not list(_validator().iter_errors(doc))
     plain = json.loads(_render(JsonFormat(), "S1", frames, ReportMeta(reference_version="r", genome_build="GRCh38")))
     assert "audit_chain_head" not in plain and not list(_validator().iter_errors(plain))

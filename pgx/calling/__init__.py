@@ -1,6 +1,7 @@
 """Haplotype matching, diplotype ranking, ambiguity, phasing use, outside calls, HLA tag-SNP proxies."""
 
 from pgx.calling._call import DIPLOTYPE_SCHEMA, call_diplotypes, callable_genes
+from pgx.calling._details import GENOTYPED_STATUSES, POSITION_STATUSES, DefinitionPosition, definition_positions
 from pgx.calling._match import AlleleModel, Match, allele_sort_key
 from pgx.calling._model import GeneModel, gene_model
 from pgx.calling._indicators import diplotype_indicators, haplotype_indicators
@@ -38,4 +39,8 @@ __all__ = [
     "StructuralCall",
     "call_structure",
     "locus_model",
+    "DefinitionPosition",
+    "POSITION_STATUSES",
+    "GENOTYPED_STATUSES",
+    "definition_positions",
 ]

@@ -11,6 +11,7 @@ import polars as pl
 
 from pgx import reference
 from pgx.callset import CallSet
+from pgx.calling._details import details_columns
 from pgx.calling._match import (AlleleModel, Match, allele_sort_key, match_haploid, match_lowest_function,
                                match_phased, match_unphased, unique_rows)
 from pgx.calling._model import GeneModel, gene_model
@@ -33,6 +34,8 @@ DIPLOTYPE_SCHEMA = {
     "phased": pl.Boolean,
     "warnings": pl.List(pl.String),
     "n_top": pl.Int32,
+    "position_genotypes": pl.List(pl.String),
+    "position_status": pl.List(pl.String),
 }
 
 
@@ -40,7 +43,9 @@ DIPLOTYPE_SCHEMA = {
 MAX_HALF_CALLS = 6
 
 _LIST_COLUMNS = ("alternatives", "missing_positions", "novel_positions", "warnings")
-_TEXT_SCHEMA = {k: (pl.String if k in _LIST_COLUMNS else v) for k, v in DIPLOTYPE_SCHEMA.items()}
+_DETAIL_COLUMNS = ("position_genotypes", "position_status")  # per definition position (pgx.calling._details)
+_TEXT_SCHEMA = {k: (pl.String if k in _LIST_COLUMNS else v) for k, v in DIPLOTYPE_SCHEMA.items()
+                if k not in _DETAIL_COLUMNS}
 
 
 def callable_genes(*, reference_dir: str | None = None) -> list[str]:
@@ -359,14 +364,16 @@ def call_diplotypes(
                                    reference_dir=reference_dir)
             for name in _LIST_COLUMNS:
                 rows[name] = [LIST_SEP.join(v) for v in rows[name]]
-            frames.append(pl.DataFrame(rows, schema=_TEXT_SCHEMA))
+            frames.append(pl.DataFrame(rows, schema=_TEXT_SCHEMA).with_columns(
+                pl.lit(None, dtype=DIPLOTYPE_SCHEMA[c]).alias(c) for c in _DETAIL_COLUMNS))
             continue
         model = gene_model(gene, build, reference_dir)
         lo = min(p for p, _ in model.sites.positions) - PAD
         hi = max(p for p, _ in model.sites.positions) + PAD
         rows = region_rows(callset.variants, model.sites.chrom, lo, hi)
         enc = encode_gene(callset, model.sites, assume_reference=assume_reference, rows_in_region=rows)
-        frame = pl.DataFrame(_call_gene(model, enc, callset.sample_ids), schema=_TEXT_SCHEMA)
+        frame = pl.DataFrame(_call_gene(model, enc, callset.sample_ids), schema=_TEXT_SCHEMA).with_columns(
+            details_columns(callset, model, enc, rows))
         if reference.unplaced_alleles(gene, genome_build=build, reference_dir=reference_dir):
             # CPIC defines these alleles on GRCh38 only: they cannot be called from these data
             frame = _add_warning(frame, "grch38_only_alleles")

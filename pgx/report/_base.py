@@ -6,6 +6,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import datetime as _dt
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -14,6 +15,8 @@ from typing import Any, Literal
 import polars as pl
 
 from pgx._version import __version__ as _PGX_VERSION
+from pgx.calling import GENOTYPED_STATUSES, DefinitionPosition, definition_positions
+from pgx.exceptions import PgxError
 from pgx.report._errors import ReportError
 from pgx.report._tumor import TumorSection
 
@@ -56,6 +59,7 @@ CALL_COLUMNS: dict[str, tuple[bool, str]] = {
     "function_1": (False, "str"), "function_2": (False, "str"), "activity_score": (False, "float"),
     "phenotype": (True, "str"), "missing_positions": (False, "list"), "novel_positions": (False, "list"),
     "phased": (False, "bool"), "warnings": (False, "list"),
+    "position_genotypes": (False, "list"), "position_status": (False, "list"),
 }
 #: columns of the recommendations frame reports read, as :data:`CALL_COLUMNS`
 RECOMMENDATION_COLUMNS: dict[str, tuple[bool, str]] = {
@@ -100,6 +104,9 @@ class ReportMeta:
         How the build was inferred when the user did not give it
         (:attr:`pgx.CallSet.genome_build_source`, e.g. ``"##contig assembly=GRCh38.p14 (13
         contigs)"``); reports print it next to the build.
+    reference_dir : str, optional
+        The reference folder the calls were made with, when not the shipped one: the
+        allele-matching details read the definition positions from it. Never printed.
 
     Raises
     ------
@@ -128,6 +135,7 @@ class ReportMeta:
     date_precision: Literal["day", "year"] = "day"
     audit_chain_head: str | None = None
     genome_build_source: str | None = None
+    reference_dir: str | None = None
 
     @property
     def run_date_text(self) -> str:
@@ -264,6 +272,13 @@ def _texts(value: Any) -> list[str]:
     return [str(v) for v in value if v is not None]
 
 
+def _optional_texts(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = tuple(value)
+    return items if None not in items else tuple("" if v is None else str(v) for v in items)
+
+
 def _number(value: Any) -> float | None:
     if value is None:
         return None
@@ -288,6 +303,11 @@ class GeneResult:
     novel_positions: tuple[str, ...]
     phased: bool | None
     warnings: tuple[str, ...]
+    #: per definition position of the gene (in :func:`pgx.calling.definition_positions` order):
+    #: the genotype as the VCF writes it ("" where it has no record) and its status; None when
+    #: the calls do not say (outside calls, tag-SNP proxies, a calls table without them)
+    position_genotypes: tuple[str, ...] | None = None
+    position_status: tuple[str, ...] | None = None
 
     @property
     def called(self) -> bool:
@@ -383,6 +403,8 @@ def _gene(row: Mapping[str, Any]) -> GeneResult:
         novel_positions=tuple(_texts(row.get("novel_positions"))),
         phased=None if phased is None else bool(phased),
         warnings=tuple(_texts(row.get("warnings"))),
+        position_genotypes=_optional_texts(row.get("position_genotypes")),
+        position_status=_optional_texts(row.get("position_status")),
     )
 
 
@@ -501,6 +523,54 @@ def results_by_sample(frame: pl.DataFrame, kind: Literal["calls", "recommendatio
             result = made[key] = build(values)
         by_sample.setdefault(sample, []).append(result)
     return by_sample
+
+
+# --------------------------------------------------------------------------- allele-matching details
+
+
+def details_counts(status: Sequence[str]) -> tuple[int, int, int]:
+    """(genotyped, missing, novel) positions of a ``position_status`` list."""
+    genotyped = sum(s in GENOTYPED_STATUSES for s in status)
+    novel = sum(s == "novel allele" for s in status)
+    return genotyped, len(status) - genotyped - novel, novel
+
+
+def details_summary(gene: str, status: Sequence[str]) -> str:
+    """The summary line of a gene's details: ``CYP2D6: 121 definition positions, 118 genotyped, 3 missing``."""
+    genotyped, missing, novel = details_counts(status)
+    count = len(status)
+    text = (f"{gene}: {count} definition position{'' if count == 1 else 's'}, {genotyped} genotyped, "
+            f"{missing} missing")
+    return text + (f", {novel} with a novel allele" if novel else "")
+
+
+def gene_definitions(gene: GeneResult, meta: ReportMeta) -> tuple[DefinitionPosition, ...] | None:
+    """The definition positions ``gene``'s ``position_genotypes`` and ``position_status`` follow,
+    or None when the report has no allele-matching details for it: the calls do not carry them
+    (outside calls, tag-SNP proxies, a calls table without the position columns) or they do not
+    fit the definitions of ``meta``'s build and reference folder."""
+    return definitions_for(gene, meta.genome_build, meta.reference_dir)
+
+
+def definitions_for(gene: GeneResult, genome_build: str,
+                    reference_dir: str | None) -> tuple[DefinitionPosition, ...] | None:
+    """:func:`gene_definitions` keyed by the build and reference folder."""
+    genotypes, status = gene.position_genotypes, gene.position_status
+    if genotypes is None or status is None:
+        return None
+    definitions = definitions_of(gene.gene, genome_build, reference_dir)
+    if definitions is None or not len(definitions) == len(genotypes) == len(status):
+        return None
+    return definitions
+
+
+@functools.lru_cache(maxsize=256)
+def definitions_of(gene: str, genome_build: str, reference_dir: str | None) -> tuple[DefinitionPosition, ...] | None:
+    """The definition positions of ``gene`` (cached), or None when it has none."""
+    try:
+        return definition_positions(gene, genome_build=genome_build, reference_dir=reference_dir)
+    except PgxError:  # a gene without definition positions (outside calls only)
+        return None
 
 
 # --------------------------------------------------------------------------- interface

@@ -15,9 +15,14 @@ from pgx.report._base import (
     DrugResult,
     Format,
     GeneResult,
+    ReportMeta,
     SampleReport,
+    definitions_for,
+    definitions_of,
+    details_summary,
     drug_groups,
     format_score,
+    gene_definitions,
 )
 
 __all__ = ["HtmlFormat", "WARNING_TEXT"]
@@ -98,6 +103,11 @@ tr.drug-first td { border-top: 2px solid var(--line); }
 .not-called { color: var(--avoid); font-weight: 600; }
 .muted { color: var(--muted); }
 ul.plain { margin: 4px 0; padding-left: 20px; }
+details.gene-details { margin: 4px 0; }
+details.gene-details summary { cursor: pointer; }
+table.positions td, table.positions th { padding: 2px 6px; font-size: 13px; }
+td.st-variant { font-weight: 600; }
+td.st-missing, td.st-not-placed, td.st-not-used, td.st-novel-allele { color: var(--avoid); }
 footer { margin-top: 28px; border-top: 1px solid var(--line); padding-top: 8px; color: var(--muted);
          font-size: 13px; }
 @page { size: A4; margin: 14mm; }
@@ -329,40 +339,109 @@ def _tumor_section(report: SampleReport) -> str:
     return "".join(parts)
 
 
-def _gene_issues(gene: GeneResult) -> list[str]:
+def _missing_text(gene: GeneResult, details: tuple | None) -> str:
+    """How many positions are missing, pointing at the gene's details table (or, without one,
+    the positions in a collapsed list), instead of every position inline."""
+    count = len(gene.missing_positions)
+    if details is not None:
+        return (f' Missing: {count} of {len(details)} definition positions (see '
+                f'<a href="#details-{_e(gene.gene)}">allele-matching details</a>).')
+    return (f' <details class="gene-details"><summary>Missing: {count} position{"" if count == 1 else "s"}</summary>'
+            + _e(", ".join(gene.missing_positions)) + "</details>")
+
+
+def _gene_issues(gene: GeneResult, details: tuple | None = None) -> list[str]:
+    """The gene's warnings in words; ``details``: its definition positions, when the report
+    has its allele-matching details table (missing and assumed positions are then counted
+    and linked, not listed)."""
     issues = []
     for warning in gene.warnings:
         # "code: detail" warnings name the positions (or alleles) they are about
         code, _, detail = warning.partition(": ")
         text = _e(WARNING_TEXT.get(code, code.replace("_", " ")))
-        if detail:
+        if code == "assumed_positions" and details is not None:
+            # the details table lists them with their status
+            text += (f" {len(detail.split(', '))} positions (see "
+                     f'<a href="#details-{_e(gene.gene)}">allele-matching details</a>).')
+        elif detail:
             text += " " + _e(detail) + ("" if detail.endswith(".") else ".")
         if warning == "ambiguous" and gene.alternatives:
             text += " Also possible: " + _e(", ".join(gene.alternatives)) + "."
         if warning == "missing_positions" and gene.missing_positions:
-            text += (f" Missing ({len(gene.missing_positions)}): "
-                     + _e(", ".join(gene.missing_positions)) + ".")
+            text += _missing_text(gene, details)
         if warning == "novel_allele" and gene.novel_positions:
             text += " At: " + _e(", ".join(gene.novel_positions)) + "."
         issues.append(text)
     if not gene.called and "not_called" not in gene.warnings:
         issues.insert(0, _e(WARNING_TEXT["not_called"]))
     if gene.missing_positions and "missing_positions" not in gene.warnings:
-        issues.append(_e(WARNING_TEXT["missing_positions"]) + f" Missing ({len(gene.missing_positions)}): "
-                      + _e(", ".join(gene.missing_positions)) + ".")
+        issues.append(_e(WARNING_TEXT["missing_positions"]) + _missing_text(gene, details))
     return issues
 
 
 def _not_called_section(report: SampleReport) -> str:
     items = []
     for gene in report.genes:
-        issues = _gene_issues(gene)
+        issues = _gene_issues(gene, gene_definitions(gene, report.meta))
         if issues:
             status = "not called" if not gene.called else _e(gene.diplotype)
             items.append(f"<li><strong>{_e(gene.gene)}</strong> ({status}): " + " ".join(issues) + "</li>")
     body = ('<ul class="plain">' + "\n".join(items) + "</ul>") if items else (
         '<p class="muted">Every gene tested was called without ambiguity or missing positions.</p>')
     return f'<section id="not-called"><h2>Not called or uncertain</h2>\n{body}</section>\n'
+
+
+@lru_cache(maxsize=256)
+def _position_cells(gene: str, genome_build: str, reference_dir: str | None) -> tuple[str, ...]:
+    """Per definition position of ``gene``, the cells every sample's table shares (position,
+    rsID, the definitions' changes and the named alleles carrying them)."""
+    return tuple(f"<tr><td>{d.position}</td><td>{_or_dash(d.rsid)}</td>"
+                 f"<td>{_e(', '.join(d.variants))}</td><td>{_or_dash(', '.join(d.alleles))}</td>"
+                 for d in definitions_of(gene, genome_build, reference_dir) or ())
+
+
+@lru_cache(maxsize=1 << 12)
+def _call_cells(genotype: str | None, status: str) -> str:
+    shown = "missing" if genotype is None else _e(genotype)
+    # only the statuses to look at are styled (a table has up to hundreds of rows per gene)
+    marked = "" if status in ("reference", "assumed reference") else f' class="st-{status.replace(" ", "-")}"'
+    return f"<td>{shown}</td><td{marked}>{_e(status)}</td></tr>\n"
+
+
+def _details_block(gene: GeneResult, meta: ReportMeta) -> str:
+    if gene.position_genotypes is None:
+        return ""
+    return _details_html(gene, meta.genome_build, meta.reference_dir)
+
+
+@lru_cache(maxsize=1 << 14)
+def _details_html(gene: GeneResult, genome_build: str, reference_dir: str | None) -> str:
+    # a cohort repeats gene results (shared objects): each table is rendered once
+    definitions = definitions_for(gene, genome_build, reference_dir)
+    if definitions is None:
+        return ""
+    status = gene.position_status
+    rows = "".join(cells + _call_cells(g or None, st) for cells, g, st in
+                   zip(_position_cells(gene.gene, genome_build, reference_dir), gene.position_genotypes, status))
+    chrom = _e(definitions[0].chrom) if definitions else ""
+    return (f'<details class="gene-details" id="details-{_e(gene.gene)}"><summary>'
+            f"{_e(details_summary(gene.gene, status))}</summary>\n"
+            f'<table class="positions"><thead><tr><th>Position ({chrom})</th><th>rsID</th><th>Definitions (REF&gt;ALT)</th>'
+            "<th>Named alleles</th><th>Genotype in the input</th><th>Status</th></tr></thead><tbody>\n"
+            + rows + "</tbody></table></details>\n")
+
+
+def _details_section(report: SampleReport) -> str:
+    blocks = "".join(_details_block(g, report.meta) for g in report.genes)
+    if not blocks:
+        return ""
+    return (
+        '<section id="details"><h2>Allele-matching details</h2>\n'
+        "<p class=\"muted\">Per gene, every position the allele definitions use "
+        f"({_e(report.meta.genome_build)}, 1-based): the changes the definitions name there, the "
+        "named alleles that carry them, the sample's genotype as the input writes it (&#8220;missing&#8221; "
+        "where it has no record) and how the call used it. Open a gene to see its table.</p>\n"
+        + blocks + "</section>\n")
 
 
 def _phenoconversion_section(report: SampleReport) -> str:
@@ -433,8 +512,9 @@ class HtmlFormat(Format):
     Sections (each a ``<section>`` with a stable id): ``genes`` (diplotype, phenotype,
     activity score), ``recommendations`` grouped by action (avoid; adjust dose or
     consider an alternative; monitor; standard; no recommendation) with source and
-    strength, ``not-called`` (what was not called and why), ``phenoconversion`` and
-    ``methods`` (limitations and the versions used).
+    strength, ``not-called`` (what was not called and why), ``details`` (per gene, a
+    collapsed table of every definition position with the sample's genotype there and its
+    status), ``phenoconversion`` and ``methods`` (limitations and the versions used).
 
     Examples
     --------
@@ -485,6 +565,7 @@ class HtmlFormat(Format):
             + _tumor_section(report)
             + _model_section(report)
             + _not_called_section(report)
+            + _details_section(report)
             + _phenoconversion_section(report)
             + _methods_section(report)
             + "</main>\n"

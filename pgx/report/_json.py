@@ -5,16 +5,31 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pgx.report._base import ACTIONS, DrugResult, Format, GeneResult, SampleReport, drug_groups
+from pgx.calling import DefinitionPosition
+
+from pgx.report._base import (
+    ACTIONS,
+    DrugResult,
+    Format,
+    GeneResult,
+    SampleReport,
+    definitions_for,
+    definitions_of,
+    details_counts,
+    details_summary,
+    drug_groups,
+    gene_definitions,
+)
 
 __all__ = ["JsonFormat", "SCHEMA_VERSION", "report_schema", "report_document"]
 
 #: version of the report document layout; the schema file's ``schema_version`` const
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +56,29 @@ def report_schema() -> dict[str, Any]:
     return json.loads(_schema_text())
 
 
-def _gene_document(g: GeneResult) -> dict[str, Any]:
+def _definitions_columns(definitions: Sequence[DefinitionPosition]) -> dict[str, Any]:
+    """The columns of the details every sample shares: where each position is and what the
+    definitions name there."""
+    return {"chrom": definitions[0].chrom if definitions else None,
+            "position": [d.position for d in definitions], "rsid": [d.rsid for d in definitions],
+            "ref": [d.ref for d in definitions], "variants": [list(d.variants) for d in definitions],
+            "alleles": [list(d.alleles) for d in definitions]}
+
+
+def _details_head(gene: str, status: Sequence[str]) -> dict[str, Any]:
+    genotyped, missing, novel = details_counts(status)
+    return {"summary": details_summary(gene, status), "definition_positions": len(status),
+            "genotyped": genotyped, "missing": missing, "novel": novel}
+
+
+def _details_document(g: GeneResult, definitions: Sequence[DefinitionPosition] | None) -> dict[str, Any] | None:
+    if definitions is None:
+        return None
+    return {**_details_head(g.gene, g.position_status), **_definitions_columns(definitions),
+            "genotype": [gt or None for gt in g.position_genotypes], "status": list(g.position_status)}
+
+
+def _gene_document(g: GeneResult, definitions: Sequence[DefinitionPosition] | None = None) -> dict[str, Any]:
     return {
         "gene": g.gene,
         "called": g.called,
@@ -57,6 +94,7 @@ def _gene_document(g: GeneResult) -> dict[str, Any]:
         "missing_positions": list(g.missing_positions),
         "novel_positions": list(g.novel_positions),
         "warnings": list(g.warnings),
+        "position_details": _details_document(g, definitions),
     }
 
 
@@ -123,7 +161,7 @@ def report_document(report: SampleReport) -> dict[str, Any]:
     """The JSON-ready dictionary of one :class:`~pgx.report._base.SampleReport`."""
     return {
         **_head(report),
-        "genes": [_gene_document(g) for g in report.genes],
+        "genes": [_gene_document(g, gene_definitions(g, report.meta)) for g in report.genes],
         "recommendations": [_drug_document(d) for d in report.drugs],
         "guidance_by_drug": _by_drug_document(report),
         "cohort": None if report.meta.cohort is None else dict(report.meta.cohort),
@@ -136,8 +174,30 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-# a cohort repeats gene results and recommendations (shared objects): each is encoded once
-_gene_json = lru_cache(maxsize=1 << 14)(lambda g: _dumps(_gene_document(g)))
+@lru_cache(maxsize=256)
+def _definitions_json(gene: str, genome_build: str, reference_dir: str | None) -> str:
+    """:func:`_definitions_columns` of a gene, encoded once: ``"chrom":...,"alleles":[...]``."""
+    return _dumps(_definitions_columns(definitions_of(gene, genome_build, reference_dir)))[1:-1]
+
+
+def _details_json(g: GeneResult, genome_build: str, reference_dir: str | None) -> str:
+    """The text of ``_dumps(_details_document(g, ...))`` built from encoded pieces."""
+    if definitions_for(g, genome_build, reference_dir) is None:
+        return "null"
+    status = g.position_status
+    return (_dumps(_details_head(g.gene, status))[:-1] + "," + _definitions_json(g.gene, genome_build, reference_dir)
+            + ',"genotype":' + _dumps([gt or None for gt in g.position_genotypes])
+            + ',"status":' + _dumps(list(status)) + "}")
+
+
+@lru_cache(maxsize=1 << 14)
+def _gene_json(g: GeneResult, genome_build: str, reference_dir: str | None) -> str:
+    # a cohort repeats gene results (shared objects): each is encoded once
+    return (_dumps(_gene_document(g))[:-len("null}")]
+            + _details_json(g, genome_build, reference_dir) + "}")
+
+
+# a cohort repeats recommendations (shared objects): each is encoded once
 _drug_json = lru_cache(maxsize=1 << 14)(lambda d: _dumps(_drug_document(d)))
 
 
@@ -155,7 +215,7 @@ class JsonFormat(Format):
     ...                   run_date=datetime.date(2026, 1, 31))
     >>> doc = json.loads(JsonFormat().render("S1", calls, None, meta))
     >>> doc["genes"][0]["diplotype"], doc["genome_build"], doc["schema_version"]
-    ('*1/*2', 'GRCh38', '1.3')
+    ('*1/*2', 'GRCh38', '1.4')
     """
 
     name = "json"
@@ -164,7 +224,8 @@ class JsonFormat(Format):
     def render_report(self, report: SampleReport) -> str:
         # the text of json.dumps(report_document(report)) built from encoded pieces
         cohort = None if report.meta.cohort is None else dict(report.meta.cohort)
-        return (_dumps(_head(report))[:-1] + ',"genes":[' + ",".join(map(_gene_json, report.genes))
+        return (_dumps(_head(report))[:-1] + ',"genes":[' + ",".join(_gene_json(g, report.meta.genome_build, report.meta.reference_dir)
+                                           for g in report.genes)
                 + '],"recommendations":[' + ",".join(map(_drug_json, report.drugs))
                 + '],"guidance_by_drug":' + _dumps(_by_drug_document(report))
                 + ',"cohort":' + _dumps(cohort)
