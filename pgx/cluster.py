@@ -373,7 +373,7 @@ def _compute(job: dict, part: Partition, outside: pl.DataFrame | None,
         callset = read_vcf(job["path"], **options)
     calls = call(callset, genes=None if part.genes is None else list(part.genes), genome_build=job["genome_build"],
                  assume_reference=job["assume_reference"], outside_calls=outside,
-                 reference_dir=job["reference_dir"])
+                 reference_dir=job["reference_dir"], position_details=job.get("position_details", False))
     if pseudonyms is not None:
         calls = pseudonymize_samples(calls, pseudonyms)
     return calls
@@ -894,7 +894,7 @@ def report_partitioned(
                       date_precision="day" if pseudonyms is None else "year", audit_chain_head=audit_chain_head)
     job = {"path": path, "parquet_dir": None, "genome_build": build, "assume_reference": assume_reference,
            "reference_dir": reference_dir, "index": index, "outdir": outdir, "formats": list(formats), "force": force,
-           "drugs": None if drugs is None else list(drugs), "meta": meta}
+           "drugs": None if drugs is None else list(drugs), "meta": meta, "position_details": True}
 
     def payload(block: _Block):
         def only(frame: pl.DataFrame | None) -> pl.DataFrame | None:

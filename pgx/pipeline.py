@@ -187,6 +187,7 @@ def call(
     assume_reference: bool = False,
     outside_calls: str | os.PathLike[str] | pl.DataFrame | None = None,
     reference_dir: str | None = None,
+    position_details: bool = False,
 ) -> pl.DataFrame:
     """Call diplotype, function, activity score and phenotype for every sample and gene.
 
@@ -211,6 +212,10 @@ def call(
         they replace or add the (sample, gene) rows they name.
     reference_dir : str, optional
         A reference folder other than the shipped one.
+    position_details : bool, default False
+        Fill ``position_genotypes`` and ``position_status`` for every definition position
+        (what the reports' allele-matching tables show; :func:`pgx.report` asks for them);
+        otherwise they are null.
 
     Returns
     -------
@@ -248,8 +253,8 @@ def call(
         require_genotypes(callset)
     if not assume_reference:
         _hint_assume_reference(callset, genome_build or callset.genome_build, reference_dir)
-    calls = call_diplotypes(callset, genes=genes, genome_build=genome_build,
-                            assume_reference=assume_reference, reference_dir=reference_dir)
+    calls = call_diplotypes(callset, genes=genes, genome_build=genome_build, assume_reference=assume_reference,
+                            reference_dir=reference_dir, position_details=position_details)
     # HLA tag-SNP proxies carry their allele statuses as phenotypes; outside calls replace them
     given: dict = {key: (status, None) for key, status in proxy_phenotypes(calls).items()}
     if outside_calls is not None:
@@ -581,7 +586,7 @@ def report(
     else:
         callset = read_genotypes(source, samples=samples, genome_build=genome_build)
         calls = call(callset, genes=genes, genome_build=genome_build, assume_reference=assume_reference,
-                     outside_calls=outside_calls, reference_dir=reference_dir)
+                     outside_calls=outside_calls, reference_dir=reference_dir, position_details=True)
         build = genome_build or callset.genome_build
         build_source = None if genome_build else callset.genome_build_source
     if alignments is not None:

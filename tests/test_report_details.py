@@ -167,7 +167,10 @@ def test_json_report_validates_against_its_schema(written):
 def test_calls_table_keeps_the_position_columns(tmp_path):
     vcf = tmp_path / "two.vcf"
     vcf.write_text(VCF)
-    calls = call(vcf, genes=["CYP2C19"])
+    # the columns are filled when asked for (pgx.report asks), null otherwise
+    plain = call(vcf, genes=["CYP2C19"])
+    assert plain["position_genotypes"].null_count() == plain["position_status"].null_count() == plain.height
+    calls = call(vcf, genes=["CYP2C19"], position_details=True)
     row = calls.filter(pl.col("sample_id") == "S1").row(0, named=True)
     assert len(row["position_genotypes"]) == len(row["position_status"]) > 2
     assert sorted(row["position_status"]).count("variant") == 3
@@ -198,7 +201,7 @@ def test_json_text_equals_its_document(tmp_path):
 
     vcf = tmp_path / "two.vcf"
     vcf.write_text(VCF)
-    calls = call(vcf, genes=["CYP2C19"])
+    calls = call(vcf, genes=["CYP2C19"], position_details=True)
     meta = ReportMeta(reference_version="r", genome_build="GRCh38", run_date=datetime.date(2026, 1, 31))
     sample = build_sample_report("S2", calls, None, meta)
     text = JsonFormat().render_report(sample)

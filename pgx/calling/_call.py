@@ -44,6 +44,7 @@ MAX_HALF_CALLS = 6
 
 _LIST_COLUMNS = ("alternatives", "missing_positions", "novel_positions", "warnings")
 _DETAIL_COLUMNS = ("position_genotypes", "position_status")  # per definition position (pgx.calling._details)
+_NO_DETAILS = [pl.lit(None, dtype=pl.List(pl.String)).alias(c) for c in ("position_genotypes", "position_status")]
 _TEXT_SCHEMA = {k: (pl.String if k in _LIST_COLUMNS else v) for k, v in DIPLOTYPE_SCHEMA.items()
                 if k not in _DETAIL_COLUMNS}
 
@@ -320,6 +321,7 @@ def call_diplotypes(
     genome_build: str | None = None,
     assume_reference: bool = False,
     reference_dir: str | None = None,
+    position_details: bool = False,
 ) -> pl.DataFrame:
     """Star-allele diplotypes for every (sample, gene), without phenotypes.
 
@@ -337,6 +339,10 @@ def call_diplotypes(
         with at least one record of the input in their region and, for a ``region=``
         read, inside the regions read (else ``no_data_in_region``, not called).
     reference_dir : str, optional
+    position_details : bool, default False
+        Fill ``position_genotypes`` and ``position_status`` (the sample's genotype and status at
+        every definition position, for the reports' allele-matching tables); otherwise they are null,
+        which keeps cohort calling fast.
 
     Returns
     -------
@@ -373,7 +379,7 @@ def call_diplotypes(
         rows = region_rows(callset.variants, model.sites.chrom, lo, hi)
         enc = encode_gene(callset, model.sites, assume_reference=assume_reference, rows_in_region=rows)
         frame = pl.DataFrame(_call_gene(model, enc, callset.sample_ids), schema=_TEXT_SCHEMA).with_columns(
-            details_columns(callset, model, enc, rows))
+            details_columns(callset, model, enc, rows) if position_details else _NO_DETAILS)
         if reference.unplaced_alleles(gene, genome_build=build, reference_dir=reference_dir):
             # CPIC defines these alleles on GRCh38 only: they cannot be called from these data
             frame = _add_warning(frame, "grch38_only_alleles")
