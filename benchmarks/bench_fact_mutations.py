@@ -34,7 +34,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,19 +44,21 @@ REPO = Path(__file__).resolve().parent.parent
 
 # --- which tests read which family (fast source-comparison files first) ---------------------------
 FAMILY_TESTS: dict[str, list[str]] = {
-    "pharmacogenes/positions": ["tests/test_reference_cpic.py", "tests/test_reference.py",
+    "pharmacogenes/positions": ["tests/test_reference_cpic.py", "tests/test_reference_sources.py", "tests/test_reference.py",
                                 "tests/test_calling_cpic.py"],
-    "pharmacogenes/definitions": ["tests/test_reference_cpic.py", "tests/test_reference.py",
+    "pharmacogenes/definitions": ["tests/test_reference_cpic.py", "tests/test_reference_sources.py",
+                                  "tests/test_reference.py",
                                   "tests/test_calling_cpic.py"],
     "pharmacogenes/alleles": ["tests/test_reference_cpic.py", "tests/test_ryr1_g6pd_functions.py",
                               "tests/test_recommend_cpic_oracle.py", "tests/test_reference.py"],
     "pharmacogenes/phenotypes": ["tests/test_reference_cpic.py", "tests/test_ryr1_g6pd_functions.py",
                                  "tests/test_recommend_cpic_oracle.py", "tests/test_reference.py"],
-    "pharmacogenes/gene": ["tests/test_reference_cpic.py", "tests/test_reference.py", "tests/test_calling_cpic.py"],
+    "pharmacogenes/gene": ["tests/test_reference_cpic.py", "tests/test_reference_sources.py", "tests/test_reference.py",
+                           "tests/test_calling_cpic.py"],
     "pharmacogenes/tag_snps": ["tests/test_hla_proxy.py", "tests/test_reference.py"],
-    "guidelines": ["tests/test_recommend_cpic_oracle.py", "tests/test_recommend_fda.py",
+    "guidelines": ["tests/test_recommend_cpic_oracle.py", "tests/test_reference_sources.py", "tests/test_recommend_fda.py",
                    "tests/test_recommend_dpwg.py", "tests/test_recommend_sources.py"],
-    "medications": ["tests/test_reference.py", "tests/test_recommend.py"],
+    "medications": ["tests/test_reference_sources.py", "tests/test_reference.py", "tests/test_recommend.py"],
     "genome": ["tests/test_reference_sources.py", "tests/test_reference.py",
                "tests/test_report.py::test_fhir_bundle_follows_the_genomics_reporting_ig"],
     "oncology": ["tests/test_oncology_truth.py", "tests/test_oncology.py"],
@@ -82,6 +84,9 @@ class Mutant:
     new: str
     kind: str
     fixed: bool = False
+    #: the same fact's other copies (positions.tsv and definitions.tsv repeat a position's facts):
+    #: (path, line, column, old, new), changed with the cell above in 'fact' mode
+    also: list = field(default_factory=list)
 
 
 def family_of(rel: str) -> str | None:
@@ -367,18 +372,60 @@ def sample_mutants(root: Path, n: int, seed: int) -> list[Mutant]:
 
 
 # --- applying a mutant ------------------------------------------------------------------------------
-def apply(root: Path, m: Mutant) -> None:
-    path = root / m.path
+def _set_cell(root: Path, rel: str, line: int, column: str, old: str, new: str) -> None:
+    path = root / rel
     lines = path.read_text().split("\n")
-    header_line = next(i for i, line in enumerate(lines) if line and not line.startswith("#"))
+    header_line = next(i for i, text in enumerate(lines) if text and not text.startswith("#"))
     header = lines[header_line].split("\t")
-    fields = lines[m.line - 1].split("\t")
-    col = header.index(m.column)
-    if fields[col] != m.old:
-        raise RuntimeError(f"{m.path}:{m.line} {m.column}: expected {m.old!r}, found {fields[col]!r}")
-    fields[col] = m.new
-    lines[m.line - 1] = "\t".join(fields)
+    fields = lines[line - 1].split("\t")
+    col = header.index(column)
+    if fields[col] != old:
+        raise RuntimeError(f"{rel}:{line} {column}: expected {old!r}, found {fields[col]!r}")
+    fields[col] = new
+    lines[line - 1] = "\t".join(fields)
     path.write_text("\n".join(lines))
+
+
+def apply(root: Path, m: Mutant, *, mode: str) -> list[str]:
+    """Apply the mutant; return the files changed. mode 'cell': the one cell only; 'fact': also the
+    fact's other copies in the gene's positions.tsv/definitions.tsv (a builder would write all)."""
+    _set_cell(root, m.path, m.line, m.column, m.old, m.new)
+    changed = {m.path}
+    if mode == "fact":
+        for rel, line, column, old, new in m.also:
+            _set_cell(root, rel, line, column, old, new)
+            changed.add(rel)
+    return sorted(changed)
+
+
+# columns whose value positions.tsv and definitions.tsv both hold for one (pos_grch38, ref)
+SHARED = {"pos_grch38", "pos_grch37", "rsid", "alt", "chrom"}
+
+
+def fact_copies(root: Path, m: Mutant) -> list:
+    """The other cells that hold the same fact as the mutant's cell (same gene, same GRCh38 position
+    and ref, same old value), in positions.tsv and definitions.tsv."""
+    if m.family not in ("pharmacogenes/positions", "pharmacogenes/definitions") or m.column not in SHARED:
+        return []
+    folder = Path(m.path).parent
+    _, rows = read_rows(root / m.path)
+    row = dict(rows)[m.line]
+    key = (row["pos_grch38"], row["ref"])
+    out = []
+    for table in ("positions.tsv", "definitions.tsv"):
+        rel = (folder / table).as_posix()
+        for line, other in read_rows(root / rel)[1]:
+            if (other["pos_grch38"], other["ref"]) != key:
+                continue
+            if (rel, line) != (m.path, m.line) and other.get(m.column) == m.old:
+                out.append((rel, line, m.column, m.old, m.new))
+            if table == "positions.tsv" and m.column == "pos_grch38":
+                # CPIC's own placement of the same variant (equal to POS for an SNV)
+                if other.get("cpic_position") == m.old:
+                    out.append((rel, line, "cpic_position", m.old, m.new))
+                if m.old in other.get("hgvs", ""):
+                    out.append((rel, line, "hgvs", other["hgvs"], other["hgvs"].replace(m.old, m.new)))
+    return out
 
 
 def refresh_manifest(root: Path, env: dict) -> None:
@@ -390,7 +437,7 @@ def run_tests(root: Path, family: str, env: dict, timeout: float) -> tuple[str, 
     files = [f for f in FAMILY_TESTS[family] if (root / f.split("::")[0]).is_file()]
     start = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-rf",
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-rfE",
                                "--no-header", *files], cwd=root, env=env, capture_output=True, text=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -403,12 +450,12 @@ def run_tests(root: Path, family: str, env: dict, timeout: float) -> tuple[str, 
     return "killed", failed[0] if failed else f"pytest exit {proc.returncode}", elapsed, tail
 
 
-def setup_scratch(scratch: Path, env: dict) -> float:
+def setup_scratch(scratch: Path, env: dict, commit: str) -> float:
     start = time.perf_counter()
     if scratch.exists():
         subprocess.run(["git", "worktree", "remove", "--force", str(scratch)], cwd=REPO, check=False)
         shutil.rmtree(scratch, ignore_errors=True)
-    subprocess.run(["git", "worktree", "add", "--detach", str(scratch), "HEAD"], cwd=REPO, check=True,
+    subprocess.run(["git", "worktree", "add", "--detach", str(scratch), commit], cwd=REPO, check=True,
                    capture_output=True)
     subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace", "-q"], cwd=scratch, env=env, check=True,
                    capture_output=True)
@@ -453,22 +500,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-ids", default="", help="comma-separated mutant ids to run (e.g. a re-run)")
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     parser.add_argument("--timeout", type=float, default=300.0, help="per-mutant pytest timeout, seconds")
+    parser.add_argument("--mode", choices=["cell", "fact"], default="fact",
+                        help="cell: change the one cell; fact: also the same fact's copies in the gene's "
+                             "positions.tsv/definitions.tsv, so that only a source test, not the loader's "
+                             "cross-table check, can kill it")
+    parser.add_argument("--commit", default="HEAD", help="the commit whose tests judge the mutants")
+    parser.add_argument("--label", default="", help="a name for this run in the JSON (e.g. before, after)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "fact_mutations.json")
     args = parser.parse_args(argv)
 
     mutants = fixed_mutants(REPO) + sample_mutants(REPO, args.n, args.seed)
+    for m in mutants:
+        m.also = fact_copies(REPO, m)
     if args.only_ids:
         wanted = set(args.only_ids.split(","))
         mutants = [m for m in mutants if m.id in wanted]
     if args.list:
         for m in mutants:
-            print(f"{m.id}\t{m.family}\t{m.path}:{m.line}\t{m.column}\t{m.old!r} -> {m.new!r}")
+            print(f"{m.id}\t{m.family}\t{m.path}:{m.line}\t{m.column}\t{m.old!r} -> {m.new!r}\t+{len(m.also)} copies")
         return 0
 
     env = {k: v for k, v in os.environ.items() if k != "PGX_REFERENCE_DIR"}
     env["PYTHONPATH"] = str(args.scratch)
     t0 = time.perf_counter()
-    setup_seconds = setup_scratch(args.scratch, env)
+    setup_seconds = setup_scratch(args.scratch, env, args.commit)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=args.scratch, capture_output=True, text=True,
                             check=True).stdout.strip()
     print(f"scratch worktree {args.scratch} at {commit[:10]}, extensions built in {setup_seconds:.0f} s", flush=True)
@@ -478,34 +533,39 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         for m in mutants:
-            path = args.scratch / m.path
-            original = path.read_bytes()
+            touched = [m.path] + [a[0] for a in m.also]
+            originals = {rel: (args.scratch / rel).read_bytes() for rel in touched}
             try:
-                apply(args.scratch, m)
+                changed = apply(args.scratch, m, mode=args.mode)
                 refresh_manifest(args.scratch, env)
                 outcome, killer, seconds, tail = run_tests(args.scratch, m.family, env, args.timeout)
             finally:
-                path.write_bytes(original)
+                for rel, data in originals.items():
+                    (args.scratch / rel).write_bytes(data)
                 manifest.write_bytes(manifest_bytes)
-            results.append({**asdict(m), "outcome": outcome, "killed_by": killer, "seconds": round(seconds, 1),
-                            "pytest_tail": tail})
+            load_error = outcome == "killed" and "ReferenceDataError" in tail and not killer.startswith("tests/")
+            results.append({**asdict(m), "cells_changed": 1 + (len(m.also) if args.mode == "fact" else 0),
+                            "files_changed": changed, "outcome": outcome, "killed_by": killer,
+                            "kill_kind": None if outcome != "killed" else ("loader consistency check" if load_error
+                                                                           else "test assertion"),
+                            "seconds": round(seconds, 1), "pytest_tail": tail})
             print(f"{m.id} {outcome:8s} {seconds:5.1f}s {m.path}:{m.line} {m.column} {m.old!r} -> {m.new!r}"
-                  f"  {killer or ''}", flush=True)
+                  f" (+{len(m.also) if args.mode == 'fact' else 0} copies)  {killer or ''}", flush=True)
             # the scratch copy must be back to the commit after each mutant
-            if hashlib.sha256(path.read_bytes()).digest() != hashlib.sha256(original).digest():
-                raise RuntimeError(f"{m.path} not restored")
+            for rel, data in originals.items():
+                if (args.scratch / rel).read_bytes() != data:
+                    raise RuntimeError(f"{rel} not restored")
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(args.scratch)], cwd=REPO, check=False)
 
     table = summarise(results)
-    result = {"benchmark": "fact_mutations", "commit": commit, "n_random": args.n, "seed": args.seed,
-              "family_tests": FAMILY_TESTS, "setup_seconds": round(setup_seconds, 1),
-              "total_seconds": round(time.perf_counter() - t0, 1), "summary": table, "mutants": results}
-    if args.only_ids and args.out.exists():
-        # a re-run of some mutants: keep the earlier full run beside it
-        previous = json.loads(args.out.read_text())
-        previous.setdefault("reruns", []).append(result)
-        result = previous
+    run = {"label": args.label or args.mode, "commit": commit, "mode": args.mode, "n_random": args.n, "seed": args.seed,
+           "only_ids": args.only_ids, "family_tests": FAMILY_TESTS, "setup_seconds": round(setup_seconds, 1),
+           "total_seconds": round(time.perf_counter() - t0, 1), "summary": table, "mutants": results}
+    result = json.loads(args.out.read_text()) if args.out.exists() else {}
+    if result.get("benchmark") != "fact_mutations" or "runs" not in result:
+        result = {"benchmark": "fact_mutations", "runs": []}
+    result["runs"] = [r for r in result["runs"] if r["label"] != run["label"]] + [run]
     write_result(args.out, result)
     print(markdown(table))
     for family, row in table.items():
