@@ -1,9 +1,10 @@
 """Facts of reference/ that the other source tests did not reach, each compared with its pinned source.
 
 Found by benchmarks/bench_fact_mutations.py: a single edited cell of these tables passed every test.
-Each test reads a pinned extract of the table's own source (tests/data/*oracle*, written by a
-tools/pin_* script from the pinned copy, sharing no code with the table's builder), never pgx's
-own tables as the expectation.
+Each test reads a pinned extract of the table's own source, never pgx's own tables as the expectation:
+tests/data/cpic_oracle.json.gz (tools/pin_cpic_oracle.py) and pypgx_oracle.json.gz, cpic_data_oracle.json,
+vcf_spec_oracle.json, oncotree_oracle.txt.gz (tools/pin_source_oracles.py), none written with the
+builders' code.
 """
 
 from __future__ import annotations
@@ -180,7 +181,8 @@ def test_cyp2d6_locus_is_pypgxs(build):
         want.update({(f"{gene}_exon", n): ("chr" + chrom, s, e) for n, (s, e) in enumerate(exons, start=1)})
     want[("control_locus", None)] = ("chr" + chrom, max(d7[build]["exon_ends"]) + 2000, end)
     table = reference.structural_locus("CYP2D6", genome_build=build)
-    got = {(f, n): (c, s, e) for f, n, c, s, e in table.select("feature", "number", "chrom", "start0", "end").iter_rows()}
+    rows = table.select("feature", "number", "chrom", "start0", "end").iter_rows()
+    got = {(f, n): (c, s, e) for f, n, c, s, e in rows}
     assert got == want
 
 
