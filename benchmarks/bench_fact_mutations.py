@@ -1,31 +1,36 @@
 """Single-fact mutation testing of reference/: does the test suite notice one wrong fact?
 
-Each mutant changes ONE cell of one committed table of ``reference/`` to another plausible value
+Each mutant changes ONE fact of one committed table of ``reference/`` to another plausible value
 (a position moved by 1..10 bp, a base swapped, an activity value or function replaced by another
 value the same table uses, a bin edge moved by one activity step, a guideline classification or
 action swapped, an rsID / HGNC / RxNorm digit changed, an oncology direction flipped, a tumour-type
 code swapped, ...). Comment lines and headers are never changed. The four edits issue #16 names are
 fixed mutants; the rest is a seeded sample stratified over the table families.
 
-Every mutant is applied in a scratch ``git worktree add --detach`` of the current commit (the
-Cython extensions built there once), ``reference/MANIFEST.json`` is refreshed with
+``--mode cell`` changes the one cell. ``--mode fact`` (default) also changes the copies of the same
+fact that a builder would write with it: a position's GRCh38/GRCh37 coordinate, rsID or alt base is
+held by positions.tsv and by every definitions.tsv row at that position (and CPIC's own position and
+HGVS in positions.tsv); otherwise pgx's loader, which cross-checks the two files, kills the mutant
+before any test compares a fact with its source.
+
+Every mutant is applied in a scratch ``git worktree add --detach`` of ``--commit`` (the Cython
+extensions built there once), ``reference/MANIFEST.json`` is refreshed with
 ``tools/build_reference.py --manifest-only`` (tests/test_reference.py verifies the manifest's
 sha256 values, so without the refresh every mutant would be killed by the checksum alone), and the
-family's test files run with ``pytest -x``, fast source-comparison tests first. The file and the
+family's test files run with ``pytest -x``, fast source-comparison tests first. The files and the
 manifest are restored after each mutant. A mutant is *killed* when a test fails, *survived* when
 all pass.
 
-    python benchmarks/bench_fact_mutations.py [--n 60] [--seed 16] [--only-ids ID,...]
+    python benchmarks/bench_fact_mutations.py [--n 60] [--seed 16] [--mode fact|cell]
+        [--commit REV] [--label NAME] [--only-ids ID,...] [--list]
 
-Results: ``benchmarks/results/fact_mutations.json`` (or ``--out``); the table for
-benchmarks/README.md is printed at the end.
+Results: ``benchmarks/results/fact_mutations.json`` (or ``--out``), one entry per ``--label``; the
+table is printed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
 import json
 import os
 import random
@@ -44,11 +49,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 # --- which tests read which family (fast source-comparison files first) ---------------------------
 FAMILY_TESTS: dict[str, list[str]] = {
-    "pharmacogenes/positions": ["tests/test_reference_cpic.py", "tests/test_reference_sources.py", "tests/test_reference.py",
-                                "tests/test_calling_cpic.py"],
+    "pharmacogenes/positions": ["tests/test_reference_cpic.py", "tests/test_reference_sources.py",
+                                "tests/test_reference.py", "tests/test_calling_cpic.py"],
     "pharmacogenes/definitions": ["tests/test_reference_cpic.py", "tests/test_reference_sources.py",
-                                  "tests/test_reference.py",
-                                  "tests/test_calling_cpic.py"],
+                                  "tests/test_reference.py", "tests/test_calling_cpic.py"],
     "pharmacogenes/alleles": ["tests/test_reference_cpic.py", "tests/test_ryr1_g6pd_functions.py",
                               "tests/test_recommend_cpic_oracle.py", "tests/test_reference.py"],
     "pharmacogenes/phenotypes": ["tests/test_reference_cpic.py", "tests/test_ryr1_g6pd_functions.py",
@@ -56,12 +60,12 @@ FAMILY_TESTS: dict[str, list[str]] = {
     "pharmacogenes/gene": ["tests/test_reference_cpic.py", "tests/test_reference_sources.py", "tests/test_reference.py",
                            "tests/test_calling_cpic.py"],
     "pharmacogenes/tag_snps": ["tests/test_hla_proxy.py", "tests/test_reference.py"],
-    "guidelines": ["tests/test_recommend_cpic_oracle.py", "tests/test_reference_sources.py", "tests/test_recommend_fda.py",
-                   "tests/test_recommend_dpwg.py", "tests/test_recommend_sources.py"],
+    "guidelines": ["tests/test_recommend_cpic_oracle.py", "tests/test_reference_sources.py",
+                   "tests/test_recommend_fda.py", "tests/test_recommend_dpwg.py", "tests/test_recommend_sources.py"],
     "medications": ["tests/test_reference_sources.py", "tests/test_reference.py", "tests/test_recommend.py"],
     "genome": ["tests/test_reference_sources.py", "tests/test_reference.py",
                "tests/test_report.py::test_fhir_bundle_follows_the_genomics_reporting_ig"],
-    "oncology": ["tests/test_oncology_truth.py", "tests/test_oncology.py"],
+    "oncology": ["tests/test_oncology_truth.py", "tests/test_reference_sources.py", "tests/test_oncology.py"],
     "structural": ["tests/test_reference_sources.py", "tests/test_reference.py", "tests/test_cyp2d6_reads.py"],
     "vcf": ["tests/test_reference_sources.py", "tests/test_io_validate.py"],
     "simulation": ["tests/test_simulate_cohort.py"],
@@ -565,7 +569,17 @@ def main(argv: list[str] | None = None) -> int:
     result = json.loads(args.out.read_text()) if args.out.exists() else {}
     if result.get("benchmark") != "fact_mutations" or "runs" not in result:
         result = {"benchmark": "fact_mutations", "runs": []}
-    result["runs"] = [r for r in result["runs"] if r["label"] != run["label"]] + [run]
+    earlier = next((r for r in result["runs"] if r["label"] == run["label"]), None)
+    if args.only_ids and earlier is not None:
+        # a re-run of some mutants of an earlier run: their new outcomes replace the old ones
+        rerun = {m["id"]: m for m in results}
+        earlier["mutants"] = [{**rerun[m["id"]], "rerun": True} if m["id"] in rerun else m for m in earlier["mutants"]]
+        earlier["summary"] = summarise(earlier["mutants"])
+        earlier.setdefault("reruns", []).append({"only_ids": args.only_ids, "commit": commit,
+                                                 "family_tests": FAMILY_TESTS, "total_seconds": run["total_seconds"]})
+        table = earlier["summary"]
+    else:
+        result["runs"] = [r for r in result["runs"] if r["label"] != run["label"]] + [run]
     write_result(args.out, result)
     print(markdown(table))
     for family, row in table.items():
