@@ -192,11 +192,14 @@ def test_cyp2d6_functions_and_activity_values_are_cpics():
     assert checked >= 150 and not wrong, wrong
 
 
+# CPIC/DPWG CYP2D6 genotype-to-phenotype consensus (Caudle et al., Clin Transl Sci 2020;13:116,
+# doi:10.1111/cts.12692): 0 poor; 0 < AS < 1.25 intermediate; 1.25-2.25 normal; > 2.25 ultrarapid
+CYP2D6_CONSENSUS = {0.0: "Poor Metabolizer", 0.25: "Intermediate Metabolizer", 1.0: "Intermediate Metabolizer",
+                    1.25: "Normal Metabolizer", 2.25: "Normal Metabolizer", 2.5: "Ultrarapid Metabolizer",
+                    3.0: "Ultrarapid Metabolizer"}
+
+
 def test_cyp2d6_activity_score_bins_are_cpics():
-    # CPIC/DPWG CYP2D6 genotype-to-phenotype consensus (Caudle et al., Clin Transl Sci 2020;13:116,
-    # doi:10.1111/cts.12692): 0 poor; 0 < AS < 1.25 intermediate; 1.25-2.25 normal; > 2.25 ultrarapid
     rules = gene_phenotypes("CYP2D6")
-    expected = {0.0: "Poor Metabolizer", 0.25: "Intermediate Metabolizer", 1.0: "Intermediate Metabolizer",
-                1.25: "Normal Metabolizer", 2.25: "Normal Metabolizer", 2.5: "Ultrarapid Metabolizer",
-                3.0: "Ultrarapid Metabolizer"}
+    expected = CYP2D6_CONSENSUS
     assert {score: rules.phenotype_for_score(score) for score in expected} == expected
