@@ -25,7 +25,7 @@ from _atomic import write_atomic  # noqa: E402
 HTS_SPECS_COMMIT = "c101c79"
 VERSIONS = ("4.3", "4.4", "4.5")
 RETRIEVED = "2026-12-06"
-_ROW = re.compile(r"^\s*([A-Za-z0-9_]+)\s*&\s*([0-9]+|[AGR.])\s*&\s*(Integer|Float|String|Flag|Character)\s*&")
+_ROW = re.compile(r"^\s*([A-Za-z0-9_]+)\s*&\s*([0-9]+|[AGRPM.]|L[ARG])\s*&\s*(Integer|Float|String|Flag|Character)\s*&")
 _LABELS = {"table:reserved-info": "INFO", "table:reserved-genotypes": "FORMAT"}
 
 
