@@ -38,8 +38,10 @@ current smoker, aspirin, simvastatin, atorvastatin, diabetes, heart failure, val
   indicators (``ridge_indicators``) and the equation's own 8 inputs (``ridge8``);
 * the alternatives the defaults were chosen against: the trees alone on the dose (the
   defaults before issue #21, ``pgx_trees_raw``) and on its square root (``pgx_trees_sqrt``),
-  the blend with one boosted model instead of five averaged (``pgx_1seed``), and that at half
-  the learning rate (``pgx_1seed_lr0.025``), each with its fit time.
+  the blend with one boosted model instead of five averaged (``pgx_1seed``), the blend with
+  the tree settings before the small-data defaults (``pgx_before``: L2 1, no path smoothing,
+  patience 30 rounds), and the defaults without path smoothing (``pgx_no_smoothing``) or
+  with half the columns in each tree (``pgx_half_columns``), each with its fit time.
 
 Protocols: ``random``: 20 random 80/20 splits (seeds 0-19), the mean over splits of MAE
 (mg/week) and PW20 (% of patients whose predicted dose is within 20% of the true dose), and
@@ -202,6 +204,10 @@ def equation_frame(cohort: pl.DataFrame) -> pl.DataFrame:
         inducer.alias("enzyme_inducer"), (pl.col("amiodarone").fill_null(0) > 0).alias("amiodarone"))
 
 
+#: The tree settings before the small-data defaults (issue #21, second pass; model format 3).
+BEFORE = {"reg_lambda": 1.0, "path_smooth": 0.0, "n_iter_no_change": 30}
+
+
 def contenders() -> dict:
     """name -> (factory, which input frame)."""
     from sklearn.compose import TransformedTargetRegressor
@@ -225,7 +231,9 @@ def contenders() -> dict:
         "pgx_trees_raw": (dose(linear_weight=0, target_transform="none", n_seeds=1), "features"),
         "pgx_trees_sqrt": (dose(linear_weight=0, n_seeds=1), "features"),
         "pgx_1seed": (dose(n_seeds=1), "features"),
-        "pgx_1seed_lr0.025": (dose(n_seeds=1, learning_rate=0.025), "features"),
+        "pgx_before": (dose(**BEFORE), "features"),
+        "pgx_no_smoothing": (dose(path_smooth=0.0), "features"),
+        "pgx_half_columns": (dose(colsample_bytree=0.5), "features"),
     }
 
 
@@ -303,7 +311,7 @@ def main() -> None:
     parser.add_argument("--only", default="random,sites")
     parser.add_argument("--contenders", default=",".join(["pgx", "iwpc", "ridge", "ridge_indicators", "ridge8",
                                                           "pgx_trees_raw", "pgx_trees_sqrt", "pgx_1seed",
-                                                          "pgx_1seed_lr0.025"]))
+                                                          "pgx_before", "pgx_no_smoothing", "pgx_half_columns"]))
     parser.add_argument("--out", default=str(HERE / "results" / "iwpc.json"))
     args = parser.parse_args()
     import lightgbm

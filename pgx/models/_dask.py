@@ -125,6 +125,7 @@ def fit_on_dask(model: Any, X: da.Array, y: np.ndarray, *, encoder: TableEncoder
     _route_lightgbm_logs()
     if not binary:
         _check_number("n_seeds", model.n_seeds, low=1, integer=True)
+        _check_number("path_smooth", model.path_smooth, low=0)
     early_stop = model._use_early_stopping(n)
     job = _Job(model, X, target, weight, seed, client, progress,
                total=folds + 1 if folds >= 2 else (len(seeds) if early_stop else 1))

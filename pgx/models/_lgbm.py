@@ -710,11 +710,13 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
     The average of LightGBM regression trees and a ridge regression (``linear_weight``),
     both fitted on a variance-stabilised outcome (``target_transform``: by default the
     square root of a non-negative outcome such as a dose) and back-transformed, with the same
-    input handling and early stopping as :class:`ResponseClassifier`. On the IWPC warfarin
-    cohort (5,741 patients) this beat the IWPC pharmacogenetic equation on every one of 20
-    random splits; with whole sites held out it matched a ridge regression on the equation's
-    own inputs, while the equation, fitted on those sites, stayed ahead
-    (``benchmarks/bench_iwpc.py``; figures in the documentation). Evaluate it with :func:`~pgx.models.grouped_cross_validate` and
+    input handling and early stopping as :class:`ResponseClassifier`, and trees set for a
+    few thousand patients (leaf values shrunk by ``path_smooth`` and ``reg_lambda``, patient
+    early stopping). On the IWPC warfarin cohort (5,741 patients) this beat the IWPC
+    pharmacogenetic equation on every one of 20 random splits; with whole sites held out it
+    stayed within the bound of a ridge regression on the equation's own inputs, while the
+    equation, fitted on those sites, stayed ahead (``benchmarks/bench_iwpc.py``; figures in
+    the documentation). Evaluate it with :func:`~pgx.models.grouped_cross_validate` and
     ``sites=`` where the patients come from several sites.
 
     Parameters
@@ -725,9 +727,20 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
     max_depth : int, default=-1
     min_child_samples : int, default=30
         Minimum training samples in a leaf; see :class:`ResponseClassifier` for why.
-    reg_lambda : float, default=1.0
+    reg_lambda : float, default=10.0
+        L2 regularisation of leaf values (the classifiers' default is 1).
+    path_smooth : float, default=200.0
+        LightGBM's path smoothing: each leaf value is pulled towards its parent's with weight
+        ``path_smooth / (n + path_smooth)`` for a leaf of ``n`` training samples. Small
+        leaves, which on a few thousand patients hold a few dozen, are shrunk most; on large
+        cohorts (leaves of thousands) it fades out, and unlike a larger
+        ``min_child_samples`` it never stops a small cohort from splitting. 0 turns it off.
     subsample : float, default=1.0
     colsample_bytree : float, default=1.0
+        Feature fraction per tree. 0.5 lowered the IWPC MAE a little further (8.427 against
+        8.432 mg/week) but splits the importance of a gene between its encodings (phenotype,
+        activity score, alleles), enough to drop CYP2C9 from the top three of the simulated
+        warfarin check (``tests/test_mechanisms.py``).
     loss : {"squared_error", "absolute_error"}, default="squared_error"
         The trees' loss on the transformed outcome. ("huber" was removed: with LightGBM's
         fixed delta of 0.9 dose units it was worse than every other choice on IWPC, MAE
@@ -743,10 +756,10 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
         Boosted models averaged, each early-stopped on its own random validation split
         (``random_state`` draws their seeds); they are kept as one LightGBM model holding all
         their trees with leaf values divided by ``n_seeds``. Averaging removes most of the
-        noise of where one validation split stops boosting: on IWPC five seeds took the MAE
-        from 8.469 to 8.454 mg/week at 4.7 times the fit time (1.2 s to 5.5 s for 4,600
-        patients; ``benchmarks/bench_iwpc.py``), where halving the learning rate gained
-        nothing. 1 fits one model. Without early stopping
+        noise of where one validation split stops boosting: on IWPC, with the tree settings
+        before ``path_smooth``, five seeds took the MAE from 8.469 to 8.454 mg/week at 4.7
+        times the fit time (``benchmarks/bench_iwpc.py``), where halving the learning rate
+        gained nothing. 1 fits one model. Without early stopping
         and subsampling every seed grows the same trees, and one is fitted.
     linear_weight : float in [0, 1] or "auto", default="auto"
         Weight of the ridge regression in the prediction on the transformed scale:
@@ -759,7 +772,10 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
     early_stopping : bool or "auto", default="auto"
         "auto" enables it from 100 training samples.
     validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=30
+    n_iter_no_change : int, default=100
+        Rounds without improvement of the validation loss before boosting stops (the best
+        round is kept). Smoothed, column-sampled trees improve in small, noisy steps; 30
+        rounds stopped them early.
     n_jobs : int or None, default=None
     random_state : int, RandomState or None, default=None
 
@@ -804,7 +820,8 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
         num_leaves: int = 15,
         max_depth: int = -1,
         min_child_samples: int = 30,
-        reg_lambda: float = 1.0,
+        reg_lambda: float = 10.0,
+        path_smooth: float = 200.0,
         subsample: float = 1.0,
         colsample_bytree: float = 1.0,
         loss: Literal["squared_error", "absolute_error"] = "squared_error",
@@ -814,7 +831,7 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
         linear_alpha: float = 1.0,
         early_stopping: bool | Literal["auto"] = "auto",
         validation_fraction: float = 0.1,
-        n_iter_no_change: int = 30,
+        n_iter_no_change: int = 100,
         n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
@@ -824,6 +841,7 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
         self.max_depth = max_depth
         self.min_child_samples = min_child_samples
         self.reg_lambda = reg_lambda
+        self.path_smooth = path_smooth
         self.subsample = subsample
         self.colsample_bytree = colsample_bytree
         self.loss = loss
@@ -841,7 +859,7 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
         return self._more_lgb_tags(super().__sklearn_tags__())
 
     def _extra_params(self) -> dict:
-        return {"objective": self._LOSSES[self.loss]}
+        return {"objective": self._LOSSES[self.loss], "path_smooth": float(self.path_smooth)}
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "DoseRegressor":
         """Fit the booster on X, y.
@@ -861,6 +879,7 @@ class DoseRegressor(RegressorMixin, _LGBMBase):
         _check_choice("loss", self.loss, tuple(self._LOSSES))
         _check_choice("target_transform", self.target_transform, self._TRANSFORMS)
         _check_number("n_seeds", self.n_seeds, low=1, integer=True)
+        _check_number("path_smooth", self.path_smooth, low=0)
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         matrix = self._fit_X(X)

@@ -50,10 +50,13 @@ from pgx.models._errors import ModelFileError
 __all__ = ["save_model", "load_model"]
 
 FORMAT = "pgx-model"
-#: 3: the sidecar holds the linear component and the target transform; 2: model.txt stripped of
-#: training statistics; 1: not stripped (1 and 2 are read still: trees only, no transform)
-FORMAT_VERSION = 3
-_READABLE_VERSIONS = (1, 2, 3)
+#: 4: a DoseRegressor's parameters include ``path_smooth``; 3: the sidecar holds the linear
+#: component and the target transform; 2: model.txt stripped of training statistics; 1: not
+#: stripped (1 and 2 are read still: trees only, no transform; 1-3 as fitted without path smoothing)
+FORMAT_VERSION = 4
+_READABLE_VERSIONS = (1, 2, 3, 4)
+#: Parameters added in a format version, with the value every model saved before it was fitted with.
+_ADDED_PARAMS = {4: {"DoseRegressor": {"path_smooth": 0.0}}}
 MODEL_FILE = "model.txt"
 SIDECAR_FILE = "model.json"
 MANIFEST_FILE = "MANIFEST.json"
@@ -412,6 +415,9 @@ def load_model(path: str | os.PathLike) -> Any:
     cls = classes[name]
     fitted = sidecar["fitted"]
     params = {k: _unjson(v) for k, v in sidecar["params"].items() if k not in sidecar.get("unsaved_params", [])}
+    for version, added in _ADDED_PARAMS.items():
+        if sidecar["format_version"] < version:
+            params = {**added.get(name, {}), **params}
     try:
         model = cls(**params)
     except TypeError as err:

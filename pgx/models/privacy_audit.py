@@ -120,8 +120,8 @@ def membership_inference_audit(
     >>> from pgx.models import DoseRegressor, membership_inference_audit
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(1200, 4)); y = 30 + 5 * X[:, 0] + rng.normal(scale=5, size=1200)
-    >>> overfit = DoseRegressor(min_child_samples=1, num_leaves=63, n_estimators=300,
-    ...                         early_stopping=False, n_jobs=1, random_state=0).fit(X[:600], y[:600])
+    >>> overfit = DoseRegressor(min_child_samples=1, num_leaves=63, n_estimators=300, early_stopping=False,
+    ...                         reg_lambda=0, path_smooth=0, n_jobs=1, random_state=0).fit(X[:600], y[:600])
     >>> audit = membership_inference_audit(overfit, X[:600], y[:600], X[600:], y[600:])
     >>> audit["level"], audit["n_train"], audit["n_holdout"]
     ('high', 600, 600)
