@@ -17,13 +17,16 @@ missing, not 1) or when it has no slot at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from pgx._ext import encode_kernels
 from pgx.callset import GENOTYPE_DTYPES, CallSet
 from pgx.schema import SchemaError
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 __all__ = ["dosage", "one_hot", "allele_dosage", "dosage_csr"]
 
