@@ -86,7 +86,11 @@ def test_without_a_job_folder_the_index_goes_to_a_temporary_cache(files, reads, 
     assert len(cached) == 1
     report = report_partitioned(files["bgzf"], private_tmp / "reports", genes=GENES, formats=["tsv"],
                                 sample_block=5)
-    assert report.calls.equals(files["expected"])
+    # a report's calls also carry each definition position's genotype and status (the reports'
+    # allele-matching tables); the rest equals what calling alone gives
+    details = ["position_genotypes", "position_status"]
+    assert report.calls.drop(details).equals(files["expected"].drop(details))
+    assert report.calls["position_status"].null_count() < report.calls.height
     assert list((private_tmp / f"pgx-index-{os.getuid()}").glob("_input-*.tbi")) == cached  # reused, not rebuilt
 
 
