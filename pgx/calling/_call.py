@@ -44,9 +44,10 @@ MAX_HALF_CALLS = 6
 
 _LIST_COLUMNS = ("alternatives", "missing_positions", "novel_positions", "warnings")
 _DETAIL_COLUMNS = ("position_genotypes", "position_status")  # per definition position (pgx.calling._details)
-_NO_DETAILS = [pl.lit(None, dtype=pl.List(pl.String)).alias(c) for c in ("position_genotypes", "position_status")]
 _TEXT_SCHEMA = {k: (pl.String if k in _LIST_COLUMNS else v) for k, v in DIPLOTYPE_SCHEMA.items()
                 if k not in _DETAIL_COLUMNS}
+#: the position columns left null (not asked for, or a gene called without definition positions)
+_NO_DETAILS = [pl.lit(None, dtype=DIPLOTYPE_SCHEMA[c]).alias(c) for c in _DETAIL_COLUMNS]
 
 
 def callable_genes(*, reference_dir: str | None = None) -> list[str]:
@@ -371,7 +372,7 @@ def call_diplotypes(
             for name in _LIST_COLUMNS:
                 rows[name] = [LIST_SEP.join(v) for v in rows[name]]
             frames.append(pl.DataFrame(rows, schema=_TEXT_SCHEMA).with_columns(
-                pl.lit(None, dtype=DIPLOTYPE_SCHEMA[c]).alias(c) for c in _DETAIL_COLUMNS))
+                _NO_DETAILS))
             continue
         model = gene_model(gene, build, reference_dir)
         lo = min(p for p, _ in model.sites.positions) - PAD
