@@ -1293,7 +1293,7 @@ def _call_alignment_file(path: str, genes: tuple[str, ...], genome_build: str | 
     """Call one BAM/CRAM: io reads the arrays, calling turns them into calls."""
     from pgx.calling._structural import call_structure, locus_model
     from pgx.exceptions import AlignmentFileError
-    from pgx.io import alignment_info, count_alleles, read_depth
+    from pgx.io import aligned_read_length, alignment_info, count_alleles, read_depth
 
     info = alignment_info(path, reference=reference, genome_build=genome_build)
     rows = []
@@ -1318,8 +1318,9 @@ def _call_alignment_file(path: str, genes: tuple[str, ...], genome_build: str | 
             else:
                 control_depth = np.zeros(0, dtype=np.int32)
         ref_counts, alt_counts = count_alleles(path, model.sites(contig), reference=reference)
+        read_length = aligned_read_length(path, (contig, *model.window), reference=reference)
         result = call_structure(depth, depth_mapq, ref_counts, alt_counts, model=model,
-                                control_depth=control_depth, min_depth=min_depth)
+                                control_depth=control_depth, min_depth=min_depth, read_length=max(read_length, 50))
         rows.append({"sample_id": info.sample_id, "result": result})
     return rows
 

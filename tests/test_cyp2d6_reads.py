@@ -1,4 +1,7 @@
-"""CYP2D6 copy number, structure and diplotype from aligned reads (simulated BAMs made here)."""
+"""CYP2D6 copy number, structure and diplotype from aligned reads (simulated BAMs made here).
+
+GRCh38 BAMs are reads drawn from the real locus sequence and aligned with minimap2 (mappy).
+"""
 
 from __future__ import annotations
 
@@ -37,8 +40,10 @@ def folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def calls_30x(folder):
-    paths = [simulate_cyp2d6_bam(folder / f"s{k}.bam", s, alleles=a, depth=30, sample_id=f"S{k}", random_state=k)
-             for k, (s, a, *_) in enumerate(TRUTH)]
+    # one draw of each truth set (the benchmark's seed 1); over 120 draws at 30x,
+    # benchmarks/bench_cyp2d6_reads.py --accuracy 10 finds 119 called, all exact, 1 Indeterminate
+    paths = [simulate_cyp2d6_bam(folder / f"s{k}.bam", s, alleles=a, depth=30, sample_id=f"S{k}",
+                                 random_state=1000 + k) for k, (s, a, *_) in enumerate(TRUTH)]
     return paths, pgx.call_alignments(paths)
 
 
@@ -52,7 +57,8 @@ def test_copy_number_structure_and_diplotype_at_30x(calls_30x):
         assert row["phenotype"] != "Indeterminate"
         quality = row["call_quality"]
         assert 20 < quality["mean_depth"] < 40 and quality["fit_residual"] < 0.6
-        assert 0 < quality["mapq0_fraction"] < 0.1  # the identical stretch of intron 4
+        # minimap2 gives MAPQ 0 to reads in the stretches where CYP2D6 and CYP2D7 are identical
+        assert 0.05 < quality["mapq0_fraction"] < 0.35
 
 
 def test_activity_scores_count_copies_as_cpic(calls_30x):
@@ -73,7 +79,7 @@ def test_columns_are_those_of_call_plus_structural(calls_30x):
 
 
 def test_low_depth_calls_are_correct_or_indeterminate(folder):
-    cases = [TRUTH[k] for k in (1, 3, 6, 7, 9)]
+    cases = TRUTH
     paths = [simulate_cyp2d6_bam(folder / f"thin{k}.bam", s, alleles=a, depth=10, random_state=100 + k)
              for k, (s, a, *_) in enumerate(cases)]
     default = pgx.call_alignments(paths)
@@ -91,13 +97,14 @@ def test_low_depth_calls_are_correct_or_indeterminate(folder):
             called += 1
             assert row["copy_number"] == copies
             assert diplotype in [row["diplotype"], *row["alternatives"]]
-    assert called >= 3
+    # over 120 draws (the benchmark) about 70% are called at 10x with the floor at 5x
+    assert called >= len(cases) // 2
 
 
 def test_bare_contig_names_and_workers_give_the_same_calls(folder, calls_30x):
     paths, calls = calls_30x
     bare = simulate_cyp2d6_bam(folder / "bare.bam", TRUTH[5][0], alleles=TRUTH[5][1], depth=30, sample_id="S5",
-                               contig_style="bare", random_state=5)
+                               contig_style="bare", random_state=1005)
     with pysam.AlignmentFile(bare) as handle:
         assert handle.references == ("22",)
     assert pgx.call_alignments(bare).equals(calls[5])
@@ -123,6 +130,21 @@ def _filtered(source: str, target: str, keep) -> str:
                 out.write(read)
     pysam.index(target)
     return target
+
+
+def test_region_extract_short_of_the_controls_is_indeterminate(folder, calls_30x):
+    """A file cut from a WGS BAM over CYP2D6-CYP2D7 only (as tools' test files are) has part of the
+    default control region empty: not a call at a depth the controls understate."""
+    paths, calls = calls_30x
+    model = locus_model("CYP2D6")
+    cut = model.control[0] + (model.control[1] - model.control[0]) // 2
+    target = _filtered(paths[3], str(folder / "extract.bam"), lambda r: r.reference_start < cut)
+    row = pgx.call_alignments(target).row(0, named=True)
+    assert (row["diplotype"], row["phenotype"]) == (None, "Indeterminate")
+    assert row["warnings"][0].startswith("controls_absent: 4")   # just under half the region is empty
+    # the same file with controls inside what it covers is called as the whole file is
+    inside = f"chr22:{model.control[0] + 1}-{cut - 500}"
+    assert pgx.call_alignments(target, controls=[inside])["diplotype"].to_list() == calls[3]["diplotype"].to_list()
 
 
 def test_exome_like_profile_is_indeterminate(folder, calls_30x):

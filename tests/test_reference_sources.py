@@ -183,6 +183,38 @@ def test_cyp2d6_locus_is_pypgxs(build):
     assert got == want
 
 
+def test_cyp2d6_locus_sequence_has_cpics_reference_alleles():
+    """structural/CYP2D6_sequence.tsv (GRCh38 bases read back from pbmm2 '=' CIGARs): every CYP2D6
+    definition row's reference allele (CPIC, GRCh38) is the sequence's, the locus window lies
+    inside it, and a changed base fails the table's own checksum."""
+    chrom, start0, seq = reference.structural_sequence("CYP2D6")
+    defs = reference.allele_definitions("CYP2D6", genome_build="GRCh38")
+    rows = defs.select("pos", "ref").unique().iter_rows()
+    wrong = [(pos, ref, seq[pos - 1 - start0:pos - 1 - start0 + len(ref)]) for pos, ref in rows
+             if seq[pos - 1 - start0:pos - 1 - start0 + len(ref)] != ref]
+    assert defs.height > 500 and not wrong, wrong
+    window = reference.structural_locus("CYP2D6").filter(feature="locus").select("chrom", "start0", "end").row(0)
+    assert window[0] == chrom and start0 <= window[1] and window[2] <= start0 + len(seq)
+    assert seq.count("N") <= 3 and set(seq) <= set("ACGTN")
+
+
+def test_cyp2d6_locus_sequence_checksum_guards_edits(tmp_path):
+    import shutil
+
+    from pgx.exceptions import ReferenceDataError
+
+    copy = tmp_path / "reference"
+    shutil.copytree(reference.reference_dir(), copy)
+    path = copy / "structural" / "CYP2D6_sequence.tsv"
+    text = path.read_text()
+    head, _, last = text.rstrip("\n").rpartition("\n")
+    fields = last.split("\t")
+    fields[-1] = ("T" if fields[-1][1000] != "T" else "A").join([fields[-1][:1000], fields[-1][1001:]])
+    path.write_text(head + "\n" + "\t".join(fields) + "\n")
+    with pytest.raises(ReferenceDataError, match="sha256"):
+        reference.structural_sequence("CYP2D6", reference_dir=copy)
+
+
 # ------------------------------------------------------------------ phenoconversion ladders (CPIC)
 def _ladder(gene: str) -> list[dict[str, str]]:
     table = reference.reference_dir() / "medications" / "activity_bins.tsv"

@@ -6,7 +6,9 @@ The method, in three steps (each from a published approach; the code is pgx's ow
    the mean depth of each exon and intron of the gene and of its paralog (CYP2D6 and CYP2D7),
    divided by half the mean depth of a copy-number-neutral control region, gives a copy number
    per segment; Cyrius (Chen et al. 2021) also normalises depth in CYP2D6 and CYP2D7 against
-   neutral regions before reading copy number along the gene.
+   neutral regions before reading copy number along the gene. Reads at MAPQ 0 fit both genes
+   and sit on either at random, so the share of a segment's depth they make up is expected at
+   the two genes' mean copy number (the share is measured in the file, per segment pair).
 2. **Structure fit** (Aldy's structure search, solved here by exhaustive enumeration instead of
    an ILP because the candidate list is small): every pair of structural haplotypes of the
    gene's layout table (``reference/structural/<GENE>_structures.tsv``) predicts a copy-number
@@ -226,6 +228,35 @@ def _pair_vectors(model: LocusModel) -> tuple[list[tuple[int, int]], np.ndarray]
     return pairs, vec
 
 
+def _overdispersion(control_depth: np.ndarray, read_length: int, window: int = 250) -> float:
+    """Variance of the control region's window-mean depth over what Poisson read counts give."""
+    n = len(control_depth) // window
+    if n < 4:
+        return 1.0
+    means = control_depth[:n * window].reshape(n, window).mean(axis=1)
+    if means.mean() <= 0:
+        return 1.0
+    return max(1.0, float(means.var(ddof=1) / (means.mean() * read_length / (window + read_length))))
+
+
+def _ambiguous_share(depth: np.ndarray, depth_mapq: np.ndarray, model: LocusModel) -> np.ndarray:
+    """Per pair of homologous segments, the share of their depth from reads at MAPQ 0."""
+    start = model.window[0]
+    total = sum(_segment_depth(depth, start, segs) for segs in (model.segments_gene, model.segments_paralog))
+    unique = sum(_segment_depth(depth_mapq, start, segs) for segs in (model.segments_gene, model.segments_paralog))
+    return np.clip(1 - unique / np.where(total > 0, total, 1), 0.0, 1.0)
+
+
+def _placed(vectors: np.ndarray, ambiguous: np.ndarray) -> np.ndarray:
+    """Copy numbers as the depth shows them: an aligner puts reads that fit the gene and its
+    paralog equally well (MAPQ 0) on either at random, so that share of a segment's depth is the
+    mean of the two genes' copy numbers, not its own."""
+    n = len(ambiguous)
+    mean = (vectors[:, :n] + vectors[:, n:]) / 2
+    share = np.concatenate([ambiguous, ambiguous])
+    return (1 - share) * vectors + share * np.concatenate([mean, mean], axis=1)
+
+
 def _indeterminate(model, reason, depth, mapq0, residual=None, copies=None) -> StructuralCall:
     return StructuralCall(model.gene, None, None, None, [], copies, None, depth, mapq0, residual, [], reason)
 
@@ -240,9 +271,11 @@ def call_structure(
     control_depth: np.ndarray | None = None,
     min_depth: float = 15.0,
     max_misfit: float = 4.0,
-    min_margin: float = 10.0,
+    min_margin: float = 6.0,
     read_length: int = 150,
     allele_margin: float = 3.0,
+    overdispersion: float | None = None,
+    structure_penalty: float = 6.0,
 ) -> StructuralCall:
     """Call copy number, structure and diplotype from depth and allele-count arrays.
 
@@ -263,14 +296,24 @@ def call_structure(
     max_misfit : float, default 4.0
         Indeterminate when the best structure's squared copy-number residuals, each divided by
         its expected Poisson variance, average more than this (1 is a perfect fit).
-    min_margin : float, default 10.0
-        Indeterminate when a structure naming other alleles has a sum of those scaled squared
-        residuals within this of the best.
+    min_margin : float, default 6.0
+        Indeterminate when a structure naming other alleles has a score (the sum of those
+        scaled squared residuals plus ``structure_penalty`` per structural haplotype) within
+        this of the best.
     read_length : int, default 150
-        The read length, for the noise model.
+        The aligned read length, for the noise model (long reads make the depth of a segment
+        far less certain: fewer, longer reads cover it).
     allele_margin : float, default 3.0
         Assignments of star alleles whose log-likelihood is within this of the best are
         reported with it (``alternatives``): the reads cannot tell them apart.
+    overdispersion : float, optional
+        How much more the depth varies than Poisson counts of reads would: by default measured
+        on the control region (variance of its 250 bp window means over the Poisson variance,
+        at least 1); read pairs alone make it about 2.
+    structure_penalty : float, default 6.0
+        Added to the score for each haplotype that is not ``normal``: a prior that a structural
+        haplotype is rarer than a plain one (6 is 2 ln(0.85 / 0.04), a plain haplotype about
+        20 times as common as any one structure), so depth noise alone does not make one.
 
     Returns
     -------
@@ -316,18 +359,34 @@ def call_structure(
     if mean_control < 1.0:
         return _indeterminate(model, "controls_absent: the control region has no reads "
                                      f"(mean depth {mean_control:.1f}x)", mean_control, mapq0)
+    uncovered = float((control_depth == 0).mean())
+    if uncovered > 0.2:
+        return _indeterminate(model, f"controls_absent: {uncovered:.0%} of the control region has no reads (a region "
+                                     "extract that stops short of it?)", mean_control, mapq0)
     if mean_control < min_depth:
         return _indeterminate(model, f"low_depth: mean control depth {mean_control:.1f}x is under {min_depth:g}x",
                               mean_control, mapq0)
     observed = np.concatenate([d6, d7]) / (mean_control / 2)
     lengths = np.concatenate([np.diff(model.segments_gene).ravel(), np.diff(model.segments_paralog).ravel()])
     pairs, vectors = _pair_vectors(model)
-    # Poisson noise of a segment's copy number: CN * read_length / (per-copy depth * (length + read_length))
-    scale = read_length / (mean_control / 2 * (lengths + read_length))
-    chi2 = ((vectors - observed) ** 2 / (np.maximum(vectors, 0.5) * scale)).sum(axis=1)
+    expected = _placed(vectors, _ambiguous_share(depth, depth_mapq, model))
+    # Poisson noise of a segment's copy number: CN * read_length / (per-copy depth * (length + read_length)),
+    # times the overdispersion the control region shows (read pairs, mapping, coverage bias)
+    phi = _overdispersion(control_depth, read_length) if overdispersion is None else overdispersion
+    scale = phi * read_length / (mean_control / 2 * (lengths + read_length))
+    # the control's own count noise scales every segment alike: a common factor f ~ N(1, sd^2) is
+    # fitted per structure pair (weighted least squares with that prior) instead of taken as 1
+    prior = 1.0 / (phi * read_length / (mean_control * max(len(control_depth), 1)))
+    weight = 1.0 / (np.maximum(expected, 0.5) * scale)
+    factor = ((weight * expected * observed).sum(axis=1) + prior) / ((weight * expected ** 2).sum(axis=1) + prior)
+    fitted = factor[:, None] * expected
+    chi2 = (weight * (fitted - observed) ** 2).sum(axis=1) + prior * (factor - 1) ** 2
+    events = np.array([(model.layouts[i].structure != "normal") + (model.layouts[j].structure != "normal")
+                       for i, j in pairs])
+    chi2 = chi2 + structure_penalty * events
     order = np.argsort(chi2, kind="stable")
     best = order[0]
-    residual = float(np.sqrt(((vectors[best] - observed) ** 2).mean()))
+    residual = float(np.sqrt(((fitted[best] - observed) ** 2).mean()))
     names = [tuple(sorted((model.layouts[i].name, model.layouts[j].name))) for i, j in pairs]
     tied = [k for k in order if np.array_equal(vectors[k], vectors[best])]
     rival = next((k for k in order if not np.array_equal(vectors[k], vectors[best]) and names[k] != names[best]),

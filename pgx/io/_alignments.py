@@ -204,6 +204,45 @@ def read_depth(path: str | os.PathLike[str], regions: Sequence[tuple[str, int, i
     return out
 
 
+def aligned_read_length(path: str | os.PathLike[str], region: tuple[str, int, int], *,
+                        reference: str | None = None, max_reads: int = 2000) -> int:
+    """The median aligned length of the primary reads in a region (0 when it has none).
+
+    Parameters
+    ----------
+    path : path
+        An indexed BAM or CRAM.
+    region : (contig, start0, end)
+        Contig spelled as in the file.
+    reference : str, optional
+        The FASTA of a CRAM.
+    max_reads : int, default 2000
+        Reads looked at, from the start of the region.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from pgx.simulate import simulate_cyp2d6_bam
+    >>> bam = os.path.join(tempfile.mkdtemp(), "s.bam")
+    >>> _ = simulate_cyp2d6_bam(bam, ("normal", "normal"), depth=10, random_state=0)
+    >>> aligned_read_length(bam, ("chr22", 42126000, 42131000))
+    150
+    """
+    lengths = []
+    with _open(os.fspath(path), reference) as handle:
+        for read in handle.fetch(*region):
+            if read.flag & _SKIP_FLAGS:
+                continue
+            lengths.append(read.query_alignment_length)
+            if len(lengths) >= max_reads:
+                break
+    return int(np.median(lengths)) if lengths else 0
+
+
 def count_alleles(path: str | os.PathLike[str], sites: Sequence[tuple[str, int, str, str]], *,
                   reference: str | None = None, min_base_quality: int = 13) -> tuple[np.ndarray, np.ndarray]:
     """Reads showing the reference and the alternate allele at each site (a pileup).
@@ -287,9 +326,11 @@ def write_alignments(path: str | os.PathLike[str], contigs: Sequence[tuple[str, 
         The ``.bam`` to write; ``path + ".bai"`` is written next to it.
     contigs : sequence of (name, length)
         The ``@SQ`` lines.
-    reads : iterable of (name, contig_index, start0, sequence, qualities, mapq, is_reverse[, cigar])
+    reads : iterable of (name, contig_index, start0, sequence, qualities, mapq, is_reverse[, cigar[, pair]])
         ``qualities`` a FASTQ-style (Phred+33) string or None; ``cigar`` a list of pysam
-        (operation, length) pairs, ``<len>M`` when absent.
+        (operation, length) pairs, ``<len>M`` when absent or None; ``pair`` a (flag, mate_start0,
+        template_length) triple for a mate of a read pair (the flag then is the whole SAM flag,
+        and a negative ``mate_start0`` means the mate is unmapped).
     sample_id : str
         The ``SM`` of the single ``@RG`` line.
 
@@ -309,15 +350,21 @@ def write_alignments(path: str | os.PathLike[str], contigs: Sequence[tuple[str, 
     qualities: dict[str, object] = {}
     try:
         with pysam.AlignmentFile(tmp, "wb", header=header) as out:
-            for name, tid, start, seq, quals, mapq, reverse, *cigar in rows:
+            for name, tid, start, seq, quals, mapq, reverse, *extra in rows:
                 read = pysam.AlignedSegment(out.header)
                 read.query_name = name
                 read.reference_id = tid
                 read.reference_start = int(start)
                 read.query_sequence = seq
-                read.cigartuples = cigar[0] if cigar and cigar[0] else [(0, len(seq))]
+                read.cigartuples = extra[0] if extra and extra[0] else [(0, len(seq))]
                 read.mapping_quality = int(mapq)
                 read.flag = 16 if reverse else 0
+                if len(extra) > 1 and extra[1]:
+                    flag, mate_start, tlen = extra[1]
+                    read.flag = int(flag)
+                    read.next_reference_id = tid if mate_start >= 0 else -1
+                    read.next_reference_start = max(int(mate_start), -1)
+                    read.template_length = int(tlen)
                 if quals is not None:
                     if quals not in qualities:
                         qualities[quals] = pysam.qualitystring_to_array(quals)

@@ -6,7 +6,7 @@ This package is the only reader of the reference folder.
 from pgx.reference._genome import contig_lengths, gene_ids, normalize_contig
 from pgx.reference._manifest import reference_version, verify_manifest
 from pgx.reference._paths import reference_dir
-from pgx.reference._structural import structural_genes, structural_layouts, structural_locus
+from pgx.reference._structural import structural_genes, structural_layouts, structural_locus, structural_sequence
 from pgx.reference._tables import (
     allele_definitions,
     allele_table,
@@ -33,6 +33,7 @@ __all__ = [
     "structural_genes",
     "structural_layouts",
     "structural_locus",
+    "structural_sequence",
     "tag_snps",
     "unplaced_alleles",
     "verify_manifest",

@@ -11,10 +11,11 @@ import polars as pl
 from pgx.exceptions import ReferenceDataError
 from pgx.reference._paths import reference_dir as _reference_dir
 
-__all__ = ["structural_genes", "structural_locus", "structural_layouts"]
+__all__ = ["structural_genes", "structural_locus", "structural_layouts", "structural_sequence"]
 
 _LOCUS_COLUMNS = ["genome_build", "feature", "number", "chrom", "start0", "end"]
 _LAYOUT_COLUMNS = ["structure", "units", "name", "hybrid_allele"]
+_SEQUENCE_COLUMNS = ["genome_build", "chrom", "start0", "end", "sha256", "sequence"]
 
 
 def _read(path: str, columns: list[str]) -> list[list[str]]:
@@ -116,3 +117,50 @@ def structural_layouts(gene: str, *, reference_dir: str | os.PathLike[str] | Non
     path = os.path.join(str(_reference_dir(reference_dir)), "structural", f"{gene}_structures.tsv")
     rows = _read(path, _LAYOUT_COLUMNS)
     return pl.DataFrame(rows, schema=_LAYOUT_COLUMNS, orient="row")
+
+
+def structural_sequence(gene: str, *, genome_build: str = "GRCh38",
+                        reference_dir: str | os.PathLike[str] | None = None) -> tuple[str, int, str] | None:
+    """The reference sequence of ``gene``'s locus, where pgx ships it (``<GENE>_sequence.tsv``).
+
+    Parameters
+    ----------
+    gene : str
+        A gene of :func:`structural_genes`.
+    genome_build : {"GRCh38", "GRCh37"}
+    reference_dir : path, optional
+
+    Returns
+    -------
+    (str, int, str) or None
+        ``(chrom, start0, sequence)``: the sequence starts at 0-based ``start0`` on ``chrom``;
+        ``N`` where the source does not confirm a base. None when the build's sequence is not shipped.
+
+    Raises
+    ------
+    ReferenceDataError
+        The table is malformed or its sha256 does not match its sequence.
+
+    Examples
+    --------
+    >>> chrom, start0, seq = structural_sequence("CYP2D6")
+    >>> chrom, start0, len(seq)
+    ('chr22', 42100000, 70000)
+    >>> seq[42126611 - 1 - start0]   # rs1135840 (CYP2D6 *2), reference C
+    'C'
+    >>> structural_sequence("CYP2D6", genome_build="GRCh37") is None
+    True
+    """
+    import hashlib
+
+    path = os.path.join(str(_reference_dir(reference_dir)), "structural", f"{gene}_sequence.tsv")
+    if not os.path.exists(path):
+        return None
+    for build, chrom, start0, end, digest, seq in _read(path, _SEQUENCE_COLUMNS):
+        if build != genome_build:
+            continue
+        if hashlib.sha256(seq.encode()).hexdigest() != digest or len(seq) != int(end) - int(start0):
+            raise ReferenceDataError(f"{path}: the {build} sequence does not match its sha256 and length "
+                                     f"(expected {digest}, {int(end) - int(start0)} bases)")
+        return chrom, int(start0), seq
+    return None

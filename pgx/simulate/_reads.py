@@ -1,13 +1,17 @@
 """Simulated aligned reads over the CYP2D locus, for tests, examples and benchmarks.
 
-No genome sequence ships with pgx, so the locus is a seeded random sequence laid out at the
-real coordinates of :func:`pgx.reference.structural_locus`: the CYP2D7 copy repeats the CYP2D6
-exons and introns with about 3% of bases changed (paralog-differentiating sites) and one
-identical stretch in intron 4, and the definition positions carry their reference bases.
-Each haplotype is built from its structure's gene copies (``reference/structural``), reads are
-drawn uniformly along it, and each read is "aligned" where it matches best: to its origin, or
-to the paralog when that matches as well, then with MAPQ 0 at one of the two at random, as an
-aligner does with reads that fit two places equally well.
+GRCh38: the locus is the real GRCh38 sequence shipped in ``reference/structural/CYP2D6_sequence.tsv``.
+Each chromosome is built from its structure's gene copies (``reference/structural``): CYP2D6,
+CYP2D7 and hybrid copies are joined segment by segment (exons and introns) from the two genes'
+own sequence, the star allele's SNVs are written into the CYP2D6-derived copies, and paired
+150 bp reads (fragments of about 350 bp, substitution errors) are drawn uniformly along it and
+aligned to the locus with minimap2 (``mappy``, its short-read preset), which gives reads that fit
+CYP2D6 and CYP2D7 equally well MAPQ 0 and soft-clips reads across a structural junction.
+
+GRCh37 (no shipped sequence): a seeded random sequence laid out at the real coordinates, the
+CYP2D7 copy repeating CYP2D6 with about 3% of bases changed, and each read placed where it
+matches best (MAPQ 0 and a coin toss where both paralogs fit equally well). Coordinates and
+contig names are GRCh37's; the sequence is not.
 """
 
 from __future__ import annotations
@@ -146,13 +150,27 @@ def simulate_cyp2d6_bam(
     for allele in alleles:
         if allele not in set(defs["allele"]) | {"*1"}:
             raise ValueError(f"unknown CYP2D6 allele {allele!r}")
-    seq, homolog = _locus_sequence(model, np.random.default_rng(12345))
     rng = np.random.default_rng(random_state)
+    shipped = reference.structural_sequence("CYP2D6", genome_build=genome_build)
+    if shipped is None:
+        seq, homolog = _locus_sequence(model, np.random.default_rng(12345))
+        haplotypes = [_haplotype(model, by_name[s], a, seq, snvs) for s, a in zip(structures, alleles)]
+        reads = _placed_reads(model, haplotypes, seq, homolog, rng, depth, read_length, error_rate)
+    else:
+        seq = _shipped_window(model, shipped)
+        haplotypes = [_haplotype(model, by_name[s], a, seq, snvs) for s, a in zip(structures, alleles)]
+        reads = _aligned_reads(shipped, [b for b, _ in haplotypes], rng, depth, read_length, error_rate)
+    contig = "chr22" if contig_style == "chr" else "22"
+    length = reference.contig_lengths(genome_build)["chr22"]
+    return write_alignments(path, [(contig, length)], reads, sample_id=sample_id)
+
+
+def _placed_reads(model, haplotypes, seq, homolog, rng, depth, read_length, error_rate) -> list:
+    """Reads placed by construction on the synthetic locus (GRCh37): where each fits best."""
     start, end = model.window
     reads = []
     quals = "I" * read_length
-    for hap, (structure, allele) in enumerate(zip(structures, alleles)):
-        bases, index = _haplotype(model, by_name[structure], allele, seq, snvs)
+    for hap, (bases, index) in enumerate(haplotypes):
         n_reads = rng.poisson(depth / 2 * len(bases) / read_length)
         starts = np.sort(rng.integers(0, len(bases) - read_length, n_reads))
         offsets = np.arange(read_length)
@@ -193,7 +211,66 @@ def simulate_cyp2d6_bam(
             cigar = [(4, f)] * (f > 0) + [(0, n)] + [(4, read_length - f - n)] * (f + n < read_length)
             reads.append((f"h{hap}r{k}", 0, int(place[k]), seqs[k].tobytes().decode(), quals, int(mapq[k]),
                           bool(reverse[k]), cigar))
-    contig = "chr22" if contig_style == "chr" else "22"
-    length = reference.contig_lengths(genome_build)["chr22"]
-    return write_alignments(path, [(contig, length)], reads, sample_id=sample_id)
+    return reads
 
+
+_COMPLEMENT = bytes.maketrans(b"ACGTN", b"TGCAN")
+
+
+def _shipped_window(model, shipped: tuple[str, int, str]) -> np.ndarray:
+    """The shipped sequence over the model's window, unconfirmed bases (N) drawn at random."""
+    _, s0, text = shipped
+    start, end = model.window
+    seq = np.frombuffer(text[start - s0:end - s0].encode(), dtype=np.uint8).copy()
+    unknown = seq == ord("N")
+    seq[unknown] = _BASES[np.random.default_rng(12345).integers(0, 4, unknown.sum())]
+    return seq
+
+
+def _aligned_reads(shipped, haplotypes, rng, depth, read_length, error_rate, fragment=350) -> list:
+    """Paired reads drawn from each haplotype and aligned to the shipped locus with minimap2."""
+    try:
+        import mappy
+    except ImportError as exc:  # pragma: no cover - mappy is in the test and simulate extras
+        raise ImportError("simulating reads needs mappy (minimap2's Python binding): pip install mappy") from exc
+    _, s0, text = shipped
+    aligner = mappy.Aligner(seq=text, preset="sr")
+    quals = "I" * read_length
+    reads = []
+    for hap, bases in enumerate(haplotypes):
+        n_pairs = rng.poisson(depth / 2 * len(bases) / (2 * read_length))
+        lengths = np.clip(np.rint(rng.normal(fragment, 50, n_pairs)), read_length, len(bases)).astype(np.int64)
+        starts = rng.integers(0, len(bases) - lengths + 1)
+        offsets = np.arange(read_length)
+        first = bases[starts[:, None] + offsets]
+        second = bases[(starts + lengths - read_length)[:, None] + offsets]
+        for mate in (first, second):
+            errors = rng.random(mate.shape) < error_rate
+            mate[errors] = _BASES[rng.integers(0, 4, errors.sum())]
+        swap = rng.random(n_pairs) < 0.5
+        for k in range(n_pairs):
+            r1 = first[k].tobytes()
+            r2 = second[k].tobytes().translate(_COMPLEMENT)[::-1]
+            if swap[k]:
+                r1, r2 = r2, r1
+            hits = {h.read_num: h for h in aligner.map(r1.decode(), r2.decode()) if h.is_primary}
+            for num, own in ((1, r1), (2, r2)):
+                hit = hits.get(num)
+                if hit is None:
+                    continue
+                mate = hits.get(3 - num)
+                forward = hit.strand == 1
+                stored = own if forward else own.translate(_COMPLEMENT)[::-1]
+                left, right = (hit.q_st, read_length - hit.q_en) if forward else (read_length - hit.q_en, hit.q_st)
+                cigar = [(4, left)] * (left > 0) + [(op, n) for n, op in hit.cigar] + [(4, right)] * (right > 0)
+                flag = 1 | (64 if num == 1 else 128) | (0 if forward else 16)
+                if mate is None:
+                    flag |= 8
+                    pair = (flag, -1, 0)
+                else:
+                    flag |= 2 | (0 if mate.strand == 1 else 32)
+                    span = max(hit.r_en, mate.r_en) - min(hit.r_st, mate.r_st)
+                    pair = (flag, s0 + mate.r_st, span if hit.r_st <= mate.r_st else -span)
+                reads.append((f"h{hap}p{k}", 0, s0 + hit.r_st, stored.decode(), quals, hit.mapq, not forward,
+                              cigar, pair))
+    return reads
