@@ -26,9 +26,10 @@ demo_data/example/NA20129_caller.log) shows 15.0 s from "Processing" to "Diploty
 one region BAM; the results record it next to ours (different data type and machine: a
 documented figure, not a side-by-side run).
 
-With ``--accuracy N``: N seeds of each of the 12 simulated truth sets of the test suite (the
+With ``--accuracy N``: N seeds of each of the 13 simulated truth sets of the test suite (the
 issue's list: *1/*1, *5/*1, *5/*5, *1x2/*1, *2x3/*1, *4x2/*1, *36+*10/*10, *36+*36+*10/*10,
-*13/*1, *68+*4/*1, *1/*10, *5/*41) at ``--depth`` and at 10x, with the share of calls whose copy
+*13/*1, *68+*4/*1, *1/*10, *5/*41, and the *4N-type exon-9 conversion *4.013+*4/*1, written
+*1/*4x2) at ``--depth`` and at 10x, with the share of calls whose copy
 number is exact, whose diplotype (or one of its ties) is the truth, and which are Indeterminate.
 
 Results go to ``results/cyp2d6_reads.json``.
@@ -61,6 +62,7 @@ TRUTH = [
     (("tandem_68", "normal"), ("*4", "*1"), "*1/*68+*4", 3),
     (("normal", "normal"), ("*1", "*10"), "*1/*10", 2),
     (("deletion", "normal"), ("*1", "*41"), "*5/*41", 1),
+    (("tandem_4N", "normal"), ("*4", "*1"), "*1/*4x2", 3),   # *4.013 (*4N) + *4
 ]
 
 STRUCTURES = [

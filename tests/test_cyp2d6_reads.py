@@ -30,6 +30,8 @@ TRUTH = [
     (("tandem_68", "normal"), ("*4", "*1"), "*1/*68+*4", 3, "*68+*4"),
     (("normal", "normal"), ("*1", "*10"), "*1/*10", 2, "normal"),
     (("deletion", "normal"), ("*1", "*41"), "*5/*41", 1, "*5"),
+    # *4.013 (*4N: *4 with CYP2D7's exon 9) in tandem with *4, written *4x2 at the core-allele level
+    (("tandem_4N", "normal"), ("*4", "*1"), "*1/*4x2", 3, "*4x2"),
 ]
 
 

@@ -34,16 +34,21 @@ CONTROL_MARGIN = 2000
 STRUCTURES = [
     # structure, units (gene copies on the chromosome, '+'-joined; D6/D7 whole copies or a hybrid
     # 'D6[a-b]D7[c-d]' over segments), name template ({a} = the star allele of the chromosome's
-    # CYP2D6 copies), hybrid allele named by the structure (excluded from small-variant matching)
-    ("normal", "D6+D7", "{a}", ""),
-    ("deletion", "D7", "*5", "*5"),
-    ("duplication_x2", "D6+D6+D7", "{a}x2", ""),
-    ("duplication_x3", "D6+D6+D6+D7", "{a}x3", ""),
-    ("tandem_36", "D6[1-16]D7[17-17]+D6+D7", "*36+{a}", "*36"),
-    ("tandem_36x2", "D6[1-16]D7[17-17]+D6[1-16]D7[17-17]+D6+D7", "*36+*36+{a}", "*36"),
-    ("tandem_68", "D6[1-1]D7[2-17]+D6+D7", "*68+{a}", "*68"),
-    ("hybrid_13_intron1", "D7[1-2]D6[3-17]", "*13", "*13"),
-    ("hybrid_13_intron6", "D7[1-12]D6[13-17]", "*13", "*13"),
+    # CYP2D6 copies), hybrid allele named by the structure (excluded from small-variant matching),
+    # the alleles {a} may be (empty: any; "-*4": any but *4)
+    ("normal", "D6+D7", "{a}", "", ""),
+    ("deletion", "D7", "*5", "*5", ""),
+    ("duplication_x2", "D6+D6+D7", "{a}x2", "", ""),
+    ("duplication_x3", "D6+D6+D6+D7", "{a}x3", "", ""),
+    # an exon-9 conversion copy carrying *4's variants is *4.013 (formerly *4N; Pratt et al. 2021
+    # Table 4: a CYP2D6-2D7 hybrid with CYP2D7 exon 9, no function), a *4 suballele: the tandem
+    # *4.013+*4 is written *4x2 at CPIC's core-allele level, not *36+*4
+    ("tandem_36", "D6[1-16]D7[17-17]+D6+D7", "*36+{a}", "*36", "-*4"),
+    ("tandem_4N", "D6[1-16]D7[17-17]+D6+D7", "{a}x2", "", "*4"),
+    ("tandem_36x2", "D6[1-16]D7[17-17]+D6[1-16]D7[17-17]+D6+D7", "*36+*36+{a}", "*36", ""),
+    ("tandem_68", "D6[1-1]D7[2-17]+D6+D7", "*68+{a}", "*68", ""),
+    ("hybrid_13_intron1", "D7[1-2]D6[3-17]", "*13", "*13", ""),
+    ("hybrid_13_intron6", "D7[1-12]D6[13-17]", "*13", "*13", ""),
 ]
 
 
@@ -97,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
          "units: the gene copies of one chromosome joined by '+'; D6 and D7 are whole CYP2D6 and CYP2D7 copies; "
          "D6[a-b]D7[c-d] a hybrid copy over segments a..d (1 exon 1, 2 intron 1, ..., 17 exon 9)",
          "name: the haplotype as CPIC and PharmVar write it, {a} standing for the star allele of its CYP2D6 copies",
-         "hybrid_allele: the allele the structure names (not matched from small variants)"])
-    lines.append("structure\tunits\tname\thybrid_allele")
+         "hybrid_allele: the allele the structure names (not matched from small variants)",
+         "alleles: the star alleles {a} may be (empty: any; -*4: any but *4); tandem_4N is the exon-9 conversion "
+         "*4.013 (formerly *4N, Pratt et al. 2021 Table 4) in tandem with *4, written *4x2 at the core-allele level"])
+    lines.append("structure\tunits\tname\thybrid_allele\talleles")
     lines += ["\t".join(row) for row in STRUCTURES]
     write_atomic(folder / "CYP2D6_structures.tsv", "\n".join(lines) + "\n")
     build_reference.write_manifest(args.out)

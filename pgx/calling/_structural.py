@@ -54,6 +54,16 @@ class Layout:
     units: tuple[tuple[str, ...], ...]
     name: str
     hybrid_allele: str
+    alleles: str = ""
+
+    def allows(self, allele: str) -> bool:
+        """Whether the copies' small-variant allele ``{a}`` may be ``allele`` (column ``alleles``)."""
+        rule = [a.strip() for a in self.alleles.split(",") if a.strip()]
+        if not rule:
+            return True
+        if all(a.startswith("-") for a in rule):
+            return allele not in {a[1:] for a in rule}
+        return allele in rule
 
     @property
     def templated(self) -> bool:
@@ -164,7 +174,7 @@ def locus_model(gene: str = "CYP2D6", *, genome_build: str = "GRCh38", reference
     window = tuple(int(x) for x in rows["locus"].select("start0", "end").row(0))
     control = tuple(int(x) for x in rows["control_locus"].select("start0", "end").row(0))
     path = f"reference/structural/{gene}_structures.tsv"
-    layouts = tuple(Layout(r["structure"], _parse_units(r["units"], path), r["name"], r["hybrid_allele"])
+    layouts = tuple(Layout(r["structure"], _parse_units(r["units"], path), r["name"], r["hybrid_allele"], r["alleles"])
                     for r in reference.structural_layouts(gene, reference_dir=reference_dir).iter_rows(named=True))
     seg_gene = _segments(rows[f"{gene}_exon"])
     hybrid = frozenset(lay.hybrid_allele for lay in layouts if lay.hybrid_allele)
@@ -442,7 +452,8 @@ def _pair_loglik(model: LocusModel, lay1: Layout, lay2: Layout, ref: np.ndarray,
     cn = c1 + c2 + (lay1.fixed() + lay2.fixed())[seg]
     use = (ref + alt > 0) & (cn > 0)
     if not use.any():
-        return np.zeros((len(model.alleles) if lay1.templated else 1, len(model.alleles) if lay2.templated else 1))
+        empty = np.zeros((len(model.alleles) if lay1.templated else 1, len(model.alleles) if lay2.templated else 1))
+        return _mask_alleles(model, lay1, lay2, empty)
     r, a, c1, c2, cn = ref[use], alt[use], c1[use], c2[use], cn[use]
     # per site, the log-likelihood of each (copy-1 base, copy-2 base) pair: 0 ref, 1 alt
     v = np.array([0.0, 1.0])
@@ -457,4 +468,18 @@ def _pair_loglik(model: LocusModel, lay1: Layout, lay2: Layout, ref: np.ndarray,
     zero = np.zeros((1, code.shape[1]), dtype=np.int8)
     k1 = code if lay1.templated else zero
     k2 = code if lay2.templated else zero
-    return best[k1[:, None, :], k2[None, :, :], np.arange(code.shape[1])].sum(axis=-1)
+    ll = best[k1[:, None, :], k2[None, :, :], np.arange(code.shape[1])].sum(axis=-1)
+    return _mask_alleles(model, lay1, lay2, ll)
+
+
+def _mask_alleles(model: LocusModel, lay1: Layout, lay2: Layout, ll: np.ndarray) -> np.ndarray:
+    """-inf where a layout's copies may not carry the allele (its ``alleles`` rule)."""
+    for axis, lay in ((0, lay1), (1, lay2)):
+        if lay.templated and lay.alleles:
+            barred = np.array([not lay.allows(a) for a in model.alleles])
+            ll = ll.astype(float, copy=True)
+            if axis == 0:
+                ll[barred, :] = -np.inf
+            else:
+                ll[:, barred] = -np.inf
+    return ll

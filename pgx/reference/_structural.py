@@ -14,7 +14,7 @@ from pgx.reference._paths import reference_dir as _reference_dir
 __all__ = ["structural_genes", "structural_locus", "structural_layouts", "structural_sequence"]
 
 _LOCUS_COLUMNS = ["genome_build", "feature", "number", "chrom", "start0", "end"]
-_LAYOUT_COLUMNS = ["structure", "units", "name", "hybrid_allele"]
+_LAYOUT_COLUMNS = ["structure", "units", "name", "hybrid_allele", "alleles"]
 _SEQUENCE_COLUMNS = ["genome_build", "chrom", "start0", "end", "sha256", "sequence"]
 
 
@@ -106,7 +106,8 @@ def structural_locus(gene: str, *, genome_build: str = "GRCh38",
 
 
 def structural_layouts(gene: str, *, reference_dir: str | os.PathLike[str] | None = None) -> pl.DataFrame:
-    """The structural haplotypes of ``gene``: gene-copy units, CPIC-style name, hybrid allele.
+    """The structural haplotypes of ``gene``: gene-copy units, CPIC-style name, hybrid allele and
+    the star alleles its CYP2D6 copies may carry (``alleles``: empty for any, ``-*4`` for any but ``*4``).
 
     Examples
     --------
