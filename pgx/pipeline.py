@@ -1317,10 +1317,13 @@ def _call_alignment_file(path: str, genes: tuple[str, ...], genome_build: str | 
                 control_depth = np.concatenate([d for d, _ in read_depth(path, present, reference=reference)])
             else:
                 control_depth = np.zeros(0, dtype=np.int32)
-        ref_counts, alt_counts = count_alleles(path, model.sites(contig), reference=reference)
+        sites = model.sites(contig)
+        ref_counts, alt_counts = count_alleles(path, sites + model.unplaced(contig), reference=reference)
         read_length = aligned_read_length(path, (contig, *model.window), reference=reference)
-        result = call_structure(depth, depth_mapq, ref_counts, alt_counts, model=model,
-                                control_depth=control_depth, min_depth=min_depth, read_length=max(read_length, 50))
+        k = len(sites)
+        result = call_structure(depth, depth_mapq, ref_counts[:k], alt_counts[:k], model=model,
+                                control_depth=control_depth, min_depth=min_depth, read_length=max(read_length, 50),
+                                unplaced_counts=(ref_counts[k:], alt_counts[k:]))
         rows.append({"sample_id": info.sample_id, "result": result})
     return rows
 

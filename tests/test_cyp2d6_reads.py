@@ -280,3 +280,30 @@ def test_grch37_file_with_bare_contigs(folder):
     assert (row["diplotype"], row["copy_number"], row["structure"]) == ("*1x2/*36+*1", 4, "*1x2/*36+*1")
     with pytest.raises(pgx.GenomeBuildError, match="GRCh37, not the GRCh38"):
         pgx.call_alignments(bam, genome_build="GRCh38")
+
+
+def test_grch37_variant_of_an_unplaced_allele_is_not_called_away(folder):
+    """GRCh37 has no complete definition of *4 (pgx.reference.unplaced_alleles), so a *4 carrier
+    cannot be named there; reads carrying *4's 1847G>A (rs3892097, GRCh37 22:42524947 C>T) must
+    stop the call rather than give *1/*1."""
+    bam = simulate_cyp2d6_bam(folder / "g37_normal.bam", ("normal", "normal"), alleles=("*1", "*1"), depth=30,
+                              genome_build="GRCh37", contig_style="bare", random_state=3)
+    assert pgx.call_alignments(bam)["diplotype"].to_list() == ["*1/*1"]
+    assert "*4" in pgx.reference.unplaced_alleles("CYP2D6", genome_build="GRCh37")
+    carrier = str(folder / "g37_star4.bam")
+    with pysam.AlignmentFile(bam) as inp, pysam.AlignmentFile(carrier, "wb", template=inp) as out:
+        over = 0
+        for read in inp:
+            at = {rp: qp for qp, rp in read.get_aligned_pairs(matches_only=True)}.get(42524946)
+            if at is not None:
+                over += 1
+                if over % 2:   # one chromosome's reads
+                    quals = read.query_qualities
+                    read.query_sequence = read.query_sequence[:at] + "T" + read.query_sequence[at + 1:]
+                    read.query_qualities = quals
+            out.write(read)
+    pysam.index(carrier)
+    row = pgx.call_alignments(carrier).row(0, named=True)
+    assert (row["diplotype"], row["phenotype"]) == (None, "Indeterminate")
+    assert row["warnings"][0].startswith("unplaced_variant: ")
+    assert "C>T at chr22:42524947 (rs3892097)" in row["warnings"][0]

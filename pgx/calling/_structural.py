@@ -128,10 +128,17 @@ class LocusModel:
     alleles: tuple[str, ...]       # alleles matched from small variants
     allele_alt: np.ndarray         # (alleles, sites) 1 alt required, 0 not, -1 either (wobble)
     hybrid_alleles: frozenset = field(default_factory=frozenset)
+    #: definition positions of this build that no matched allele uses (alleles without a complete
+    #: definition in the build, e.g. GRCh37's *4): (pos, ref, alt, rsid, segment)
+    unplaced_sites: tuple = ()
 
     def sites(self, contig: str | None = None) -> list[tuple[str, int, str, str]]:
         """The definition sites as (contig, pos, ref, alt), for :func:`pgx.io.count_alleles`."""
         return [(contig or self.chrom, int(p), r, a) for p, r, a in zip(self.site_pos, self.site_ref, self.site_alt)]
+
+    def unplaced(self, contig: str | None = None) -> list[tuple[str, int, str, str]]:
+        """The :attr:`unplaced_sites` as (contig, pos, ref, alt)."""
+        return [(contig or self.chrom, int(p), r, a) for p, r, a, *_ in self.unplaced_sites]
 
 
 def _segments(exons: pl.DataFrame) -> np.ndarray:
@@ -195,9 +202,17 @@ def locus_model(gene: str = "CYP2D6", *, genome_build: str = "GRCh38", reference
         seg[(pos - 1 >= a) & (pos - 1 < b)] = s
     seg[(seg < 0) & (pos - 1 >= seg_gene[0, 1])] = 0
     seg[(seg < 0) & (pos - 1 < seg_gene[-1, 0])] = N_SEGMENTS - 1
+    placed = {int(p) for p in pos}
+    unplaced = []
+    for row in reference.positions(gene, genome_build=genome_build, reference_dir=reference_dir).iter_rows(named=True):
+        p = int(row["pos"])
+        if p in placed or "," in row["alt"]:
+            continue
+        where = [k for k, (a, b) in enumerate(seg_gene) if a <= p - 1 < b]
+        unplaced.append((p, row["ref"], row["alt"], row["rsid"] or "", where[0] if where else -1))
     return LocusModel(gene, genome_build, str(rows["locus"]["chrom"][0]), window, seg_gene,
                       _segments(rows[paralog_feature]), control, layouts, pos, tuple(sites["ref"]),
-                      tuple(sites["alt"]), seg, tuple(alleles), matrix, hybrid)
+                      tuple(sites["alt"]), seg, tuple(alleles), matrix, hybrid, tuple(unplaced))
 
 
 @dataclass
@@ -286,6 +301,7 @@ def call_structure(
     allele_margin: float = 3.0,
     overdispersion: float | None = None,
     structure_penalty: float = 6.0,
+    unplaced_counts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> StructuralCall:
     """Call copy number, structure and diplotype from depth and allele-count arrays.
 
@@ -324,6 +340,12 @@ def call_structure(
         Added to the score for each haplotype that is not ``normal``: a prior that a structural
         haplotype is rarer than a plain one (6 is 2 ln(0.85 / 0.04), a plain haplotype about
         20 times as common as any one structure), so depth noise alone does not make one.
+    unplaced_counts : (numpy.ndarray, numpy.ndarray), optional
+        Reference and alternate read counts at ``model.unplaced()``: positions of alleles the
+        build cannot match (no complete definition there). When a fifth or more of a
+        position's reads (at least 5) carry its alternate allele outside a hybrid copy's
+        CYP2D7-derived segments, the call is Indeterminate (``unplaced_variant``): the sample
+        carries a variant of an allele the call cannot name.
 
     Returns
     -------
@@ -432,9 +454,33 @@ def call_structure(
                 seen[key] = (-score, -specificity, rank, names[0][1], names[1][1])
     winners = sorted(seen, key=lambda p: (*seen[p][:3], allele_sort_key(p[0]), allele_sort_key(p[1])))
     (h1, h2), (*_, lay1, lay2) = winners[0], seen[winners[0]]
+    unexplained = _unplaced_variant(model, lay1, lay2, unplaced_counts)
+    if unexplained:
+        return _indeterminate(model, unexplained, mean_control, mapq0, residual, copies)
     structure = "/".join(h for h, lay in ((h1, lay1), (h2, lay2)) if lay.structure != "normal") or "normal"
     return StructuralCall(model.gene, f"{h1}/{h2}", h1, h2, [f"{a}/{b}" for a, b in winners[1:]], copies,
                           structure, mean_control, mapq0, residual, missing, None, len(winners))
+
+
+def _unplaced_variant(model: LocusModel, lay1: Layout, lay2: Layout, counts) -> str | None:
+    """The reason to withhold a call when reads carry a variant of an allele the build cannot match."""
+    if counts is None or not model.unplaced_sites:
+        return None
+    ref, alt = (np.asarray(c) for c in counts)
+    # segments where a hybrid copy brings CYP2D7 sequence: paralog bases are expected there
+    paralog = np.zeros(N_SEGMENTS, dtype=bool)
+    for lay in (lay1, lay2):
+        for unit in lay.units:
+            if any(seg == "D6" for seg in unit):
+                paralog |= np.array([seg == "D7" for seg in unit])
+    for (pos, r, a, rsid, seg), n_ref, n_alt in zip(model.unplaced_sites, ref, alt):
+        n = n_ref + n_alt
+        if n_alt >= 5 and n_alt >= 0.2 * n and not (seg >= 0 and paralog[seg]):
+            name = f" ({rsid})" if rsid else ""
+            return (f"unplaced_variant: {n_alt} of {n} reads show {r}>{a} at {model.chrom}:{pos}{name}, a position of "
+                    f"{model.gene} alleles that have no complete {model.genome_build} definition; the call cannot "
+                    "account for it")
+    return None
 
 
 def _label(model: LocusModel, pair: tuple[int, int]) -> str:

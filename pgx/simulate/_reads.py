@@ -37,7 +37,9 @@ def _locus_sequence(model, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
     seq = _BASES[rng.integers(0, 4, end - start)]
     homolog = np.full(end - start, -1, dtype=np.int64)
     defs = reference.allele_definitions(model.gene, genome_build=model.genome_build)
-    for pos, ref in defs.select("pos", "ref").unique().iter_rows():
+    placed = defs.select("pos", "ref").unique().iter_rows()
+    every = reference.positions(model.gene, genome_build=model.genome_build).select("pos", "ref").iter_rows()
+    for pos, ref in [*placed, *every]:
         seq[pos - 1 - start:pos - 1 - start + len(ref)] = np.frombuffer(ref.encode(), dtype=np.uint8)
     for s, ((a6, b6), (a7, b7)) in enumerate(zip(model.segments_gene, model.segments_paralog)):
         n = min(b6 - a6, b7 - a7)
