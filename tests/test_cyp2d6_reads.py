@@ -290,20 +290,38 @@ def test_grch37_variant_of_an_unplaced_allele_is_not_called_away(folder):
                               genome_build="GRCh37", contig_style="bare", random_state=3)
     assert pgx.call_alignments(bam)["diplotype"].to_list() == ["*1/*1"]
     assert "*4" in pgx.reference.unplaced_alleles("CYP2D6", genome_build="GRCh37")
-    carrier = str(folder / "g37_star4.bam")
-    with pysam.AlignmentFile(bam) as inp, pysam.AlignmentFile(carrier, "wb", template=inp) as out:
-        over = 0
-        for read in inp:
-            at = {rp: qp for qp, rp in read.get_aligned_pairs(matches_only=True)}.get(42524946)
-            if at is not None:
-                over += 1
-                if over % 2:   # one chromosome's reads
-                    quals = read.query_qualities
-                    read.query_sequence = read.query_sequence[:at] + "T" + read.query_sequence[at + 1:]
-                    read.query_qualities = quals
-            out.write(read)
-    pysam.index(carrier)
+    carrier = _with_variant(bam, str(folder / "g37_star4.bam"), 42524947, "T")
     row = pgx.call_alignments(carrier).row(0, named=True)
     assert (row["diplotype"], row["phenotype"]) == (None, "Indeterminate")
     assert row["warnings"][0].startswith("unplaced_variant: ")
     assert "C>T at chr22:42524947 (rs3892097)" in row["warnings"][0]
+
+
+def _with_variant(source: str, target: str, pos: int, base: str) -> str:
+    """A copy of ``source`` with ``base`` at 1-based ``pos`` in every other read over it (one chromosome)."""
+    with pysam.AlignmentFile(source) as inp, pysam.AlignmentFile(target, "wb", template=inp) as out:
+        over = 0
+        for read in inp:
+            at = {rp: qp for qp, rp in read.get_aligned_pairs(matches_only=True)}.get(pos - 1)
+            if at is not None:
+                over += 1
+                if over % 2:
+                    quals = read.query_qualities
+                    read.query_sequence = read.query_sequence[:at] + base + read.query_sequence[at + 1:]
+                    read.query_qualities = quals
+            out.write(read)
+    pysam.index(target)
+    return target
+
+
+def test_a_variant_no_allele_explains_stops_the_call(folder, calls_30x):
+    """42129033 C>A is required by *8 alone, which also needs three variants this sample lacks:
+    neither *1/*1 nor *1/*8 accounts for the reads, so the call is withheld (PharmCAT's "no call"
+    for a sample matching no definition)."""
+    paths, calls = calls_30x
+    assert calls["diplotype"][0] == "*1/*1"
+    odd = _with_variant(paths[0], str(folder / "novel.bam"), 42129033, "A")
+    row = pgx.call_alignments(odd).row(0, named=True)
+    assert (row["diplotype"], row["phenotype"]) == (None, "Indeterminate")
+    assert row["warnings"][0].startswith("unexplained_variant: ")
+    assert "show C>A at chr22:42129033, where *1/*1 expects 0%" in row["warnings"][0]

@@ -451,10 +451,11 @@ def call_structure(
             score = round(float(ll[i, j]), 6)
             key = (names[0][0], names[1][0])
             if key not in seen or seen[key][0] > -score:
-                seen[key] = (-score, -specificity, rank, names[0][1], names[1][1])
+                seen[key] = (-score, -specificity, rank, names[0][1], names[1][1], names[0][2], names[1][2])
     winners = sorted(seen, key=lambda p: (*seen[p][:3], allele_sort_key(p[0]), allele_sort_key(p[1])))
-    (h1, h2), (*_, lay1, lay2) = winners[0], seen[winners[0]]
-    unexplained = _unplaced_variant(model, lay1, lay2, unplaced_counts)
+    (h1, h2), (*_, lay1, lay2, a1, a2) = winners[0], seen[winners[0]]
+    unexplained = (_contradicted_site(model, (lay1, lay2, a1, a2), f"{h1}/{h2}", ref_counts, alt_counts)
+                   or _unplaced_variant(model, lay1, lay2, unplaced_counts))
     if unexplained:
         return _indeterminate(model, unexplained, mean_control, mapq0, residual, copies)
     structure = "/".join(h for h, lay in ((h1, lay1), (h2, lay2)) if lay.structure != "normal") or "normal"
@@ -462,17 +463,52 @@ def call_structure(
                           structure, mean_control, mapq0, residual, missing, None, len(winners))
 
 
-def _unplaced_variant(model: LocusModel, lay1: Layout, lay2: Layout, counts) -> str | None:
-    """The reason to withhold a call when reads carry a variant of an allele the build cannot match."""
-    if counts is None or not model.unplaced_sites:
-        return None
-    ref, alt = (np.asarray(c) for c in counts)
-    # segments where a hybrid copy brings CYP2D7 sequence: paralog bases are expected there
+def _paralog_segments(lay1: Layout, lay2: Layout) -> np.ndarray:
+    """Segments where a hybrid copy brings CYP2D7 sequence (paralog bases are expected there)."""
     paralog = np.zeros(N_SEGMENTS, dtype=bool)
     for lay in (lay1, lay2):
         for unit in lay.units:
             if any(seg == "D6" for seg in unit):
                 paralog |= np.array([seg == "D7" for seg in unit])
+    return paralog
+
+
+def _contradicted_site(model: LocusModel, assignment: tuple, call: str, ref: np.ndarray,
+                       alt: np.ndarray) -> str | None:
+    """The reason to withhold the best call when the reads at a definition site contradict it.
+
+    The best assignment may still leave a site unexplained (a variant no allele of the call
+    carries, or a variant the call needs that no read shows): a novel allele or one the table
+    lacks. Sites with at least 10 reads are checked; wobble sites and CYP2D7 segments of hybrid
+    copies are not.
+    """
+    lay1, lay2, a1, a2 = assignment
+    seg = model.site_segment
+    c1, c2 = lay1.carriers()[seg], lay2.carriers()[seg]
+    cn = c1 + c2 + (lay1.fixed() + lay2.fixed())[seg]
+    zero = np.zeros(len(seg), dtype=np.int8)
+    code1 = model.allele_alt[model.alleles.index(a1)] if lay1.templated and a1 in model.alleles else zero
+    code2 = model.allele_alt[model.alleles.index(a2)] if lay2.templated and a2 in model.alleles else zero
+    wobble = ((code1 < 0) & (c1 > 0)) | ((code2 < 0) & (c2 > 0))
+    q = np.where(cn > 0, (c1 * (code1 == 1) + c2 * (code2 == 1)) / np.maximum(cn, 1), 0.0)
+    n = ref + alt
+    f = np.where(n > 0, alt / np.maximum(n, 1), 0.0)
+    checked = (n >= 10) & (cn > 0) & ~wobble & ~_paralog_segments(lay1, lay2)[seg]
+    extra = checked & (alt >= 5) & (f - q >= 0.25)
+    lacking = checked & (q >= 0.3) & (f <= 0.05)
+    for k in np.flatnonzero(extra | lacking):
+        where = f"{model.site_ref[k]}>{model.site_alt[k]} at {model.chrom}:{model.site_pos[k]}"
+        return (f"unexplained_variant: {alt[k]} of {n[k]} reads show {where}, where {call} expects "
+                f"{q[k]:.0%}; the sample may carry an allele the definitions lack")
+    return None
+
+
+def _unplaced_variant(model: LocusModel, lay1: Layout, lay2: Layout, counts) -> str | None:
+    """The reason to withhold a call when reads carry a variant of an allele the build cannot match."""
+    if counts is None or not model.unplaced_sites:
+        return None
+    ref, alt = (np.asarray(c) for c in counts)
+    paralog = _paralog_segments(lay1, lay2)
     for (pos, r, a, rsid, seg), n_ref, n_alt in zip(model.unplaced_sites, ref, alt):
         n = n_ref + n_alt
         if n_alt >= 5 and n_alt >= 0.2 * n and not (seg >= 0 and paralog[seg]):
