@@ -129,6 +129,36 @@ def test_label_table_is_the_fda_oncology_indication_rows():
             ("imatinib", "ABL1"), ("tretinoin", "RARA"), ("olaparib", "BRCA2")} <= pairs
 
 
+def test_label_rows_are_the_sources_rows():
+    """Row by row against the pinned source (tests/data/fda_oncology_label_oracle.json, written by
+    tools/pin_oncology_label_oracle.py straight from fda-biomarker's JSON): every table row is an
+    Oncology row of the source with its drug, biomarker and sections verbatim (runs of spaces
+    collapsed), and every Oncology
+    row whose sections include Indications and Usage is in the table or among the germline rows
+    the header lists as left out."""
+    import json
+    import re
+
+    oracle = json.loads((Path(__file__).parent / "data" / "fda_oncology_label_oracle.json").read_text("utf-8"))
+    assert COMMIT in oracle["source"] and oracle["fda_content_current"] == "08/11/2022"
+    def words(text: str) -> str:   # the builder collapses runs of spaces, nothing else
+        return " ".join(text.split())
+
+    source = {(words(r["drug"]), words(r["biomarker"])): r["sections"] for r in oracle["rows"]}
+    frame = pl.read_csv(TABLE, separator="\t", comment_prefix="#", infer_schema_length=0)
+    ours = {(d, b): sec for d, b, sec in frame.select("drug_fda", "biomarker_fda", "labeling_sections").rows()}
+    assert {k: source.get(k) for k in ours} == ours
+    header = TABLE.read_text(encoding="utf-8").split("\ndrug\t", 1)[0]
+    left_out = re.sub(r"\s*\n#\s*", " ", header.split("left out:", 1)[1])
+
+    def short(drug: str) -> str:
+        return re.sub(r"-[a-z]{4}$", "", re.sub(r"\s*\(\d+\)$", "", drug).lower())
+
+    indication = [k for k, sec in source.items() if re.search(r"Indications? and Usage", sec)]
+    missing = [k for k in indication if k not in ours and f"{short(k[0])} ({k[1]}" not in left_out]
+    assert len(indication) == 125 and set(ours) <= set(indication) and not missing, missing
+
+
 def test_every_label_pair_is_covered_or_excluded_with_a_reason():
     pairs = label_pairs()
     covered, missing = coverage(pairs, biomarkers())
