@@ -129,7 +129,7 @@ class LocusModel:
     allele_alt: np.ndarray         # (alleles, sites) 1 alt required, 0 not, -1 either (wobble)
     hybrid_alleles: frozenset = field(default_factory=frozenset)
     #: definition positions of this build that no matched allele uses (alleles without a complete
-    #: definition in the build, e.g. GRCh37's *4): (pos, ref, alt, rsid, segment)
+    #: definition in the build, e.g. GRCh37's ``*4``): (pos, ref, alt, rsid, segment)
     unplaced_sites: tuple = ()
 
     def sites(self, contig: str | None = None) -> list[tuple[str, int, str, str]]:
