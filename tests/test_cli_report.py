@@ -84,7 +84,7 @@ def test_phenoconversion_reaches_the_report(tmp_path):
 
 def test_interrupted_cohort_run_resumes_to_the_same_outputs(tmp_path):
     vcf = tmp_path / "cohort.vcf"
-    simulate_pgx_vcf(vcf, n_samples=150, seed=7)
+    simulate_pgx_vcf(vcf, n_samples=80, seed=7)
     whole, resumed = tmp_path / "whole", tmp_path / "resumed"
     out = _run("report", str(vcf), "-o", str(whole), "--format", "html,json,tsv", "--quiet")
     assert out.returncode == 0, out.stderr
