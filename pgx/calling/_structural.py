@@ -298,7 +298,7 @@ def call_structure(
     max_misfit: float = 4.0,
     min_margin: float = 6.0,
     read_length: int = 150,
-    allele_margin: float = 3.0,
+    allele_margin: float = 4.6,
     overdispersion: float | None = None,
     structure_penalty: float = 6.0,
     unplaced_counts: tuple[np.ndarray, np.ndarray] | None = None,
@@ -329,9 +329,11 @@ def call_structure(
     read_length : int, default 150
         The aligned read length, for the noise model (long reads make the depth of a segment
         far less certain: fewer, longer reads cover it).
-    allele_margin : float, default 3.0
-        Assignments of star alleles whose log-likelihood is within this of the best are
-        reported with it (``alternatives``): the reads cannot tell them apart.
+    allele_margin : float, default 4.6
+        Assignments of star alleles whose log-likelihood is within this of the best (a
+        likelihood ratio under 100) are reported with it (``alternatives``): the reads cannot
+        tell them apart. At 10x a single site decides how many copies carry an allele, and a
+        smaller margin made such guesses calls.
     overdispersion : float, optional
         How much more the depth varies than Poisson counts of reads would: by default measured
         on the control region (variance of its 250 bp window means over the Poisson variance,
