@@ -5,7 +5,6 @@ GRCh38 BAMs are reads drawn from the real locus sequence and aligned with minima
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import numpy as np
