@@ -42,7 +42,7 @@ def folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def calls_30x(folder):
     # one draw of each truth set (the benchmark's seed 1); over 120 draws at 30x,
-    # benchmarks/bench_cyp2d6_reads.py --accuracy 10 finds 119 called, all exact, 1 Indeterminate
+    # benchmarks/bench_cyp2d6_reads.py --accuracy 10 finds 129 of 130 called, all exact, 1 Indeterminate
     paths = [simulate_cyp2d6_bam(folder / f"s{k}.bam", s, alleles=a, depth=30, sample_id=f"S{k}",
                                  random_state=1000 + k) for k, (s, a, *_) in enumerate(TRUTH)]
     return paths, pgx.call_alignments(paths)
