@@ -295,7 +295,7 @@ def call_structure(
     control_depth: np.ndarray | None = None,
     min_depth: float = 15.0,
     max_misfit: float = 4.0,
-    min_margin: float = 6.0,
+    min_margin: float = 5.0,
     read_length: int = 150,
     allele_margin: float = 4.6,
     overdispersion: float | None = None,
@@ -321,7 +321,7 @@ def call_structure(
     max_misfit : float, default 4.0
         Indeterminate when the best structure's squared copy-number residuals, each divided by
         its expected Poisson variance, average more than this (1 is a perfect fit).
-    min_margin : float, default 6.0
+    min_margin : float, default 5.0
         Indeterminate when a structure naming other alleles has a score (the sum of those
         scaled squared residuals plus ``structure_penalty`` per structural haplotype) within
         this of the best.
