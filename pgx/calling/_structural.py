@@ -263,18 +263,10 @@ def _overdispersion(control_depth: np.ndarray, read_length: int, window: int = 2
     return max(1.0, float(means.var(ddof=1) / (means.mean() * read_length / (window + read_length))))
 
 
-def _ambiguous_share(depth: np.ndarray, depth_mapq: np.ndarray, model: LocusModel) -> np.ndarray:
-    """Per pair of homologous segments, the share of their depth from reads at MAPQ 0."""
-    start = model.window[0]
-    total = sum(_segment_depth(depth, start, segs) for segs in (model.segments_gene, model.segments_paralog))
-    unique = sum(_segment_depth(depth_mapq, start, segs) for segs in (model.segments_gene, model.segments_paralog))
-    return np.clip(1 - unique / np.where(total > 0, total, 1), 0.0, 1.0)
-
-
 def _placed(vectors: np.ndarray, ambiguous: np.ndarray) -> np.ndarray:
     """Copy numbers as the depth shows them: an aligner puts reads that fit the gene and its
-    paralog equally well (MAPQ 0) on either at random, so that share of a segment's depth is the
-    mean of the two genes' copy numbers, not its own."""
+    paralog equally well (MAPQ 0) on either at random, so that share of a segment's depth (per
+    pair of homologous segments, ``ambiguous``) is the mean of the two genes' copy numbers."""
     n = len(ambiguous)
     mean = (vectors[:, :n] + vectors[:, n:]) / 2
     share = np.concatenate([ambiguous, ambiguous])
@@ -402,7 +394,9 @@ def call_structure(
     observed = np.concatenate([d6, d7]) / (mean_control / 2)
     lengths = np.concatenate([np.diff(model.segments_gene).ravel(), np.diff(model.segments_paralog).ravel()])
     pairs, vectors = _pair_vectors(model)
-    expected = _placed(vectors, _ambiguous_share(depth, depth_mapq, model))
+    unique = (_segment_depth(depth_mapq, start, model.segments_gene)
+              + _segment_depth(depth_mapq, start, model.segments_paralog))
+    expected = _placed(vectors, np.clip(1 - unique / np.where(d6 + d7 > 0, d6 + d7, 1), 0.0, 1.0))
     # Poisson noise of a segment's copy number: CN * read_length / (per-copy depth * (length + read_length)),
     # times the overdispersion the control region shows (read pairs, mapping, coverage bias)
     phi = _overdispersion(control_depth, read_length) if overdispersion is None else overdispersion
@@ -485,8 +479,7 @@ def _contradicted_site(model: LocusModel, assignment: tuple, call: str, ref: np.
     """
     lay1, lay2, a1, a2 = assignment
     seg = model.site_segment
-    c1, c2 = lay1.carriers()[seg], lay2.carriers()[seg]
-    cn = c1 + c2 + (lay1.fixed() + lay2.fixed())[seg]
+    c1, c2, cn = _site_copies(model, lay1, lay2)
     zero = np.zeros(len(seg), dtype=np.int8)
     code1 = model.allele_alt[model.alleles.index(a1)] if lay1.templated and a1 in model.alleles else zero
     code2 = model.allele_alt[model.alleles.index(a2)] if lay2.templated and a2 in model.alleles else zero
@@ -524,15 +517,20 @@ def _label(model: LocusModel, pair: tuple[int, int]) -> str:
     return " + ".join(model.layouts[k].structure for k in pair)
 
 
+def _site_copies(model: LocusModel, lay1: Layout, lay2: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per definition site: copies carrying haplotype 1's and haplotype 2's allele, and all gene copies."""
+    seg = model.site_segment
+    c1, c2 = lay1.carriers()[seg], lay2.carriers()[seg]
+    return c1, c2, c1 + c2 + (lay1.fixed() + lay2.fixed())[seg]
+
+
 def _pair_loglik(model: LocusModel, lay1: Layout, lay2: Layout, ref: np.ndarray, alt: np.ndarray) -> np.ndarray:
     """Log-likelihood of every assignment of small-variant alleles to two haplotypes' gene copies.
 
     Returns an (alleles, alleles) matrix (one row or column when a haplotype is a hybrid named
     alone or a deletion). A wobble position of an allele takes whichever base fits best.
     """
-    seg = model.site_segment
-    c1, c2 = lay1.carriers()[seg], lay2.carriers()[seg]
-    cn = c1 + c2 + (lay1.fixed() + lay2.fixed())[seg]
+    c1, c2, cn = _site_copies(model, lay1, lay2)
     use = (ref + alt > 0) & (cn > 0)
     if not use.any():
         empty = np.zeros((len(model.alleles) if lay1.templated else 1, len(model.alleles) if lay2.templated else 1))
